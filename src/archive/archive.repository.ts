@@ -1,0 +1,35 @@
+import { EndReason, Turn } from '../sessions/session.types';
+
+/** One ended generation of a session, exactly the fields of API.md's archive line. */
+export interface ArchivedSession {
+  sessionId: string;
+  generation: number;
+  reason: EndReason;
+  createdAt: string;
+  endedAt: string;
+  turnCount: number;
+  locale: string;
+  metadata: Record<string, string>;
+  clientIp: string | null;
+  /** History entries with ISO `createdAt`, oldest first. */
+  turns: Array<Omit<Turn, 'createdAt'> & { createdAt: string }>;
+}
+
+/** Where ended sessions go: PostgreSQL, or JSON-lines files. */
+export interface ArchiveRepository {
+  /** Creates what the adapter needs (schema migrations, folders). Idempotent. */
+  init(): Promise<void>;
+  /**
+   * Stores one generation. Idempotent on (sessionId, generation): saving the same generation again
+   * replaces it and never yields a second entry.
+   */
+  save(entry: ArchivedSession): Promise<void>;
+  /** The newest archived generation of a session, or null. */
+  latest(sessionId: string): Promise<ArchivedSession | null>;
+  /** Every archived generation of a session, oldest first (for tests and operators). */
+  list(sessionId: string): Promise<ArchivedSession[]>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const ARCHIVE_REPOSITORY = Symbol('ARCHIVE_REPOSITORY');

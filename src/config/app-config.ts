@@ -1,0 +1,42 @@
+/** The typed, validated, frozen configuration. `process.env` is read in src/config/ alone. */
+export type AiProvider = 'openai' | 'offline';
+export type IpPolicy = 'off' | 'log' | 'reject';
+
+export interface AppConfig {
+  readonly port: number;
+  readonly redisUrl: string | null;
+  readonly redisClusterNodes: ReadonlyArray<{ host: string; port: number }> | null;
+  readonly redisKeyPrefix: string;
+  readonly databaseUrl: string | null;
+  readonly archiveDir: string;
+  readonly sessionIdleTtlSeconds: number;
+  readonly cleanupCron: string;
+  readonly maxSessions: number;
+  readonly historyMaxTurns: number;
+  readonly aiProvider: AiProvider;
+  readonly openaiApiKey: string | null;
+  readonly openaiBaseUrl: string | null;
+  readonly openaiModel: string;
+  readonly aiTimeoutMs: number;
+  readonly adminToken: string | null;
+  readonly poiFile: string | null;
+  readonly proactiveGreetingDelaySeconds: number;
+  readonly proactiveIdleTipSeconds: number;
+  readonly proactiveMaxTips: number;
+  readonly sessionIpPolicy: IpPolicy;
+  readonly rateLimitPerMinute: number;
+  readonly trustProxy: string;
+  readonly memoryHighWatermarkBytes: number | null;
+  readonly corsOrigins: readonly string[];
+  readonly alertCreateRatePerMin: number;
+  readonly alertGrowthFactor: number;
+  readonly alertMemoryRatio: number;
+  readonly alertEvalIntervalSeconds: number;
+  readonly alertWebhookUrl: string | null;
+  readonly logLevel: string;
+}
+
+/** True when every piece of shared state lives in Redis (API.md: `REDIS_URL` or `REDIS_CLUSTER_NODES`). */
+export function usesRedis(config: AppConfig): boolean {
+  return config.redisUrl !== null || config.redisClusterNodes !== null;
+}

@@ -1,12 +1,17 @@
 import { GeoPoint, Poi, PoiWithDistance } from './poi.types';
 
-/** The POI store port: Redis GEO, or an in-process index in embedded mode. */
+/**
+ * The POI store port: Redis GEO, or an in-process index in embedded mode. Distances are exact
+ * great-circle metres (not rounded); rounding is the API layer's business.
+ */
 export interface PoiRepository {
-  /** Replaces the whole set atomically. */
+  /** Replaces the whole set atomically: readers see the old set or the new one, never a mix. */
   replaceAll(pois: Poi[]): Promise<void>;
   count(): Promise<number>;
   get(id: string): Promise<Poi | null>;
-  /** POIs within `radiusM` of `point`, nearest first. */
+  /** Every POI, in no particular order (the set is small: a site, not a country). */
+  all(): Promise<Poi[]>;
+  /** POIs within `radiusM` of `point`, nearest first, at most `limit` when given. */
   near(point: GeoPoint, radiusM: number, limit?: number): Promise<PoiWithDistance[]>;
   /** POIs whose own radius contains `point`, nearest first. */
   containing(point: GeoPoint): Promise<PoiWithDistance[]>;

@@ -1,0 +1,154 @@
+import { randomUUID } from 'node:crypto';
+import { END_REASONS } from '../sessions/session.types';
+import { ArchiveRepository, ArchivedSession } from './archive.repository';
+
+/** A fresh, isolated archive, a way to open a second instance on the same storage, and its cleanup. */
+export interface ArchiveFixture {
+  sut: ArchiveRepository;
+  /** A new repository over the same storage, as a restarted process would build it (not yet init()ed). */
+  reopen(): ArchiveRepository;
+  cleanup(): Promise<void>;
+}
+
+export function archivedSession(overrides: Partial<ArchivedSession> = {}): ArchivedSession {
+  return {
+    sessionId: randomUUID(),
+    generation: 0,
+    reason: 'expired',
+    createdAt: '2026-05-01T08:00:00.000Z',
+    endedAt: '2026-05-01T12:00:00.123Z',
+    turnCount: 3,
+    locale: 'zh-CN',
+    metadata: { device: 'ios', app: '2.1.0' },
+    clientIp: '203.0.113.7',
+    turns: [
+      { seq: 1, role: 'user', text: '故宫几点关门？', createdAt: '2026-05-01T08:01:00.000Z', hasImage: true },
+      {
+        seq: 2,
+        role: 'assistant',
+        text: 'It closes at 17:00 "sharp"\n— plan ahead.',
+        createdAt: '2026-05-01T08:01:02.500Z',
+      },
+      {
+        seq: 3,
+        role: 'proactive',
+        text: 'You are near the Meridian Gate 🏯',
+        createdAt: '2026-05-01T08:05:00.000Z',
+      },
+    ],
+    ...overrides,
+  };
+}
+
+/** The cases every ArchiveRepository adapter must pass; run by each adapter's spec. */
+export function describeArchiveContract(name: string, factory: () => Promise<ArchiveFixture>): void {
+  describe(`${name} (ArchiveRepository contract)`, () => {
+    let fixture: ArchiveFixture;
+    let sut: ArchiveRepository;
+    const opened: ArchiveRepository[] = [];
+
+    beforeEach(async () => {
+      fixture = await factory();
+      sut = fixture.sut;
+      await sut.init();
+    });
+
+    afterEach(async () => {
+      await Promise.all(opened.splice(0).map((repository) => repository.close()));
+      await sut.close();
+      await fixture.cleanup();
+    });
+
+    async function reopen(): Promise<ArchiveRepository> {
+      const repository = fixture.reopen();
+      opened.push(repository);
+      await repository.init();
+      return repository;
+    }
+
+    describe('save / latest', () => {
+      it('round-trips every field and the turns', async () => {
+        const entry = archivedSession({ clientIp: null });
+        await sut.save(entry);
+        expect(await sut.latest(entry.sessionId)).toEqual(entry);
+      });
+
+      it('round-trips empty metadata and history', async () => {
+        const entry = archivedSession({ metadata: {}, turns: [], turnCount: 0, locale: 'en' });
+        await sut.save(entry);
+        expect(await sut.latest(entry.sessionId)).toEqual(entry);
+      });
+
+      it('returns the newest generation, and lists them oldest first', async () => {
+        const sessionId = randomUUID();
+        const entries = [0, 1, 2].map((generation) =>
+          archivedSession({ sessionId, generation, reason: 'client_reset', turnCount: generation }),
+        );
+        for (const entry of [entries[1], entries[2], entries[0]]) await sut.save(entry);
+        expect(await sut.latest(sessionId)).toEqual(entries[2]);
+        expect(await sut.list(sessionId)).toEqual(entries);
+      });
+
+      it('keeps one entry per generation; saving again replaces it', async () => {
+        const entry = archivedSession();
+        await sut.save(entry);
+        await sut.save(entry);
+        const replaced = { ...entry, reason: 'admin_deleted' as const, turnCount: 9 };
+        await sut.save(replaced);
+        expect(await sut.list(entry.sessionId)).toEqual([replaced]);
+        expect(await sut.latest(entry.sessionId)).toEqual(replaced);
+      });
+
+      it('answers null / [] for an unknown session', async () => {
+        expect(await sut.latest(randomUUID())).toBeNull();
+        expect(await sut.list(randomUUID())).toEqual([]);
+      });
+
+      it('stores every end reason', async () => {
+        const sessionId = randomUUID();
+        const entries = END_REASONS.map((reason, generation) =>
+          archivedSession({ sessionId, generation, reason }),
+        );
+        for (const entry of entries) await sut.save(entry);
+        expect((await sut.list(sessionId)).map((entry) => entry.reason)).toEqual([...END_REASONS]);
+      });
+
+      it('keeps all of 50 concurrent saves of different sessions', async () => {
+        const entries = Array.from({ length: 50 }, (_, i) => archivedSession({ turnCount: i }));
+        await Promise.all(entries.map((entry) => sut.save(entry)));
+        const read = await Promise.all(entries.map((entry) => sut.latest(entry.sessionId)));
+        expect(read).toEqual(entries);
+      });
+    });
+
+    describe('init', () => {
+      it('is idempotent', async () => {
+        const entry = archivedSession();
+        await sut.save(entry);
+        await sut.init();
+        await sut.init();
+        expect(await sut.latest(entry.sessionId)).toEqual(entry);
+      });
+    });
+
+    describe('a second instance', () => {
+      it('sees what the first one saved, replacements included', async () => {
+        const first = archivedSession();
+        const second = archivedSession({ sessionId: first.sessionId, generation: 1, reason: 'shutdown' });
+        await sut.save(first);
+        await sut.save(second);
+        await sut.save({ ...second, turnCount: 42 });
+
+        const other = await reopen();
+        expect(await other.list(first.sessionId)).toEqual([first, { ...second, turnCount: 42 }]);
+        expect(await other.latest(first.sessionId)).toEqual({ ...second, turnCount: 42 });
+      });
+    });
+
+    describe('ping', () => {
+      it('resolves while the storage answers', async () => {
+        await expect(sut.ping()).resolves.toBeUndefined();
+      });
+    });
+  });
+}

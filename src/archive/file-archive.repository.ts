@@ -1,0 +1,202 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, constants as fsConstants, promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { Logger } from '@nestjs/common';
+import { Clock, systemClock } from '../common/clock';
+import { ArchiveRepository, ArchivedSession } from './archive.repository';
+import { parseArchiveLine, toArchiveLine } from './archive-line';
+
+export interface FileArchiveOptions {
+  dir: string;
+  /** Picks the day file a line goes to. */
+  clock?: Clock;
+}
+
+/** Where one archived generation's current line is, and a digest of it to spot identical re-saves. */
+interface LineLocation {
+  file: string;
+  offset: number;
+  length: number;
+  digest: string;
+}
+
+/** sessionId → generation → its newest line. Locations only: entries are read from disk on demand. */
+type ArchiveIndex = Map<string, Map<number, LineLocation>>;
+
+const DAY_FILE = /^sessions-\d{4}-\d{2}-\d{2}\.jsonl$/;
+
+/**
+ * The file archive: one JSON object per line in `sessions-YYYY-MM-DD.jsonl` (UTC day of writing).
+ * Files are append-only; re-saving a generation appends a newer line, and the last line of a key wins.
+ * Meant for one process per directory: another writer's lines are seen only after a re-scan.
+ */
+export class FileArchiveRepository implements ArchiveRepository {
+  private readonly logger = new Logger('FileArchive');
+  private readonly dir: string;
+  private readonly clock: Clock;
+  private index: Promise<ArchiveIndex> | null = null;
+  /** Writes (and index rebuilds) run one at a time, so lines never interleave and the index stays exact. */
+  private writes: Promise<unknown> = Promise.resolve();
+  /** Files whose last line was torn (a crash mid-write); the next line must not be glued onto it. */
+  private readonly unterminated = new Set<string>();
+
+  constructor(options: FileArchiveOptions) {
+    this.dir = options.dir;
+    this.clock = options.clock ?? systemClock;
+  }
+
+  async init(): Promise<void> {
+    await fs.mkdir(this.dir, { recursive: true });
+  }
+
+  save(entry: ArchivedSession): Promise<void> {
+    return this.serialized(() => this.append(entry));
+  }
+
+  async latest(sessionId: string): Promise<ArchivedSession | null> {
+    const entries = await this.list(sessionId);
+    return entries.length === 0 ? null : entries[entries.length - 1];
+  }
+
+  async list(sessionId: string): Promise<ArchivedSession[]> {
+    const found = await this.readAll(sessionId);
+    if (found !== null) return found;
+    // A file changed under us (pruned, edited, another writer): re-scan once and read again.
+    await this.serialized(async () => void (await this.rebuildIndex()));
+    const rescanned = await this.readAll(sessionId);
+    if (rescanned === null) throw new Error(`archive files in ${this.dir} changed while being read`);
+    return rescanned;
+  }
+
+  async ping(): Promise<void> {
+    await fs.access(this.dir, fsConstants.W_OK);
+  }
+
+  async close(): Promise<void> {
+    await this.writes.catch(() => undefined);
+  }
+
+  private serialized<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.writes.then(work, work);
+    this.writes = run.catch(() => undefined);
+    return run;
+  }
+
+  private async append(entry: ArchivedSession): Promise<void> {
+    const index = await this.loadIndex();
+    const line = toArchiveLine(entry);
+    const digest = digestOf(Buffer.from(line));
+    const generations = index.get(entry.sessionId) ?? new Map<number, LineLocation>();
+    if (generations.get(entry.generation)?.digest === digest) return;
+
+    const file = `sessions-${new Date(this.clock.now()).toISOString().slice(0, 10)}.jsonl`;
+    const path = join(this.dir, file);
+    const separator = this.unterminated.has(file) ? '\n' : '';
+    const size = await fs.stat(path).then((stat) => stat.size, ignoreMissing(0));
+    await fs.appendFile(path, `${separator}${line}\n`, 'utf8');
+    this.unterminated.delete(file);
+    generations.set(entry.generation, {
+      file,
+      offset: size + separator.length,
+      length: Buffer.byteLength(line),
+      digest,
+    });
+    index.set(entry.sessionId, generations);
+  }
+
+  /** Every generation, oldest first; null when a location no longer holds its line. */
+  private async readAll(sessionId: string): Promise<ArchivedSession[] | null> {
+    const generations = (await this.loadIndex()).get(sessionId);
+    if (!generations) return [];
+    const ordered = [...generations.entries()].sort(([a], [b]) => a - b);
+    const entries: ArchivedSession[] = [];
+    for (const [generation, location] of ordered) {
+      const entry = await this.readLine(location);
+      if (entry?.sessionId !== sessionId || entry.generation !== generation) return null;
+      entries.push(entry);
+    }
+    return entries;
+  }
+
+  private async readLine(location: LineLocation): Promise<ArchivedSession | null> {
+    const handle = await fs.open(join(this.dir, location.file), 'r').catch(ignoreMissing(null));
+    if (!handle) return null;
+    try {
+      const bytes = Buffer.alloc(location.length);
+      const { bytesRead } = await handle.read(bytes, 0, location.length, location.offset);
+      if (bytesRead !== location.length || digestOf(bytes) !== location.digest) return null;
+      return parseArchiveLine(bytes.toString('utf8'));
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private loadIndex(): Promise<ArchiveIndex> {
+    if (!this.index) {
+      this.index = this.scan();
+      // A failed scan (unreadable dir) is retried by the next call rather than remembered.
+      this.index.catch(() => (this.index = null));
+    }
+    return this.index;
+  }
+
+  private rebuildIndex(): Promise<ArchiveIndex> {
+    this.index = null;
+    this.unterminated.clear();
+    return this.loadIndex();
+  }
+
+  private async scan(): Promise<ArchiveIndex> {
+    const index: ArchiveIndex = new Map();
+    const files = (await fs.readdir(this.dir).catch(ignoreMissing([] as string[]))).filter((f) =>
+      DAY_FILE.test(f),
+    );
+    let skipped = 0;
+    // Day names sort chronologically, and lines within a file are in write order: later wins.
+    for (const file of files.sort()) {
+      for await (const { offset, bytes, terminated } of readLines(join(this.dir, file))) {
+        const entry = parseArchiveLine(bytes.toString('utf8'));
+        if (!terminated) this.unterminated.add(file);
+        if (!entry) {
+          if (bytes.length > 0) skipped++;
+          continue;
+        }
+        const generations = index.get(entry.sessionId) ?? new Map<number, LineLocation>();
+        generations.set(entry.generation, { file, offset, length: bytes.length, digest: digestOf(bytes) });
+        index.set(entry.sessionId, generations);
+      }
+    }
+    if (skipped > 0) this.logger.warn(`skipped ${skipped} unreadable line(s) in ${this.dir}`);
+    return index;
+  }
+}
+
+function digestOf(bytes: Buffer): string {
+  return createHash('sha1').update(bytes).digest('base64');
+}
+
+function ignoreMissing<T>(fallback: T): (error: unknown) => T {
+  return (error) => {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return fallback;
+    throw error;
+  };
+}
+
+/** The file's lines as raw bytes with their byte offsets; UTF-8 never uses 0x0a inside a character. */
+async function* readLines(
+  path: string,
+): AsyncGenerator<{ offset: number; bytes: Buffer; terminated: boolean }> {
+  let carry: Buffer = Buffer.alloc(0);
+  let carryOffset = 0;
+  for await (const chunk of createReadStream(path)) {
+    const data = carry.length > 0 ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
+    let start = 0;
+    for (let end = data.indexOf(0x0a, start); end !== -1; end = data.indexOf(0x0a, start)) {
+      yield { offset: carryOffset + start, bytes: data.subarray(start, end), terminated: true };
+      start = end + 1;
+    }
+    carry = data.subarray(start);
+    carryOffset += start;
+  }
+  if (carry.length > 0) yield { offset: carryOffset, bytes: carry, terminated: false };
+}

@@ -1,5 +1,5 @@
 /** Three tiers (CONVENTIONS.md): unit specs beside the code, adapter contract specs, e2e specs in test/. */
-const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }];
+const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
 const common = {
   moduleFileExtensions: ['js', 'json', 'ts'],
   rootDir: '.',

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Cluster, Redis, RedisOptions } from 'ioredis';
 import { StoreUnavailableError } from '../common/api-error';
 
@@ -89,6 +90,30 @@ export class RedisStore {
       if (error instanceof Error && error.name === 'ReplyError') throw error;
       throw new StoreUnavailableError(error);
     }
+  }
+
+  /** Runs a Lua script by its SHA1, loading it on the first NOSCRIPT (e.g. after a Redis restart). */
+  async script<T>(lua: string, keys: string[], args: Array<string | number>): Promise<T> {
+    const sha = RedisStore.sha1(lua);
+    return this.run(async (client) => {
+      try {
+        return (await client.evalsha(sha, keys.length, ...keys, ...args)) as T;
+      } catch (error) {
+        if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+        return (await client.eval(lua, keys.length, ...keys, ...args)) as T;
+      }
+    });
+  }
+
+  private static readonly shas = new Map<string, string>();
+
+  private static sha1(lua: string): string {
+    let sha = RedisStore.shas.get(lua);
+    if (!sha) {
+      sha = createHash('sha1').update(lua).digest('hex');
+      RedisStore.shas.set(lua, sha);
+    }
+    return sha;
   }
 
   async ping(): Promise<void> {

@@ -1,4 +1,12 @@
-import { Global, Inject, Logger, Module, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
+import {
+  Global,
+  Inject,
+  Logger,
+  Module,
+  OnApplicationShutdown,
+  OnModuleInit,
+  Optional,
+} from '@nestjs/common';
 import { APP_CONFIG } from '../config/config.module';
 import { AppConfig, usesRedis } from '../config/app-config';
 import { RedisStore } from './redis-store';
@@ -31,7 +39,9 @@ export class StoreModule implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     if (!this.store) {
-      this.logger.warn('REDIS_URL is unset: embedded in-process store, single instance only, state lost at exit');
+      this.logger.warn(
+        'REDIS_URL is unset: embedded in-process store, single instance only, state lost at exit',
+      );
       return;
     }
     if (!(await this.store.waitUntilReady(3000))) {

@@ -1,0 +1,310 @@
+import { getHeapStatistics } from 'node:v8';
+import {
+  ClientSeen,
+  EndMode,
+  EndResult,
+  HistoryPage,
+  MessagePage,
+  NewSession,
+  SessionRepository,
+  SessionStoreSettings,
+  TouchResult,
+} from './session.repository';
+import { isLive } from './session-record.codec';
+import {
+  EndReason,
+  NewOutboxMessage,
+  NewTurn,
+  OutboxMessage,
+  SessionRecord,
+  SessionSnapshot,
+  Turn,
+} from './session.types';
+
+interface StoredSession {
+  record: SessionRecord;
+  turns: Turn[];
+  outbox: OutboxMessage[];
+  announcedPois: Set<string>;
+}
+
+/**
+ * The embedded, in-process adapter: one instance only, state lost at exit. It keeps the same rules as
+ * the Redis adapter (the shared contract suite runs against both). JavaScript runs each method body up
+ * to its first await without interruption, which gives the atomicity the Redis adapter gets from Lua.
+ */
+export class MemorySessionRepository implements SessionRepository {
+  private readonly sessions = new Map<string, StoredSession>();
+  /** Live ids in activity order, least recent first: a touched id is deleted and re-inserted. */
+  private readonly activity = new Map<string, number>();
+  private readonly ending = new Map<string, number>();
+  private lastMessageMs = 0;
+  private lastMessageSeq = 0;
+
+  constructor(private readonly settings: SessionStoreSettings) {}
+
+  private live(id: string, now: number): StoredSession | null {
+    const stored = this.sessions.get(id);
+    return stored && isLive(stored.record, now, this.settings.idleTtlMs) ? stored : null;
+  }
+
+  private view(stored: StoredSession): SessionRecord {
+    return structuredClone({ ...stored.record, pendingMessages: this.pendingOf(stored) });
+  }
+
+  private pendingOf(stored: StoredSession): number {
+    return stored.outbox.filter((message) => compareIds(message.id, stored.record.ackCursor) > 0).length;
+  }
+
+  private markActive(id: string, now: number): void {
+    if (!this.activity.has(id)) return;
+    this.activity.delete(id);
+    this.activity.set(id, now);
+  }
+
+  create(session: NewSession, now: number, maxSessions: number) {
+    if (this.sessions.has(session.id)) return Promise.reject(new Error('Session id collision'));
+    const record: SessionRecord = {
+      ...session,
+      createdAt: now,
+      lastActivityAt: now,
+      flags: [],
+      turnCount: 0,
+      lastSeq: 0,
+      generation: 0,
+      ackCursor: '0',
+      pendingMessages: 0,
+      lastLat: null,
+      lastLon: null,
+      endReason: null,
+    };
+    this.sessions.set(session.id, { record, turns: [], outbox: [], announcedPois: new Set() });
+    const evicted: string[] = [];
+    for (const id of this.activity.keys()) {
+      if (this.activity.size - evicted.length < maxSessions) break;
+      evicted.push(id);
+    }
+    for (const id of evicted) {
+      this.activity.delete(id);
+      this.ending.set(id, now);
+    }
+    this.activity.set(session.id, now);
+    return Promise.resolve({ record: structuredClone(record), evicted });
+  }
+
+  find(id: string, now: number): Promise<SessionRecord | null> {
+    const stored = this.live(id, now);
+    return Promise.resolve(stored ? this.view(stored) : null);
+  }
+
+  touch(id: string, now: number, client: ClientSeen | null): Promise<TouchResult> {
+    const stored = this.live(id, now);
+    if (!stored) return Promise.resolve({ status: 'gone' });
+    const record = stored.record;
+    let ipChanged = false;
+    if (client?.ip) {
+      if (record.clientIp && record.clientIp !== client.ip && client.policy !== 'off') {
+        if (client.policy === 'reject') return Promise.resolve({ status: 'ip_mismatch' });
+        ipChanged = true;
+        if (!record.flags.includes('ip_changed')) record.flags.push('ip_changed');
+      }
+      record.clientIp = client.ip;
+    }
+    if (client?.userAgent) record.userAgent = client.userAgent;
+    record.lastActivityAt = now;
+    this.markActive(id, now);
+    return Promise.resolve({ status: 'ok', record: this.view(stored), ipChanged });
+  }
+
+  private append(stored: StoredSession, turn: NewTurn): Turn {
+    const record = stored.record;
+    record.lastSeq += 1;
+    record.turnCount += 1;
+    const saved: Turn = { ...turn, seq: record.lastSeq };
+    stored.turns.push(saved);
+    if (stored.turns.length > this.settings.historyMaxTurns) {
+      stored.turns.splice(0, stored.turns.length - this.settings.historyMaxTurns);
+    }
+    return structuredClone(saved);
+  }
+
+  appendTurns(id: string, turns: NewTurn[], now: number, touch: boolean): Promise<Turn[] | null> {
+    const stored = this.live(id, now);
+    if (!stored) return Promise.resolve(null);
+    const saved = turns.map((turn) => this.append(stored, turn));
+    if (touch) {
+      stored.record.lastActivityAt = now;
+      this.markActive(id, now);
+    }
+    return Promise.resolve(saved);
+  }
+
+  history(id: string, limit: number, before: number | null): Promise<HistoryPage> {
+    const turns = this.sessions.get(id)?.turns ?? [];
+    const older = before === null ? turns : turns.filter((turn) => turn.seq < before);
+    const page = older.slice(Math.max(0, older.length - limit));
+    return Promise.resolve({ turns: structuredClone(page), hasOlder: older.length > page.length });
+  }
+
+  markEnded(id: string, reason: EndReason, now: number, mode: EndMode): Promise<EndResult> {
+    const record = this.sessions.get(id)?.record;
+    if (!record) return Promise.resolve({ status: 'not_ended' });
+    if (record.endReason) return Promise.resolve({ status: 'ended', reason: record.endReason });
+    const expired = record.lastActivityAt + this.settings.idleTtlMs < now;
+    if ((mode === 'live' && expired) || (mode === 'expired' && !expired)) {
+      return Promise.resolve({ status: 'not_ended' });
+    }
+    record.endReason = reason;
+    this.activity.delete(id);
+    if (!this.ending.has(id)) this.ending.set(id, now);
+    return Promise.resolve({ status: 'ended', reason });
+  }
+
+  snapshot(id: string): Promise<SessionSnapshot | null> {
+    const stored = this.sessions.get(id);
+    return Promise.resolve(stored ? structuredClone({ record: stored.record, turns: stored.turns }) : null);
+  }
+
+  purge(id: string): Promise<void> {
+    this.sessions.delete(id);
+    this.activity.delete(id);
+    this.ending.delete(id);
+    return Promise.resolve();
+  }
+
+  clearConversation(id: string, expectedLastSeq: number, now: number) {
+    const stored = this.live(id, now);
+    if (!stored) return Promise.resolve(null);
+    if (stored.record.lastSeq !== expectedLastSeq) return Promise.resolve('changed' as const);
+    stored.turns = [];
+    stored.outbox = [];
+    stored.record.turnCount = 0;
+    stored.record.generation += 1;
+    stored.record.lastActivityAt = now;
+    this.markActive(id, now);
+    return Promise.resolve(this.view(stored));
+  }
+
+  restore(snapshot: SessionSnapshot, now: number): Promise<boolean> {
+    const id = snapshot.record.id;
+    if (this.sessions.has(id)) return Promise.resolve(false);
+    const record: SessionRecord = {
+      ...structuredClone(snapshot.record),
+      lastActivityAt: now,
+      ackCursor: '0',
+    };
+    record.endReason = null;
+    const turns = structuredClone(snapshot.turns).slice(-this.settings.historyMaxTurns);
+    this.sessions.set(id, { record, turns, outbox: [], announcedPois: new Set() });
+    this.activity.set(id, now);
+    return Promise.resolve(true);
+  }
+
+  listByActivity(limit: number, cursor: string | null) {
+    const offset = cursor === null ? 0 : Number(cursor);
+    const ids = [...this.activity.keys()].reverse().slice(offset, offset + limit + 1);
+    const hasMore = ids.length > limit;
+    return Promise.resolve({ ids: ids.slice(0, limit), nextCursor: hasMore ? String(offset + limit) : null });
+  }
+
+  sweepCandidates(cutoff: number, endingCutoff: number, limit: number): Promise<string[]> {
+    const ids = [...this.ending].filter(([, since]) => since < endingCutoff).map(([id]) => id);
+    for (const [id, lastActivity] of this.activity) {
+      if (lastActivity >= cutoff || ids.length >= 2 * limit) break;
+      ids.push(id);
+    }
+    return Promise.resolve([...new Set(ids)].slice(0, 2 * limit));
+  }
+
+  leastRecentlyActive(limit: number): Promise<string[]> {
+    return Promise.resolve([...this.activity.keys()].slice(0, limit));
+  }
+
+  activeBetween(from: number, to: number, limit: number): Promise<string[]> {
+    const ids: string[] = [];
+    for (const [id, lastActivity] of this.activity) {
+      if (lastActivity >= to || ids.length >= limit) break;
+      if (lastActivity >= from) ids.push(id);
+    }
+    return Promise.resolve(ids);
+  }
+
+  count(): Promise<number> {
+    return Promise.resolve(this.activity.size);
+  }
+
+  pushMessage(id: string, message: NewOutboxMessage, now: number): Promise<OutboxMessage | null> {
+    const stored = this.live(id, now);
+    if (!stored) return Promise.resolve(null);
+    const saved: OutboxMessage = { ...message, id: this.nextMessageId(now) };
+    stored.outbox.push(saved);
+    if (stored.outbox.length > this.settings.outboxMaxLength) stored.outbox.shift();
+    this.append(stored, { role: 'proactive', text: message.text, createdAt: message.createdAt });
+    return Promise.resolve({ ...saved });
+  }
+
+  private nextMessageId(now: number): string {
+    if (now > this.lastMessageMs) {
+      this.lastMessageMs = now;
+      this.lastMessageSeq = 0;
+    } else {
+      this.lastMessageSeq += 1;
+    }
+    return `${this.lastMessageMs}-${this.lastMessageSeq}`;
+  }
+
+  readMessages(id: string, after: string | null, limit: number): Promise<MessagePage> {
+    const stored = this.sessions.get(id);
+    if (!stored) return Promise.resolve({ messages: [], pending: 0 });
+    const from = after ?? stored.record.ackCursor;
+    const messages = stored.outbox.filter((message) => compareIds(message.id, from) > 0).slice(0, limit);
+    return Promise.resolve({ messages: structuredClone(messages), pending: this.pendingOf(stored) });
+  }
+
+  acknowledge(id: string, cursor: string): Promise<void> {
+    const record = this.sessions.get(id)?.record;
+    if (record && compareIds(cursor, record.ackCursor) > 0) record.ackCursor = cursor;
+    return Promise.resolve();
+  }
+
+  markPoiAnnounced(id: string, poiId: string, now: number): Promise<boolean> {
+    const stored = this.live(id, now);
+    if (!stored || stored.announcedPois.has(poiId)) return Promise.resolve(false);
+    stored.announcedPois.add(poiId);
+    return Promise.resolve(true);
+  }
+
+  setLocation(id: string, lat: number, lon: number, now: number): Promise<void> {
+    const stored = this.live(id, now);
+    if (stored) {
+      stored.record.lastLat = lat;
+      stored.record.lastLon = lon;
+    }
+    return Promise.resolve();
+  }
+
+  storeBytes(id: string): Promise<number> {
+    const stored = this.sessions.get(id);
+    if (!stored) return Promise.resolve(0);
+    const { record, turns, outbox } = stored;
+    return Promise.resolve(Buffer.byteLength(JSON.stringify({ record, turns, outbox })));
+  }
+
+  memoryUsage(): Promise<{ used: number; limit: number | null }> {
+    return Promise.resolve({
+      used: process.memoryUsage().heapUsed,
+      limit: getHeapStatistics().heap_size_limit,
+    });
+  }
+
+  ping(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** Orders outbox ids of the form `ms-seq` (and '0'), like Redis stream ids. */
+export function compareIds(a: string, b: string): number {
+  const [am, as] = a.split('-').map(Number);
+  const [bm, bs] = b.split('-').map(Number);
+  return am !== bm ? am - bm : (as ?? 0) - (bs ?? 0);
+}

@@ -1,0 +1,76 @@
+import calculateSlot from 'cluster-key-slot';
+import { deleteKeysWithPrefix, testPrefix, testStore } from '../../test/support/redis';
+import { RedisSessionRepository } from './redis-session.repository';
+import { CONTRACT_SETTINGS, describeSessionRepositoryContract } from './session.repository.contract';
+
+describeSessionRepositoryContract(RedisSessionRepository.name, () => {
+  const prefix = testPrefix('sessions');
+  const store = testStore(prefix);
+  return store.waitUntilReady(2000).then(() => ({
+    sut: new RedisSessionRepository(store, CONTRACT_SETTINGS),
+    cleanup: async () => {
+      await deleteKeysWithPrefix(prefix);
+      await store.close();
+    },
+  }));
+});
+
+describe(RedisSessionRepository.name, () => {
+  const prefix = testPrefix('sessions-ttl');
+  const store = testStore(prefix);
+  const sut = new RedisSessionRepository(store, CONTRACT_SETTINGS);
+  beforeAll(() => store.waitUntilReady(2000));
+  afterAll(async () => {
+    await deleteKeysWithPrefix(prefix);
+    await store.close();
+  });
+
+  /** Every key of the session that exists carries a TTL no longer than idle TTL + grace. */
+  async function expectEveryKeyToExpire(id: string): Promise<number> {
+    const keys = await store.client.keys(`${prefix}s:{${id}}*`);
+    for (const key of keys) {
+      const ttl = await store.client.pttl(key);
+      expect({ key, hasTtl: ttl > 0 && ttl <= CONTRACT_SETTINGS.keyTtlMs }).toEqual({ key, hasTtl: true });
+    }
+    return keys.length;
+  }
+
+  describe('key TTLs', () => {
+    it('sets a TTL on every key after every kind of write', async () => {
+      const now = Date.now();
+      const { id } = (
+        await sut.create(
+          { id: 'ttl-1', locale: 'en', metadata: {}, clientIp: null, userAgent: null },
+          now,
+          100,
+        )
+      ).record;
+      await expectEveryKeyToExpire(id);
+      await sut.appendTurns(id, [{ role: 'user', text: 'q', createdAt: now }], now, true);
+      await expectEveryKeyToExpire(id);
+      await sut.pushMessage(id, { kind: 'tip', text: 't', createdAt: now }, now);
+      await sut.markPoiAnnounced(id, 'gate', now);
+      expect(await expectEveryKeyToExpire(id)).toBe(4);
+      await sut.touch(id, now + 1, null);
+      await sut.setLocation(id, 1, 2, now + 1);
+      await sut.acknowledge(id, '1-0');
+      await expectEveryKeyToExpire(id);
+      await sut.clearConversation(id, 3, now + 2);
+      await expectEveryKeyToExpire(id);
+    });
+
+    it('puts all keys of one session in one hash slot', async () => {
+      await sut.create(
+        { id: 'slot-1', locale: 'en', metadata: {}, clientIp: null, userAgent: null },
+        Date.now(),
+        100,
+      );
+      await sut.pushMessage('slot-1', { kind: 'tip', text: 't', createdAt: 1 }, Date.now());
+      await sut.markPoiAnnounced('slot-1', 'gate', Date.now());
+      const keys = await store.client.keys(`${prefix}s:*slot-1*`);
+      expect(keys).toHaveLength(4);
+      const slots = keys.map((key) => calculateSlot(key));
+      expect(new Set(slots).size).toBe(1);
+    });
+  });
+});

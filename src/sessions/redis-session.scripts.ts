@@ -1,0 +1,239 @@
+/**
+ * Lua scripts of the Redis session adapter. Every script touching a session gets the same KEYS:
+ * [hash, history list, outbox stream, announced-POI set], all under one hash tag, so it runs in one
+ * Cluster slot. Each write checks that the session exists, is not ending and is not past its idle TTL
+ * before it writes, and refreshes the TTL of the keys it writes: nothing is read-modify-written from Node.
+ */
+
+const HELPERS = `
+local function is_live(now, idle)
+  local v = redis.call('HMGET', KEYS[1], 'lastActivityAt', 'endReason')
+  if not v[1] or v[2] then return false end
+  return tonumber(v[1]) + idle >= now
+end
+local function expire_all(ttl)
+  for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], ttl) end
+end
+local function id_parts(id)
+  local ms, seq = string.match(id, '^(%d+)-(%d+)$')
+  if not ms then return 0, 0 end
+  return tonumber(ms), tonumber(seq)
+end
+local function id_after(a, b)
+  local am, as = id_parts(a)
+  local bm, bs = id_parts(b)
+  return am > bm or (am == bm and as > bs)
+end
+local function pending()
+  local ack = redis.call('HGET', KEYS[1], 'ackCursor') or '0'
+  local start = '-'
+  if ack ~= '0' then start = '(' .. ack end
+  return #redis.call('XRANGE', KEYS[3], start, '+', 'COUNT', 1000)
+end
+local function append_turn(turn, max_turns)
+  turn.seq = redis.call('HINCRBY', KEYS[1], 'lastSeq', 1)
+  redis.call('RPUSH', KEYS[2], cjson.encode(turn))
+  redis.call('LTRIM', KEYS[2], -max_turns, -1)
+  redis.call('HINCRBY', KEYS[1], 'turnCount', 1)
+  return turn.seq
+end
+`;
+
+/** ARGV: now, keyTtlMs, locale, metadataJson, clientIp, userAgent → 1 created, 0 id taken. */
+export const CREATE = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'createdAt', ARGV[1], 'lastActivityAt', ARGV[1], 'locale', ARGV[3],
+  'metadata', ARGV[4], 'clientIp', ARGV[5], 'userAgent', ARGV[6], 'flags', '', 'turnCount', 0,
+  'lastSeq', 0, 'generation', 0, 'ackCursor', '0')
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+`;
+
+/** KEYS: activity index, ending set. ARGV: id, now, cap → the evicted ids (moved to the ending set). */
+export const INDEX_ADD_WITH_CAP = `
+local cap = tonumber(ARGV[3])
+local victims = {}
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then
+  local n = redis.call('ZCARD', KEYS[1])
+  if n >= cap then
+    victims = redis.call('ZRANGE', KEYS[1], 0, n - cap)
+    for _, victim in ipairs(victims) do
+      redis.call('ZREM', KEYS[1], victim)
+      redis.call('ZADD', KEYS[2], ARGV[2], victim)
+    end
+  end
+end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+return victims
+`;
+
+/** → {hash fields, pending count}; empty when the hash is gone. */
+export const READ =
+  HELPERS +
+  `
+if redis.call('EXISTS', KEYS[1]) == 0 then return {} end
+return {redis.call('HGETALL', KEYS[1]), pending()}
+`;
+
+/** ARGV: now, idleMs, keyTtlMs, ip, userAgent, ipPolicy → {1, ipChanged, fields, pending} | {0} gone | {-1} ip mismatch. */
+export const TOUCH =
+  HELPERS +
+  `
+local now, idle = tonumber(ARGV[1]), tonumber(ARGV[2])
+if not is_live(now, idle) then return {0} end
+local ip, ua, policy = ARGV[4], ARGV[5], ARGV[6]
+local changed = 0
+if ip ~= '' then
+  local old = redis.call('HGET', KEYS[1], 'clientIp') or ''
+  if old ~= '' and old ~= ip and policy ~= 'off' then
+    if policy == 'reject' then return {-1} end
+    changed = 1
+    local flags = redis.call('HGET', KEYS[1], 'flags') or ''
+    if not string.find(',' .. flags .. ',', ',ip_changed,', 1, true) then
+      if flags == '' then flags = 'ip_changed' else flags = flags .. ',ip_changed' end
+      redis.call('HSET', KEYS[1], 'flags', flags)
+    end
+  end
+  redis.call('HSET', KEYS[1], 'clientIp', ip)
+end
+if ua ~= '' then redis.call('HSET', KEYS[1], 'userAgent', ua) end
+redis.call('HSET', KEYS[1], 'lastActivityAt', ARGV[1])
+expire_all(tonumber(ARGV[3]))
+return {1, changed, redis.call('HGETALL', KEYS[1]), pending()}
+`;
+
+/** ARGV: now, idleMs, keyTtlMs, maxTurns, touch (1|0), turns JSON array → seqs, or nil when gone. */
+export const APPEND_TURNS =
+  HELPERS +
+  `
+local now, idle = tonumber(ARGV[1]), tonumber(ARGV[2])
+if not is_live(now, idle) then return false end
+local seqs = {}
+for i, turn in ipairs(cjson.decode(ARGV[6])) do seqs[i] = append_turn(turn, tonumber(ARGV[4])) end
+if ARGV[5] == '1' then
+  redis.call('HSET', KEYS[1], 'lastActivityAt', ARGV[1])
+  expire_all(tonumber(ARGV[3]))
+else
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+end
+return seqs
+`;
+
+/** ARGV: now, idleMs, maxTurns, outboxMaxLen, kind, text, poiId, createdAt, turn JSON → message id, or nil. */
+export const PUSH_MESSAGE =
+  HELPERS +
+  `
+if not is_live(tonumber(ARGV[1]), tonumber(ARGV[2])) then return false end
+local id = redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', 'kind', ARGV[5], 'text', ARGV[6],
+  'poiId', ARGV[7], 'createdAt', ARGV[8])
+append_turn(cjson.decode(ARGV[9]), tonumber(ARGV[3]))
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl > 0 then
+  redis.call('PEXPIRE', KEYS[2], ttl)
+  redis.call('PEXPIRE', KEYS[3], ttl)
+end
+return id
+`;
+
+/** ARGV: after ('' = acknowledged cursor), limit → {entries, pending}; {} when gone. */
+export const READ_MESSAGES =
+  HELPERS +
+  `
+if redis.call('EXISTS', KEYS[1]) == 0 then return {} end
+local from = ARGV[1]
+if from == '' then from = redis.call('HGET', KEYS[1], 'ackCursor') or '0' end
+local start = '-'
+if from ~= '0' then start = '(' .. from end
+return {redis.call('XRANGE', KEYS[3], start, '+', 'COUNT', ARGV[2]), pending()}
+`;
+
+/** ARGV: cursor. Moves the acknowledged cursor forward only; never creates a hash. */
+export const ACKNOWLEDGE =
+  HELPERS +
+  `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local ack = redis.call('HGET', KEYS[1], 'ackCursor') or '0'
+if id_after(ARGV[1], ack) then redis.call('HSET', KEYS[1], 'ackCursor', ARGV[1]) end
+return 1
+`;
+
+/** ARGV: expectedLastSeq, now, idleMs, keyTtlMs → {1, fields, pending} | {0} gone | {-1} changed meanwhile. */
+export const CLEAR_CONVERSATION =
+  HELPERS +
+  `
+if not is_live(tonumber(ARGV[2]), tonumber(ARGV[3])) then return {0} end
+if redis.call('HGET', KEYS[1], 'lastSeq') ~= ARGV[1] then return {-1} end
+redis.call('DEL', KEYS[2], KEYS[3])
+redis.call('HSET', KEYS[1], 'turnCount', 0, 'lastActivityAt', ARGV[2])
+redis.call('HINCRBY', KEYS[1], 'generation', 1)
+expire_all(tonumber(ARGV[4]))
+return {1, redis.call('HGETALL', KEYS[1]), 0}
+`;
+
+/** ARGV: reason, now, idleMs, mode (live|expired|any) → the end reason now in force, or nil. */
+export const MARK_ENDED = `
+local v = redis.call('HMGET', KEYS[1], 'lastActivityAt', 'endReason')
+if not v[1] then return false end
+if v[2] then return v[2] end
+local expired = tonumber(v[1]) + tonumber(ARGV[3]) < tonumber(ARGV[2])
+if ARGV[4] == 'live' and expired then return false end
+if ARGV[4] == 'expired' and not expired then return false end
+redis.call('HSET', KEYS[1], 'endReason', ARGV[1], 'endedAt', ARGV[2])
+return ARGV[1]
+`;
+
+/** → {hash fields, history entries}; {} when gone. */
+export const SNAPSHOT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return {} end
+return {redis.call('HGETALL', KEYS[1]), redis.call('LRANGE', KEYS[2], 0, -1)}
+`;
+
+/** ARGV: limit, before ('' = newest) → {entries, hasOlder}. Seqs in the list are consecutive. */
+export const HISTORY_PAGE = `
+local len = redis.call('LLEN', KEYS[2])
+if len == 0 then return {{}, 0} end
+local last = len - 1
+if ARGV[2] ~= '' then
+  local first_seq = cjson.decode(redis.call('LINDEX', KEYS[2], 0)).seq
+  last = math.min(len - 1, tonumber(ARGV[2]) - first_seq - 1)
+end
+if last < 0 then return {{}, 0} end
+local first = math.max(0, last - tonumber(ARGV[1]) + 1)
+local older = 0
+if first > 0 then older = 1 end
+return {redis.call('LRANGE', KEYS[2], first, last), older}
+`;
+
+/** ARGV: now, keyTtlMs, then HSET field/value pairs; history entries follow after a '--' marker. */
+export const RESTORE = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local i = 3
+while ARGV[i] ~= '--' do
+  redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+  i = i + 2
+end
+for j = i + 1, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[j]) end
+for k = 1, #KEYS do redis.call('PEXPIRE', KEYS[k], ARGV[2]) end
+return 1
+`;
+
+/** ARGV: poiId, now, idleMs → 1 first announcement, 0 already announced or gone. */
+export const MARK_POI =
+  HELPERS +
+  `
+if not is_live(tonumber(ARGV[2]), tonumber(ARGV[3])) then return 0 end
+local added = redis.call('SADD', KEYS[4], ARGV[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl > 0 then redis.call('PEXPIRE', KEYS[4], ttl) end
+return added
+`;
+
+/** ARGV: lat, lon, now, idleMs. */
+export const SET_LOCATION =
+  HELPERS +
+  `
+if not is_live(tonumber(ARGV[3]), tonumber(ARGV[4])) then return 0 end
+redis.call('HSET', KEYS[1], 'lastLat', ARGV[1], 'lastLon', ARGV[2])
+return 1
+`;

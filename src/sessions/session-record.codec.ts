@@ -1,0 +1,61 @@
+import { END_REASONS, EndReason, SessionRecord, Turn } from './session.types';
+
+/** Converts the flat string fields a store keeps into a SessionRecord, and back. */
+export function recordFromFields(id: string, fields: Record<string, string>, pending: number): SessionRecord {
+  const endReason = fields.endReason as EndReason | undefined;
+  return {
+    id,
+    createdAt: Number(fields.createdAt),
+    lastActivityAt: Number(fields.lastActivityAt),
+    locale: fields.locale ?? 'zh-CN',
+    metadata: fields.metadata ? (JSON.parse(fields.metadata) as Record<string, string>) : {},
+    clientIp: fields.clientIp || null,
+    userAgent: fields.userAgent || null,
+    flags: fields.flags ? fields.flags.split(',') : [],
+    turnCount: Number(fields.turnCount ?? 0),
+    lastSeq: Number(fields.lastSeq ?? 0),
+    generation: Number(fields.generation ?? 0),
+    ackCursor: fields.ackCursor ?? '0',
+    pendingMessages: pending,
+    lastLat: fields.lastLat ? Number(fields.lastLat) : null,
+    lastLon: fields.lastLon ? Number(fields.lastLon) : null,
+    endReason: endReason && (END_REASONS as readonly string[]).includes(endReason) ? endReason : null,
+  };
+}
+
+/** The fields that bring a record back (restore); history and outbox are kept elsewhere. */
+export function fieldsFromRecord(record: SessionRecord): Record<string, string> {
+  const fields: Record<string, string> = {
+    createdAt: String(record.createdAt),
+    lastActivityAt: String(record.lastActivityAt),
+    locale: record.locale,
+    metadata: JSON.stringify(record.metadata),
+    clientIp: record.clientIp ?? '',
+    userAgent: record.userAgent ?? '',
+    flags: record.flags.join(','),
+    turnCount: String(record.turnCount),
+    lastSeq: String(record.lastSeq),
+    generation: String(record.generation),
+    ackCursor: record.ackCursor,
+  };
+  if (record.lastLat !== null && record.lastLon !== null) {
+    fields.lastLat = String(record.lastLat);
+    fields.lastLon = String(record.lastLon);
+  }
+  return fields;
+}
+
+/** Redis answers HGETALL inside Lua as a flat [field, value, …] array. */
+export function pairsToObject(flat: string[]): Record<string, string> {
+  const object: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) object[flat[i]] = flat[i + 1];
+  return object;
+}
+
+export function isLive(record: SessionRecord, now: number, idleTtlMs: number): boolean {
+  return record.endReason === null && record.lastActivityAt + idleTtlMs >= now;
+}
+
+export function parseTurn(json: string): Turn {
+  return JSON.parse(json) as Turn;
+}

@@ -1,0 +1,114 @@
+import {
+  EndReason,
+  NewOutboxMessage,
+  NewTurn,
+  OutboxMessage,
+  SessionRecord,
+  SessionSnapshot,
+  Turn,
+} from './session.types';
+import { IpPolicy } from '../config/app-config';
+
+/** What a new session starts with. */
+export interface NewSession {
+  id: string;
+  locale: string;
+  metadata: Record<string, string>;
+  clientIp: string | null;
+  userAgent: string | null;
+}
+
+export interface ClientSeen {
+  ip: string | null;
+  userAgent: string | null;
+  policy: IpPolicy;
+}
+
+export type TouchResult =
+  | { status: 'ok'; record: SessionRecord; ipChanged: boolean }
+  | { status: 'gone' }
+  | { status: 'ip_mismatch' };
+
+/** `live`: only a live session; `expired`: only one past its idle TTL (the sweep); `any`: either. */
+export type EndMode = 'live' | 'expired' | 'any';
+export type EndResult = { status: 'ended'; reason: EndReason } | { status: 'not_ended' };
+
+export interface HistoryPage {
+  turns: Turn[];
+  hasOlder: boolean;
+}
+
+export interface MessagePage {
+  messages: OutboxMessage[];
+  pending: number;
+}
+
+/**
+ * The session store port. Every write checks, in the same atomic step, that the session still exists
+ * and is neither ended nor past its idle TTL, so no write path can bring a session back.
+ * Times are epoch milliseconds.
+ */
+export interface SessionRepository {
+  /** Creates a session; beyond `maxSessions` the least recently active ones are evicted from the
+   *  activity index atomically and returned (the caller archives and purges them). */
+  create(
+    session: NewSession,
+    now: number,
+    maxSessions: number,
+  ): Promise<{ record: SessionRecord; evicted: string[] }>;
+  find(id: string, now: number): Promise<SessionRecord | null>;
+  /** Client activity: refreshes lastActivityAt, the index score and the TTL of every key. */
+  touch(id: string, now: number, client: ClientSeen | null): Promise<TouchResult>;
+  /** Appends turns atomically with consecutive seqs; `touch` also counts it as client activity.
+   *  Null when the session is gone. */
+  appendTurns(id: string, turns: NewTurn[], now: number, touch: boolean): Promise<Turn[] | null>;
+  history(id: string, limit: number, before: number | null): Promise<HistoryPage>;
+  /** Marks a session as ending: from then on it is gone for every call and no write succeeds. */
+  markEnded(id: string, reason: EndReason, now: number, mode: EndMode): Promise<EndResult>;
+  /** The full content, ended or not, while its keys exist. */
+  snapshot(id: string): Promise<SessionSnapshot | null>;
+  /** Deletes every key of a session and its index entries. Idempotent. */
+  purge(id: string): Promise<void>;
+  /** Reset: clears history and outbox and starts the next generation, but only if nothing was appended
+   *  since `expectedLastSeq` was read ('changed' then: read again). Null when gone. */
+  clearConversation(
+    id: string,
+    expectedLastSeq: number,
+    now: number,
+  ): Promise<SessionRecord | null | 'changed'>;
+  /** Brings an archived session back live with a fresh expiry; false when the id is live already. */
+  restore(snapshot: SessionSnapshot, now: number): Promise<boolean>;
+  /** Live ids, most recently active first. */
+  listByActivity(limit: number, cursor: string | null): Promise<{ ids: string[]; nextCursor: string | null }>;
+  /** Ids whose last activity is older than `cutoff`, and ids stuck ending since before `endingCutoff`. */
+  sweepCandidates(cutoff: number, endingCutoff: number, limit: number): Promise<string[]>;
+  /** Ids of live sessions least recently active first (memory-pressure eviction). */
+  leastRecentlyActive(limit: number): Promise<string[]>;
+  /** Live ids whose last activity lies in [from, to) (idle-tip scan). */
+  activeBetween(from: number, to: number, limit: number): Promise<string[]>;
+  count(): Promise<number>;
+  pushMessage(id: string, message: NewOutboxMessage, now: number): Promise<OutboxMessage | null>;
+  /** Messages after `after` (null: after the acknowledged cursor), oldest first. */
+  readMessages(id: string, after: string | null, limit: number): Promise<MessagePage>;
+  /** Acknowledges everything up to `cursor` (never moves the cursor back). */
+  acknowledge(id: string, cursor: string): Promise<void>;
+  /** True the first time a POI is announced to a session, ever. */
+  markPoiAnnounced(id: string, poiId: string, now: number): Promise<boolean>;
+  setLocation(id: string, lat: number, lon: number, now: number): Promise<void>;
+  /** Approximate bytes the session occupies in the store. */
+  storeBytes(id: string): Promise<number>;
+  /** Bytes the store uses in all, and its limit (null when it has none). */
+  memoryUsage(): Promise<{ used: number; limit: number | null }>;
+  ping(): Promise<void>;
+}
+
+export const SESSION_REPOSITORY = Symbol('SESSION_REPOSITORY');
+
+/** How long data lives, shared by both adapters. */
+export interface SessionStoreSettings {
+  idleTtlMs: number;
+  /** Key TTL = idle TTL + grace, so the sweep can still archive an expired session. */
+  keyTtlMs: number;
+  historyMaxTurns: number;
+  outboxMaxLength: number;
+}

@@ -1,5 +1,5 @@
 import { distanceM } from './geo';
-import { assertUniqueIds } from './poi-set';
+import { duplicateIdError } from './poi-set';
 import { PoiRepository } from './poi.repository';
 import { GeoPoint, Poi, PoiWithDistance } from './poi.types';
 
@@ -12,11 +12,8 @@ export class MemoryPoiRepository implements PoiRepository {
   private byId = new Map<string, Poi>();
 
   replaceAll(pois: Poi[]): Promise<void> {
-    try {
-      assertUniqueIds(pois);
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
+    const duplicate = duplicateIdError(pois);
+    if (duplicate) return Promise.reject(duplicate);
     // Swapping two references is atomic for every reader on the event loop.
     const copies = pois.map((poi) => ({ ...poi }));
     this.pois = copies;

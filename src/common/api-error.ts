@@ -45,7 +45,8 @@ export class ApiError extends Error {
   }
 }
 
-export const sessionNotFound = (): ApiError => new ApiError('SESSION_NOT_FOUND', 'Session not found or expired');
+export const sessionNotFound = (): ApiError =>
+  new ApiError('SESSION_NOT_FOUND', 'Session not found or expired');
 
 /** The store (Redis) did not answer; thrown by store adapters, rendered as 503 STORE_UNAVAILABLE. */
 export class StoreUnavailableError extends Error {

@@ -11,6 +11,8 @@ export interface AppConfig {
   readonly archiveDir: string;
   readonly sessionIdleTtlSeconds: number;
   readonly cleanupCron: string;
+  /** The longest gap between two sweeps of CLEANUP_CRON (derived). */
+  readonly sweepIntervalMs: number;
   readonly maxSessions: number;
   readonly historyMaxTurns: number;
   readonly aiProvider: AiProvider;
@@ -39,4 +41,13 @@ export interface AppConfig {
 /** True when every piece of shared state lives in Redis (API.md: `REDIS_URL` or `REDIS_CLUSTER_NODES`). */
 export function usesRedis(config: AppConfig): boolean {
   return config.redisUrl !== null || config.redisClusterNodes !== null;
+}
+
+/**
+ * Key TTL = idle TTL + a grace at least as long as the sweep interval (DESIGN.md), so the sweep can
+ * still read and archive an expired session before Redis drops its keys.
+ */
+export function sessionKeyTtlMs(config: AppConfig): number {
+  const graceMs = Math.max(60_000, 2 * config.sweepIntervalMs);
+  return config.sessionIdleTtlSeconds * 1000 + graceMs;
 }

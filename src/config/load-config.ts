@@ -26,18 +26,28 @@ export function loadConfigFromProcess(): AppConfig {
 export function loadConfig(env: Env): AppConfig {
   const read = new EnvReader(env);
   const openaiApiKey = read.optionalString('OPENAI_API_KEY');
+  const cleanupCron = read.cron('CLEANUP_CRON', '0 0 * * * *');
   const config: AppConfig = {
     port: read.integer('PORT', 3000, 0, 65535),
     redisUrl: read.optionalUrl('REDIS_URL', ['redis:', 'rediss:']),
     redisClusterNodes: read.hostPorts('REDIS_CLUSTER_NODES'),
-    redisKeyPrefix: read.pattern('REDIS_KEY_PREFIX', 'tg:', /^[A-Za-z0-9:_.-]{1,64}$/, 'letters, digits, ":_.-"'),
+    redisKeyPrefix: read.pattern(
+      'REDIS_KEY_PREFIX',
+      'tg:',
+      /^[A-Za-z0-9:_.-]{1,64}$/,
+      'letters, digits, ":_.-"',
+    ),
     databaseUrl: read.optionalUrl('DATABASE_URL', ['postgres:', 'postgresql:']),
     archiveDir: read.string('ARCHIVE_DIR', './data/archive'),
     sessionIdleTtlSeconds: read.integer('SESSION_IDLE_TTL_SECONDS', 14400, 1, 30 * 24 * 3600),
-    cleanupCron: read.cron('CLEANUP_CRON', '0 0 * * * *'),
+    cleanupCron,
+    sweepIntervalMs: longestGapMs(cleanupCron),
     maxSessions: read.integer('MAX_SESSIONS', 100000, 1, 100_000_000),
     historyMaxTurns: read.integer('HISTORY_MAX_TURNS', 200, 2, 100_000),
-    aiProvider: read.oneOf<AiProvider>('AI_PROVIDER', openaiApiKey ? 'openai' : 'offline', ['openai', 'offline']),
+    aiProvider: read.oneOf<AiProvider>('AI_PROVIDER', openaiApiKey ? 'openai' : 'offline', [
+      'openai',
+      'offline',
+    ]),
     openaiApiKey,
     openaiBaseUrl: read.optionalUrl('OPENAI_BASE_URL', ['http:', 'https:']),
     openaiModel: read.string('OPENAI_MODEL', 'gpt-4o-mini'),
@@ -63,6 +73,12 @@ export function loadConfig(env: Env): AppConfig {
     throw new ConfigError('OPENAI_API_KEY', 'a key when AI_PROVIDER=openai', '');
   }
   return Object.freeze(config);
+}
+
+/** The longest gap between the next few runs of a cron expression. */
+function longestGapMs(expression: string): number {
+  const runs = new CronTime(expression).sendAt(6).map((run) => run.toMillis());
+  return Math.max(...runs.slice(1).map((run, i) => run - runs[i]));
 }
 
 class EnvReader {
@@ -130,7 +146,11 @@ class EnvReader {
       protocol = '';
     }
     if (!protocols.includes(protocol)) {
-      throw new ConfigError(name, `a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`, value);
+      throw new ConfigError(
+        name,
+        `a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+        value,
+      );
     }
     return value;
   }
@@ -149,7 +169,12 @@ class EnvReader {
 
   list(name: string): string[] {
     const value = this.raw(name);
-    return value === undefined ? [] : value.split(',').map((item) => item.trim()).filter(Boolean);
+    return value === undefined
+      ? []
+      : value
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean);
   }
 
   hostPorts(name: string): Array<{ host: string; port: number }> | null {

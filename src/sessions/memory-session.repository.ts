@@ -165,14 +165,14 @@ export class MemorySessionRepository implements SessionRepository {
     return Promise.resolve(stored ? structuredClone({ record: stored.record, turns: stored.turns }) : null);
   }
 
-  purge(id: string): Promise<void> {
-    this.sessions.delete(id);
+  purge(id: string): Promise<boolean> {
+    const deleted = this.sessions.delete(id);
     this.activity.delete(id);
     this.ending.delete(id);
-    return Promise.resolve();
+    return Promise.resolve(deleted);
   }
 
-  clearConversation(id: string, expectedLastSeq: number, now: number) {
+  clearConversation(id: string, expectedLastSeq: number, now: number, touch: boolean) {
     const stored = this.live(id, now);
     if (!stored) return Promise.resolve(null);
     if (stored.record.lastSeq !== expectedLastSeq) return Promise.resolve('changed' as const);
@@ -180,8 +180,10 @@ export class MemorySessionRepository implements SessionRepository {
     stored.outbox = [];
     stored.record.turnCount = 0;
     stored.record.generation += 1;
-    stored.record.lastActivityAt = now;
-    this.markActive(id, now);
+    if (touch) {
+      stored.record.lastActivityAt = now;
+      this.markActive(id, now);
+    }
     return Promise.resolve(this.view(stored));
   }
 

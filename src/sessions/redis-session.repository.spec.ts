@@ -55,7 +55,7 @@ describe(RedisSessionRepository.name, () => {
       await sut.setLocation(id, 1, 2, now + 1);
       await sut.acknowledge(id, '1-0');
       await expectEveryKeyToExpire(id);
-      await sut.clearConversation(id, 3, now + 2);
+      await sut.clearConversation(id, 3, now + 2, true);
       await expectEveryKeyToExpire(id);
     });
 

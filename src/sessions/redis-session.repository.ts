@@ -143,14 +143,18 @@ export class RedisSessionRepository implements SessionRepository {
     return { record: recordFromFields(id, pairsToObject(reply[0]), 0), turns: reply[1].map(parseTurn) };
   }
 
-  async purge(id: string): Promise<void> {
-    await this.store.run((client) => client.del(...this.keys(id)));
+  async purge(id: string): Promise<boolean> {
+    const [hash, ...others] = this.keys(id);
+    // The hash alone first: DEL answers 1 to exactly one of several racing purges.
+    const deleted = await this.store.run((client) => client.del(hash));
+    await this.store.run((client) => client.del(...others));
     await this.store.run((client) =>
       client.multi().zrem(this.activityKey, id).zrem(this.endingKey, id).exec(),
     );
+    return deleted === 1;
   }
 
-  async clearConversation(id: string, expectedLastSeq: number, now: number) {
+  async clearConversation(id: string, expectedLastSeq: number, now: number, touch: boolean) {
     const reply = await this.store.script<[number, string[]?, number?]>(
       Lua.CLEAR_CONVERSATION,
       this.keys(id),

@@ -158,14 +158,15 @@ if id_after(ARGV[1], ack) then redis.call('HSET', KEYS[1], 'ackCursor', ARGV[1])
 return 1
 `;
 
-/** ARGV: expectedLastSeq, now, idleMs, keyTtlMs → {1, fields, pending} | {0} gone | {-1} changed meanwhile. */
+/** ARGV: expectedLastSeq, now, idleMs, keyTtlMs, touch (1|0) → {1, fields, pending} | {0} gone | {-1} changed. */
 export const CLEAR_CONVERSATION =
   HELPERS +
   `
 if not is_live(tonumber(ARGV[2]), tonumber(ARGV[3])) then return {0} end
 if redis.call('HGET', KEYS[1], 'lastSeq') ~= ARGV[1] then return {-1} end
 redis.call('DEL', KEYS[2], KEYS[3])
-redis.call('HSET', KEYS[1], 'turnCount', 0, 'lastActivityAt', ARGV[2])
+redis.call('HSET', KEYS[1], 'turnCount', 0)
+if ARGV[5] == '1' then redis.call('HSET', KEYS[1], 'lastActivityAt', ARGV[2]) end
 redis.call('HINCRBY', KEYS[1], 'generation', 1)
 expire_all(tonumber(ARGV[4]))
 return {1, redis.call('HGETALL', KEYS[1]), 0}

@@ -170,8 +170,8 @@ export function describeSessionRepositoryContract(name: string, make: () => Prom
         const snapshot = await sut.snapshot(id);
         expect(snapshot?.record.endReason).toBe('client_closed');
         expect(snapshot?.turns.map((t) => t.text)).toEqual(['q', 'a']);
-        await sut.purge(id);
-        await sut.purge(id);
+        const purges = await Promise.all([sut.purge(id), sut.purge(id)]);
+        expect(purges.sort()).toEqual([false, true]);
         expect(await sut.snapshot(id)).toBeNull();
       });
 
@@ -201,13 +201,15 @@ export function describeSessionRepositoryContract(name: string, make: () => Prom
         const { id } = (await sut.create(newSession(), T0, 100)).record;
         await sut.appendTurns(id, [turn('user', 'q'), turn('assistant', 'a')], T0 + 1, true);
         await sut.pushMessage(id, { kind: 'tip', text: 'tip', createdAt: T0 + 2 }, T0 + 2);
-        expect(await sut.clearConversation(id, 2, T0 + 3)).toBe('changed');
-        const cleared = await sut.clearConversation(id, 3, T0 + 3);
+        expect(await sut.clearConversation(id, 2, T0 + 3, true)).toBe('changed');
+        const cleared = await sut.clearConversation(id, 3, T0 + 3, true);
         expect(cleared).toMatchObject({ id, turnCount: 0, generation: 1, pendingMessages: 0, lastSeq: 3 });
         expect((await sut.history(id, 50, null)).turns).toEqual([]);
         expect((await sut.readMessages(id, null, 50)).messages).toEqual([]);
         const next = await sut.appendTurns(id, [turn('user', 'again')], T0 + 4, true);
         expect(next?.[0].seq).toBe(4);
+        await sut.clearConversation(id, 4, T0 + 5, false);
+        expect(await sut.find(id, T0 + 6)).toMatchObject({ generation: 2, lastActivityAt: T0 + 4 });
       });
     });
 

@@ -67,14 +67,17 @@ export interface SessionRepository {
   markEnded(id: string, reason: EndReason, now: number, mode: EndMode): Promise<EndResult>;
   /** The full content, ended or not, while its keys exist. */
   snapshot(id: string): Promise<SessionSnapshot | null>;
-  /** Deletes every key of a session and its index entries. Idempotent. */
-  purge(id: string): Promise<void>;
+  /** Deletes every key of a session and its index entries. Idempotent: true only for the call that
+   *  actually removed the session, so exactly one caller reports its end. */
+  purge(id: string): Promise<boolean>;
   /** Reset: clears history and outbox and starts the next generation, but only if nothing was appended
    *  since `expectedLastSeq` was read ('changed' then: read again). Null when gone. */
   clearConversation(
     id: string,
     expectedLastSeq: number,
     now: number,
+    /** Client resets are activity; admin resets are not. */
+    touch: boolean,
   ): Promise<SessionRecord | null | 'changed'>;
   /** Brings an archived session back live with a fresh expiry; false when the id is live already. */
   restore(snapshot: SessionSnapshot, now: number): Promise<boolean>;

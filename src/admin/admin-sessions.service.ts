@@ -1,0 +1,46 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { sessionNotFound } from '../common/api-error';
+import { SESSION_REPOSITORY, SessionRepository } from '../sessions/session.repository';
+import { SessionService } from '../sessions/session.service';
+import { AdminSessionView, SessionView, toAdminSessionView, toSessionView } from '../sessions/session.view';
+
+/** What operators see and do with sessions. Admin calls are never session activity. */
+@Injectable()
+export class AdminSessionsService {
+  constructor(
+    private readonly sessions: SessionService,
+    @Inject(SESSION_REPOSITORY) private readonly repository: SessionRepository,
+  ) {}
+
+  async list(
+    limit: number,
+    cursor: string | null,
+  ): Promise<{ sessions: AdminSessionView[]; nextCursor: string | null }> {
+    const page = await this.repository.listByActivity(limit, cursor);
+    const records = await Promise.all(page.ids.map((id) => this.sessions.find(id)));
+    return {
+      sessions: records.flatMap((record) =>
+        record ? [toAdminSessionView(record, this.sessions.idleTtlMs)] : [],
+      ),
+      nextCursor: page.nextCursor,
+    };
+  }
+
+  async get(id: string): Promise<AdminSessionView> {
+    const record = await this.sessions.find(id);
+    if (!record) throw sessionNotFound();
+    return {
+      ...toAdminSessionView(record, this.sessions.idleTtlMs),
+      userAgent: record.userAgent,
+      storeBytes: await this.repository.storeBytes(id),
+    };
+  }
+
+  async reset(id: string): Promise<SessionView> {
+    return toSessionView(await this.sessions.reset(id, 'admin_reset'), this.sessions.idleTtlMs);
+  }
+
+  async delete(id: string): Promise<void> {
+    if (!(await this.sessions.destroy(id, 'admin_deleted'))) throw sessionNotFound();
+  }
+}

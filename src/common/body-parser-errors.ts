@@ -1,0 +1,34 @@
+import type { NextFunction, Request, Response } from 'express';
+import { errorEnvelope } from './error-envelope';
+import { requestIdOf } from './request-id.middleware';
+
+interface BodyParserError extends Error {
+  type?: string;
+  status?: number;
+}
+
+/** Body parsing happens before Nest's routing: its errors get the envelope here. Bad input is never 5xx. */
+export function bodyParserErrorHandler(
+  error: BodyParserError,
+  request: Request,
+  response: Response,
+  next: NextFunction,
+): void {
+  if (error.type === 'entity.too.large') {
+    response
+      .status(413)
+      .json(errorEnvelope('PAYLOAD_TOO_LARGE', 'JSON bodies are limited to 8 MiB', requestIdOf(request)));
+    return;
+  }
+  if (
+    error.type === 'entity.parse.failed' ||
+    (error.status !== undefined && error.status >= 400 && error.status < 500)
+  ) {
+    const message = error.type === 'entity.parse.failed' ? 'The body is not valid JSON' : error.message;
+    response
+      .status(400)
+      .json(errorEnvelope('VALIDATION_FAILED', message, requestIdOf(request), [{ field: 'body', message }]));
+    return;
+  }
+  next(error);
+}

@@ -1,0 +1,20 @@
+import { randomUUID } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+
+const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const REQUEST_ID = Symbol('requestId');
+
+type WithRequestId = Request & { [REQUEST_ID]?: string };
+
+/** X-Request-Id: the client's own when it sent a sane one, else generated; echoed on every response. */
+export function requestIdMiddleware(request: Request, response: Response, next: NextFunction): void {
+  const sent = request.get('x-request-id');
+  const id = sent && CLIENT_REQUEST_ID.test(sent) ? sent : randomUUID();
+  (request as WithRequestId)[REQUEST_ID] = id;
+  response.setHeader('X-Request-Id', id);
+  next();
+}
+
+export function requestIdOf(request: Request): string {
+  return (request as WithRequestId)[REQUEST_ID] ?? 'unknown';
+}

@@ -1,0 +1,61 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsNumber, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsImage } from '../common/validators';
+
+export class LocationDto {
+  @ApiProperty({ minimum: -90, maximum: 90, example: 39.9163 })
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(-90)
+  @Max(90)
+  lat!: number;
+
+  @ApiProperty({ minimum: -180, maximum: 180, example: 116.3972 })
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(-180)
+  @Max(180)
+  lon!: number;
+
+  @ApiPropertyOptional({ minimum: 0, description: 'metres' })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  accuracy?: number;
+}
+
+export class QueryDto {
+  @ApiPropertyOptional({ description: 'absent, malformed, unknown or expired: a new session is created' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  sessionId?: string;
+
+  @ApiProperty({ minLength: 1, maxLength: 4000 })
+  @IsString()
+  @Length(1, 4000)
+  text!: string;
+
+  @ApiPropertyOptional({ description: 'data URL (png/jpeg/webp/gif, ≤5 MiB decoded) or https URL' })
+  @IsOptional()
+  @IsImage()
+  image?: string;
+
+  @ApiPropertyOptional({ type: LocationDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => LocationDto)
+  location?: LocationDto;
+}
+
+export class AnswerDto {
+  @ApiProperty() seq!: number;
+  @ApiProperty() text!: string;
+  @ApiProperty() createdAt!: string;
+}
+
+export class QueryAnswerDto {
+  @ApiProperty() sessionId!: string;
+  @ApiProperty() sessionCreated!: boolean;
+  @ApiProperty({ type: AnswerDto }) answer!: AnswerDto;
+  @ApiProperty() pendingMessages!: number;
+}

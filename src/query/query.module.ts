@@ -1,0 +1,31 @@
+import { Module } from '@nestjs/common';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { APP_CONFIG } from '../config/config.module';
+import { AppConfig } from '../config/app-config';
+import { REDIS_STORE } from '../store/store.module';
+import { RedisStore } from '../store/redis-store';
+import { AiModule } from '../ai/ai.module';
+import { PoiModule } from '../poi/poi.module';
+import { SessionModule } from '../sessions/session.module';
+import { QueryController } from './query.controller';
+import { QueryService } from './query.service';
+import { createRedisThrottlerStorage } from './redis-throttler.storage';
+
+@Module({
+  imports: [
+    SessionModule,
+    AiModule,
+    PoiModule,
+    // RATE_LIMIT_PER_MINUTE per client IP on /v1/query*, counted in Redis so all instances share it.
+    ThrottlerModule.forRootAsync({
+      inject: [APP_CONFIG, REDIS_STORE],
+      useFactory: (config: AppConfig, store: RedisStore | null) => ({
+        throttlers: [{ name: 'query', ttl: 60_000, limit: config.rateLimitPerMinute }],
+        storage: store ? createRedisThrottlerStorage(store) : undefined,
+      }),
+    }),
+  ],
+  controllers: [QueryController],
+  providers: [QueryService],
+})
+export class QueryModule {}

@@ -1,0 +1,73 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { ARCHIVE_REPOSITORY, ArchiveRepository } from '../archive/archive.repository';
+import { CLOCK, Clock } from '../common/clock';
+import { redactSessionId } from './session-id';
+import { toArchivedSession } from './session-archiver';
+import { SessionEndedEvent, SessionEvents } from './session.events';
+import { EndMode, SESSION_REPOSITORY, SessionRepository } from './session.repository';
+import { EndReason, SessionSnapshot } from './session.types';
+
+/**
+ * Every way a session ends goes through here: mark it ended (gone for every call from then on),
+ * archive it, then delete it. A crash or an archive failure in between leaves it marked and indexed as
+ * ending, so the sweep finishes the job; the archive is idempotent per (id, generation).
+ */
+@Injectable()
+export class SessionEndingService {
+  private readonly logger = new Logger('SessionLifecycle');
+
+  constructor(
+    @Inject(SESSION_REPOSITORY) private readonly sessions: SessionRepository,
+    @Inject(ARCHIVE_REPOSITORY) private readonly archive: ArchiveRepository,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly events: EventEmitter2,
+  ) {}
+
+  /** Ends a session for `reason`; false when there was nothing to end under `mode`. */
+  async end(id: string, reason: EndReason, mode: EndMode): Promise<boolean> {
+    const marked = await this.sessions.markEnded(id, reason, this.clock.now(), mode);
+    if (marked.status === 'not_ended') return false;
+    await this.finish(id, marked.reason);
+    return true;
+  }
+
+  /** Archives and deletes a session already marked as ending (or a leftover whose keys are gone). */
+  async finish(id: string, fallbackReason: EndReason): Promise<void> {
+    const snapshot = await this.sessions.snapshot(id);
+    if (!snapshot) {
+      await this.sessions.purge(id);
+      return;
+    }
+    const reason = snapshot.record.endReason ?? fallbackReason;
+    const endedAt = this.clock.now();
+    await this.archive.save(toArchivedSession(snapshot, reason, endedAt));
+    if (await this.sessions.purge(id)) this.reportEnd(snapshot, reason, endedAt);
+  }
+
+  /** Archives the current generation of a live session (reset) and reports its end. */
+  async archiveGeneration(snapshot: SessionSnapshot, reason: EndReason): Promise<void> {
+    await this.archive.save(toArchivedSession(snapshot, reason, this.clock.now()));
+  }
+
+  reportEnd(snapshot: SessionSnapshot, reason: EndReason, endedAt: number): void {
+    const { record } = snapshot;
+    const event: SessionEndedEvent = {
+      sessionId: record.id,
+      reason,
+      createdAt: record.createdAt,
+      endedAt,
+      turnCount: record.turnCount,
+    };
+    this.logger.log({
+      msg: 'session ended',
+      event: SessionEvents.ended,
+      sessionId: redactSessionId(record.id),
+      reason,
+      generation: record.generation,
+      lifetimeSeconds: Math.round((endedAt - record.createdAt) / 1000),
+      turnCount: record.turnCount,
+    });
+    this.events.emit(SessionEvents.ended, event);
+  }
+}

@@ -1,0 +1,166 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { APP_CONFIG } from '../config/config.module';
+import { AppConfig } from '../config/app-config';
+import { ApiError, sessionNotFound } from '../common/api-error';
+import { CLOCK, Clock } from '../common/clock';
+import { SessionEndingService } from './session-ending.service';
+import { isWellFormedSessionId, newSessionId, redactSessionId } from './session-id';
+import { SessionActiveEvent, SessionCreatedEvent, SessionEvents } from './session.events';
+import { HistoryPage, SESSION_REPOSITORY, SessionRepository } from './session.repository';
+import { EndReason, NewTurn, SessionRecord, Turn } from './session.types';
+
+/** Who is calling: for the IP policy and the admin view. */
+export interface ClientInfo {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface NewSessionInput {
+  locale?: string;
+  metadata?: Record<string, string>;
+}
+
+const RESET_ATTEMPTS = 5;
+
+/** Create / read / touch / append / reset / destroy. Knows nothing of who listens to its events. */
+@Injectable()
+export class SessionService {
+  private readonly logger = new Logger('SessionLifecycle');
+
+  constructor(
+    @Inject(SESSION_REPOSITORY) private readonly sessions: SessionRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly ending: SessionEndingService,
+    private readonly events: EventEmitter2,
+  ) {}
+
+  get idleTtlMs(): number {
+    return this.config.sessionIdleTtlSeconds * 1000;
+  }
+
+  async create(input: NewSessionInput, client: ClientInfo): Promise<SessionRecord> {
+    const now = this.clock.now();
+    const { record, evicted } = await this.sessions.create(
+      {
+        id: newSessionId(),
+        locale: input.locale ?? 'zh-CN',
+        metadata: input.metadata ?? {},
+        clientIp: client.ip,
+        userAgent: client.userAgent,
+      },
+      now,
+      this.config.maxSessions,
+    );
+    this.logger.log({
+      msg: 'session created',
+      event: SessionEvents.created,
+      sessionId: redactSessionId(record.id),
+    });
+    // Cap eviction happens inside the create call that exceeds MAX_SESSIONS (API.md).
+    for (const id of evicted) await this.endQuietly(id, 'evicted');
+    this.events.emit(SessionEvents.created, { sessionId: record.id, record } satisfies SessionCreatedEvent);
+    return record;
+  }
+
+  /** Client activity on a session: refreshes it, or answers 404 / 403 as API.md says. */
+  async touch(id: string, client: ClientInfo | null): Promise<SessionRecord> {
+    if (!isWellFormedSessionId(id)) throw sessionNotFound();
+    const now = this.clock.now();
+    const result = await this.sessions.touch(
+      id,
+      now,
+      client && { ...client, policy: this.config.sessionIpPolicy },
+    );
+    switch (result.status) {
+      case 'gone':
+        throw sessionNotFound();
+      case 'ip_mismatch':
+        this.logger.warn({
+          msg: 'session IP mismatch rejected',
+          sessionId: redactSessionId(id),
+          ip: client?.ip,
+        });
+        throw new ApiError('SESSION_IP_MISMATCH', 'This session belongs to another client address');
+      case 'ok':
+        if (result.ipChanged) {
+          this.logger.warn({ msg: 'session IP changed', sessionId: redactSessionId(id), ip: client?.ip });
+        }
+        this.events.emit(SessionEvents.active, { sessionId: id, at: now } satisfies SessionActiveEvent);
+        return result.record;
+    }
+  }
+
+  /** A read that is not client activity (admin calls, workers). */
+  async find(id: string): Promise<SessionRecord | null> {
+    if (!isWellFormedSessionId(id)) return null;
+    return this.sessions.find(id, this.clock.now());
+  }
+
+  async history(id: string, limit: number, before: number | null): Promise<HistoryPage> {
+    return this.sessions.history(id, limit, before);
+  }
+
+  /** Recent turns for the model's context, oldest first. */
+  async recentTurns(id: string, limit: number): Promise<Turn[]> {
+    return (await this.sessions.history(id, limit, null)).turns;
+  }
+
+  /** Stores a user turn and its answer together; null when the session ended meanwhile. */
+  async appendExchange(id: string, user: NewTurn, answer: NewTurn): Promise<Turn[] | null> {
+    return this.sessions.appendTurns(id, [user, answer], this.clock.now(), true);
+  }
+
+  /** Remembers where the visitor was last seen (context for the model, broadcast circles). */
+  async updateLocation(id: string, lat: number, lon: number): Promise<void> {
+    await this.sessions.setLocation(id, lat, lon, this.clock.now());
+  }
+
+  /** Client close / admin delete: archived with `reason`; false when there was no live session. */
+  async destroy(id: string, reason: EndReason): Promise<boolean> {
+    if (!isWellFormedSessionId(id)) return false;
+    return this.endQuietly(id, reason);
+  }
+
+  /** Archives the conversation, then clears it; the same id lives on with turnCount 0. */
+  async reset(id: string, reason: EndReason): Promise<SessionRecord> {
+    if (!isWellFormedSessionId(id)) throw sessionNotFound();
+    for (let attempt = 0; attempt < RESET_ATTEMPTS; attempt++) {
+      const snapshot = await this.sessions.snapshot(id);
+      const live = snapshot && (await this.sessions.find(id, this.clock.now()));
+      if (!snapshot || !live) throw sessionNotFound();
+      await this.ending.archiveGeneration(snapshot, reason);
+      const touch = reason === 'client_reset'; // admin calls are not activity
+      const cleared = await this.sessions.clearConversation(
+        id,
+        snapshot.record.lastSeq,
+        this.clock.now(),
+        touch,
+      );
+      if (cleared === null) throw sessionNotFound();
+      if (cleared === 'changed') continue; // a turn landed between snapshot and clear: archive again
+      this.ending.reportEnd(snapshot, reason, this.clock.now());
+      return cleared;
+    }
+    throw new ApiError('CONFLICT', 'The session kept changing during the reset; try again');
+  }
+
+  /**
+   * Ends a session; an archive failure is logged, not returned: the session is already gone for its
+   * client, and the sweep archives it on its next run.
+   */
+  private async endQuietly(id: string, reason: EndReason): Promise<boolean> {
+    try {
+      return await this.ending.end(id, reason, reason === 'evicted' ? 'any' : 'live');
+    } catch (error) {
+      this.logger.error({
+        msg: 'session end not archived yet; the sweep will retry',
+        sessionId: redactSessionId(id),
+        reason,
+        err: error,
+      });
+      return true;
+    }
+  }
+}

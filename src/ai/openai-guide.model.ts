@@ -94,6 +94,13 @@ export class OpenAiGuideModel implements GuideModel {
         // Failures after the stream opened bypass the breaker: it only wraps opening the call.
         throw this.unavailable('stream', classifyFailure(call.reason ?? error, request.signal));
       }
+      // The SDK ends an aborted stream quietly, as if the answer were complete: it is not.
+      if (call.signal.aborted) {
+        throw this.unavailable(
+          'stream',
+          classifyFailure(call.reason ?? new Error('aborted'), request.signal),
+        );
+      }
       if (!received) throw this.unavailable('stream', new EmptyAnswerError());
       finished = true;
     } finally {

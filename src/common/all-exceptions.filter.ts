@@ -4,7 +4,6 @@ import {
   Catch,
   ExceptionFilter,
   HttpException,
-  HttpStatus,
   Logger,
 } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
@@ -25,7 +24,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const request = context.getRequest<Request>();
     const response = context.getResponse<Response>();
     const { code, message, details } = this.classify(exception);
-    const status = STATUS_OF[code];
+    const status: number = STATUS_OF[code];
     if (status >= 500) {
       const log = { msg: 'request failed', code, requestId: requestIdOf(request), err: exception };
       if (code === 'INTERNAL') this.logger.error(log);
@@ -65,18 +64,18 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   private fromStatus(status: number, message: string): { code: ErrorCode; message: string } {
     switch (status) {
-      case HttpStatus.NOT_FOUND:
+      case 404:
         return { code: 'NOT_FOUND', message: 'No such route' };
-      case HttpStatus.UNAUTHORIZED:
-      case HttpStatus.FORBIDDEN:
+      case 401:
+      case 403:
         return { code: 'UNAUTHORIZED', message };
-      case HttpStatus.PAYLOAD_TOO_LARGE:
+      case 413:
         return { code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large' };
-      case HttpStatus.TOO_MANY_REQUESTS:
+      case 429:
         return { code: 'RATE_LIMITED', message };
-      case HttpStatus.SERVICE_UNAVAILABLE:
+      case 503:
         return { code: 'STORE_UNAVAILABLE', message: 'A dependency of the service does not answer' };
-      case HttpStatus.CONFLICT:
+      case 409:
         return { code: 'CONFLICT', message };
       default:
         return status < 500

@@ -139,7 +139,7 @@ class EnvReader {
   optionalUrl(name: string, protocols: string[]): string | null {
     const value = this.raw(name);
     if (value === undefined) return null;
-    let protocol = '';
+    let protocol: string;
     try {
       protocol = new URL(value).protocol;
     } catch {

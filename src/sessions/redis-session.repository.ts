@@ -158,11 +158,11 @@ export class RedisSessionRepository implements SessionRepository {
     const reply = await this.store.script<[number, string[]?, number?]>(
       Lua.CLEAR_CONVERSATION,
       this.keys(id),
-      [expectedLastSeq, now, this.settings.idleTtlMs, this.settings.keyTtlMs],
+      [expectedLastSeq, now, this.settings.idleTtlMs, this.settings.keyTtlMs, touch ? 1 : 0],
     );
     if (reply[0] === -1) return 'changed' as const;
     if (reply[0] !== 1) return null;
-    await this.refreshIndex(id, now);
+    if (touch) await this.refreshIndex(id, now);
     return recordFromFields(id, pairsToObject(reply[1] ?? []), 0);
   }
 

@@ -203,7 +203,14 @@ export function describeSessionRepositoryContract(name: string, make: () => Prom
         await sut.pushMessage(id, { kind: 'tip', text: 'tip', createdAt: T0 + 2 }, T0 + 2);
         expect(await sut.clearConversation(id, 2, T0 + 3, true)).toBe('changed');
         const cleared = await sut.clearConversation(id, 3, T0 + 3, true);
-        expect(cleared).toMatchObject({ id, turnCount: 0, generation: 1, pendingMessages: 0, lastSeq: 3 });
+        expect(cleared).toMatchObject({
+          id,
+          turnCount: 0,
+          generation: 1,
+          pendingMessages: 0,
+          lastSeq: 3,
+          lastActivityAt: T0 + 3,
+        });
         expect((await sut.history(id, 50, null)).turns).toEqual([]);
         expect((await sut.readMessages(id, null, 50)).messages).toEqual([]);
         const next = await sut.appendTurns(id, [turn('user', 'again')], T0 + 4, true);

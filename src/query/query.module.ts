@@ -9,7 +9,7 @@ import { PoiModule } from '../poi/poi.module';
 import { SessionModule } from '../sessions/session.module';
 import { QueryController } from './query.controller';
 import { QueryService } from './query.service';
-import { createRedisThrottlerStorage } from './redis-throttler.storage';
+import { RedisThrottlerStorage } from './redis-throttler.storage';
 
 @Module({
   imports: [
@@ -21,7 +21,7 @@ import { createRedisThrottlerStorage } from './redis-throttler.storage';
       inject: [APP_CONFIG, REDIS_STORE],
       useFactory: (config: AppConfig, store: RedisStore | null) => ({
         throttlers: [{ name: 'query', ttl: 60_000, limit: config.rateLimitPerMinute }],
-        storage: store ? createRedisThrottlerStorage(store) : undefined,
+        storage: store ? new RedisThrottlerStorage(store) : undefined,
       }),
     }),
   ],

@@ -25,6 +25,8 @@ export interface AppConfig {
   readonly proactiveGreetingDelaySeconds: number;
   readonly proactiveIdleTipSeconds: number;
   readonly proactiveMaxTips: number;
+  /** PROACTIVE_JOB_LOCK_MS: how long a job's lock outlives its worker; also the stalled-check period. */
+  readonly proactiveJobLockMs: number;
   readonly sessionIpPolicy: IpPolicy;
   readonly rateLimitPerMinute: number;
   readonly trustProxy: string;

@@ -22,6 +22,7 @@ describe('loadConfig', () => {
       proactiveGreetingDelaySeconds: 3,
       proactiveIdleTipSeconds: 600,
       proactiveMaxTips: 3,
+      proactiveJobLockMs: 30000,
       sessionIpPolicy: 'log',
       rateLimitPerMinute: 120,
       trustProxy: 'loopback',

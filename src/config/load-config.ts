@@ -57,6 +57,7 @@ export function loadConfig(env: Env): AppConfig {
     proactiveGreetingDelaySeconds: read.integer('PROACTIVE_GREETING_DELAY_SECONDS', 3, -1, 86400),
     proactiveIdleTipSeconds: read.integer('PROACTIVE_IDLE_TIP_SECONDS', 600, -1, 7 * 86400),
     proactiveMaxTips: read.integer('PROACTIVE_MAX_TIPS', 3, 0, 1000),
+    proactiveJobLockMs: read.integer('PROACTIVE_JOB_LOCK_MS', 30000, 500, 600_000),
     sessionIpPolicy: read.oneOf<IpPolicy>('SESSION_IP_POLICY', 'log', ['off', 'log', 'reject']),
     rateLimitPerMinute: read.integer('RATE_LIMIT_PER_MINUTE', 120, 1, 1_000_000),
     trustProxy: read.string('TRUST_PROXY', 'loopback'),

@@ -12,6 +12,7 @@ import { AiModule } from './ai/ai.module';
 import { SessionModule } from './sessions/session.module';
 import { QueryModule } from './query/query.module';
 import { AdminModule } from './admin/admin.module';
+import { CleanupModule } from './cleanup/cleanup.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { loggerOptions } from './observability/logger.options';
 
@@ -35,6 +36,7 @@ export class AppModule {
         SessionModule,
         QueryModule,
         AdminModule,
+        CleanupModule,
       ],
     };
   }

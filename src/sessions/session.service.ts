@@ -1,9 +1,10 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { APP_CONFIG } from '../config/config.module';
 import { AppConfig } from '../config/app-config';
 import { ApiError, sessionNotFound } from '../common/api-error';
 import { CLOCK, Clock } from '../common/clock';
+import { SESSION_ADMISSION, SessionAdmission } from './session-admission';
 import { SessionEndingService } from './session-ending.service';
 import { isWellFormedSessionId, newSessionId, redactSessionId } from './session-id';
 import { SessionActiveEvent, SessionCreatedEvent, SessionEvents } from './session.events';
@@ -34,6 +35,7 @@ export class SessionService {
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly ending: SessionEndingService,
     private readonly events: EventEmitter2,
+    @Optional() @Inject(SESSION_ADMISSION) private readonly admission: SessionAdmission | null = null,
   ) {}
 
   get idleTtlMs(): number {
@@ -41,6 +43,7 @@ export class SessionService {
   }
 
   async create(input: NewSessionInput, client: ClientInfo): Promise<SessionRecord> {
+    await this.admission?.beforeCreate(); // e.g. memory-pressure eviction makes room first
     const now = this.clock.now();
     const { record, evicted } = await this.sessions.create(
       {

@@ -1,0 +1,83 @@
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { CronJob } from 'cron';
+import { APP_CONFIG } from '../config/config.module';
+import { AppConfig } from '../config/app-config';
+import { CLOCK, Clock } from '../common/clock';
+import { LEASE, Lease } from './lease';
+import { MemoryPressureService } from './memory-pressure.service';
+import { SweepService } from './sweep.service';
+
+export const CLEANUP_JOB = 'session-cleanup';
+const LEASE_NAME = 'cleanup';
+/** The lease outlives a sweep: a sweep stops at half of it and the rest waits for the next run. */
+const LEASE_TTL_MS = 60_000;
+
+/**
+ * The scheduled cleanup (CLEANUP_CRON): the sweep, then the memory-pressure check, by one instance at a
+ * time (the lease). The expression comes from config, so the job is registered at start rather than
+ * through a static @Cron decorator.
+ */
+@Injectable()
+export class CleanupService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Cleanup');
+  private running: Promise<void> | null = null;
+  private job: CronJob | null = null;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(LEASE) private readonly lease: Lease,
+    private readonly sweeper: SweepService,
+    private readonly memory: MemoryPressureService,
+    private readonly scheduler: SchedulerRegistry,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.job = CronJob.from({ cronTime: this.config.cleanupCron, onTick: () => void this.run() });
+    this.scheduler.addCronJob(CLEANUP_JOB, this.job);
+    this.job.start();
+  }
+
+  /** Stops the schedule and waits for a run in progress, while the store and archive are still open. */
+  async beforeApplicationShutdown(): Promise<void> {
+    if (this.job) {
+      await this.job.stop();
+      this.scheduler.deleteCronJob(CLEANUP_JOB);
+      this.job = null;
+    }
+    await this.running;
+  }
+
+  /** One cleanup run; a tick that finds the previous run still going is skipped. */
+  run(): Promise<void> {
+    this.running ??= this.runOnce().finally(() => (this.running = null));
+    return this.running;
+  }
+
+  private async runOnce(): Promise<void> {
+    try {
+      const token = await this.lease.acquire(LEASE_NAME, LEASE_TTL_MS);
+      if (!token) return; // another instance is cleaning up
+      const started = this.clock.now();
+      try {
+        const swept = await this.sweeper.sweep(started + LEASE_TTL_MS / 2);
+        if (swept.ended + swept.leftovers + swept.failed > 0) {
+          this.logger.log({ msg: 'sweep done', ...swept, durationMs: this.clock.now() - started });
+        }
+        await this.memory.relieve();
+      } finally {
+        await this.lease.release(LEASE_NAME, token);
+      }
+    } catch (error) {
+      // The store or the archive is down: the next tick tries again.
+      this.logger.error({ msg: 'cleanup run failed', err: error });
+    }
+  }
+}

@@ -1,0 +1,21 @@
+import { randomBytes } from 'node:crypto';
+import { Lease } from './lease';
+
+/** The embedded store has one instance, so the lease only keeps this process's own runs apart. */
+export class MemoryLease implements Lease {
+  private readonly held = new Map<string, { token: string; until: number }>();
+
+  acquire(name: string, ttlMs: number): Promise<string | null> {
+    const now = Date.now();
+    const current = this.held.get(name);
+    if (current && current.until > now) return Promise.resolve(null);
+    const token = randomBytes(16).toString('hex');
+    this.held.set(name, { token, until: now + ttlMs });
+    return Promise.resolve(token);
+  }
+
+  release(name: string, token: string): Promise<void> {
+    if (this.held.get(name)?.token === token) this.held.delete(name);
+    return Promise.resolve();
+  }
+}

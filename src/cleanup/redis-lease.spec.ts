@@ -1,0 +1,16 @@
+import { deleteKeysWithPrefix, testPrefix, testStore } from '../../test/support/redis';
+import { describeLeaseContract } from './lease.contract';
+import { RedisLease } from './redis-lease';
+
+describeLeaseContract(RedisLease.name, async () => {
+  const prefix = testPrefix('lease');
+  const store = testStore(prefix);
+  await store.waitUntilReady(2000);
+  return {
+    sut: new RedisLease(store),
+    cleanup: async () => {
+      await deleteKeysWithPrefix(prefix);
+      await store.close();
+    },
+  };
+});

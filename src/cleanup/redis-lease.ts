@@ -1,0 +1,28 @@
+import { randomBytes } from 'node:crypto';
+import { RedisStore } from '../store/redis-store';
+import { Lease } from './lease';
+
+/** Compare-and-delete: only the token that set the key may remove it. */
+const RELEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
+/** `{prefix}lease:{name}` set with NX and a PX expiry, so a crashed holder frees it after its TTL. */
+export class RedisLease implements Lease {
+  constructor(private readonly store: RedisStore) {}
+
+  private key(name: string): string {
+    return this.store.key('lease', name);
+  }
+
+  async acquire(name: string, ttlMs: number): Promise<string | null> {
+    const token = randomBytes(16).toString('hex');
+    const reply = await this.store.run((client) => client.set(this.key(name), token, 'PX', ttlMs, 'NX'));
+    return reply === 'OK' ? token : null;
+  }
+
+  async release(name: string, token: string): Promise<void> {
+    await this.store.script(RELEASE, [this.key(name)], [token]);
+  }
+}

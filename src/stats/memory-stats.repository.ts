@@ -1,0 +1,49 @@
+import { END_REASONS, EndReason } from '../sessions/session.types';
+import { SecondBuckets } from './sliding-window';
+import { StatsRepository, StatsTotals } from './stats.repository';
+
+/** The embedded store's counters: one process, so plain numbers are atomic enough. */
+export class MemoryStatsRepository implements StatsRepository {
+  private readonly totalsNow: StatsTotals = {
+    createdTotal: 0,
+    endedTotal: Object.fromEntries(END_REASONS.map((reason) => [reason, 0])) as Record<EndReason, number>,
+    finishedCount: 0,
+    lifetimeMsSum: 0,
+    turnsSum: 0,
+    proactiveSentTotal: 0,
+  };
+  private readonly queries = new SecondBuckets();
+
+  recordCreated(): Promise<void> {
+    this.totalsNow.createdTotal += 1;
+    return Promise.resolve();
+  }
+
+  recordEnded(reason: EndReason, finished: boolean, lifetimeMs: number, turns: number): Promise<void> {
+    this.totalsNow.endedTotal[reason] += 1;
+    if (finished) {
+      this.totalsNow.finishedCount += 1;
+      this.totalsNow.lifetimeMsSum += lifetimeMs;
+      this.totalsNow.turnsSum += turns;
+    }
+    return Promise.resolve();
+  }
+
+  recordQuery(now: number): Promise<void> {
+    this.queries.add(now);
+    return Promise.resolve();
+  }
+
+  queriesLastMinute(now: number): Promise<number> {
+    return Promise.resolve(this.queries.total(now));
+  }
+
+  recordProactiveSent(): Promise<void> {
+    this.totalsNow.proactiveSentTotal += 1;
+    return Promise.resolve();
+  }
+
+  totals(): Promise<StatsTotals> {
+    return Promise.resolve(structuredClone(this.totalsNow));
+  }
+}

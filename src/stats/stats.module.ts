@@ -1,0 +1,34 @@
+import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { REDIS_STORE } from '../store/store.module';
+import { RedisStore } from '../store/redis-store';
+import { SessionModule } from '../sessions/session.module';
+import { MemoryStatsRepository } from './memory-stats.repository';
+import { QueryCounterMiddleware } from './query-counter.middleware';
+import { RedisStatsRepository } from './redis-stats.repository';
+import { STATS_REPOSITORY } from './stats.repository';
+import { StatsService } from './stats.service';
+
+/** The counters behind GET /v1/admin/stats, fed by domain events and the query routes. */
+@Module({
+  imports: [SessionModule],
+  providers: [
+    {
+      provide: STATS_REPOSITORY,
+      inject: [REDIS_STORE],
+      useFactory: (store: RedisStore | null) =>
+        store ? new RedisStatsRepository(store) : new MemoryStatsRepository(),
+    },
+    StatsService,
+  ],
+  exports: [StatsService],
+})
+export class StatsModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer
+      .apply(QueryCounterMiddleware)
+      .forRoutes(
+        { path: 'v1/query', method: RequestMethod.POST },
+        { path: 'v1/query/stream', method: RequestMethod.POST },
+      );
+  }
+}

@@ -1,0 +1,80 @@
+import { StatsRepository } from './stats.repository';
+
+export interface StatsContractSubject {
+  sut: StatsRepository;
+  cleanup(): Promise<void>;
+}
+
+const T0 = 1_700_000_000_000;
+
+/** One suite, run against every StatsRepository adapter. */
+export function describeStatsRepositoryContract(
+  name: string,
+  make: () => Promise<StatsContractSubject>,
+): void {
+  describe(`${name} (StatsRepository contract)`, () => {
+    let subject: StatsContractSubject;
+    let sut: StatsRepository;
+    beforeEach(async () => {
+      subject = await make();
+      sut = subject.sut;
+    });
+    afterEach(() => subject.cleanup());
+
+    describe('totals', () => {
+      it('starts at zero with every end reason listed', async () => {
+        expect(await sut.totals()).toEqual({
+          createdTotal: 0,
+          endedTotal: {
+            expired: 0,
+            evicted: 0,
+            memory_pressure: 0,
+            client_closed: 0,
+            client_reset: 0,
+            admin_reset: 0,
+            admin_deleted: 0,
+            shutdown: 0,
+          },
+          finishedCount: 0,
+          lifetimeMsSum: 0,
+          turnsSum: 0,
+          proactiveSentTotal: 0,
+        });
+      });
+
+      it('counts creations, ends per reason, proactive messages, and sums finished sessions only', async () => {
+        await Promise.all([sut.recordCreated(), sut.recordCreated(), sut.recordCreated()]);
+        await sut.recordEnded('expired', true, 10_000, 4);
+        await sut.recordEnded('evicted', true, 2_000, 0);
+        await sut.recordEnded('client_reset', false, 99_000, 9);
+        await sut.recordProactiveSent();
+        const totals = await sut.totals();
+        expect(totals).toMatchObject({
+          createdTotal: 3,
+          finishedCount: 2,
+          lifetimeMsSum: 12_000,
+          turnsSum: 4,
+        });
+        expect(totals.endedTotal).toMatchObject({ expired: 1, evicted: 1, client_reset: 1, shutdown: 0 });
+        expect(totals.proactiveSentTotal).toBe(1);
+      });
+
+      it('loses no increment under concurrency', async () => {
+        await Promise.all(Array.from({ length: 50 }, () => sut.recordEnded('admin_deleted', true, 1, 1)));
+        expect((await sut.totals()).endedTotal.admin_deleted).toBe(50);
+        expect((await sut.totals()).turnsSum).toBe(50);
+      });
+    });
+
+    describe('queriesLastMinute', () => {
+      it('counts the queries of the last 60 seconds only', async () => {
+        await sut.recordQuery(T0);
+        await sut.recordQuery(T0 + 20_000);
+        await sut.recordQuery(T0 + 59_000);
+        expect(await sut.queriesLastMinute(T0 + 59_500)).toBe(3);
+        expect(await sut.queriesLastMinute(T0 + 60_000)).toBe(2);
+        expect(await sut.queriesLastMinute(T0 + 200_000)).toBe(0);
+      });
+    });
+  });
+}

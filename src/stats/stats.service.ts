@@ -1,0 +1,85 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import { CLOCK, Clock } from '../common/clock';
+import { SESSION_REPOSITORY, SessionRepository } from '../sessions/session.repository';
+import { SessionEndedEvent, SessionEvents } from '../sessions/session.events';
+import { EndReason } from '../sessions/session.types';
+import { StatsEvents } from './stats.events';
+import { STATS_REPOSITORY, StatsRepository } from './stats.repository';
+
+/** A reset archives a generation but the session lives on: no lifetime to average. */
+const GENERATION_ENDS: ReadonlySet<EndReason> = new Set(['client_reset', 'admin_reset']);
+
+export interface Stats {
+  activeSessions: number;
+  createdTotal: number;
+  endedTotal: Record<EndReason, number>;
+  avgLifetimeSeconds: number;
+  avgTurnsPerSession: number;
+  queriesLastMinute: number;
+  proactiveSentTotal: number;
+}
+
+/**
+ * Counts from domain events into the store's counters. `session.ended` is emitted once per end (by the
+ * caller whose purge removed the session), so each end is counted exactly once across instances.
+ */
+@Injectable()
+export class StatsService {
+  private readonly logger = new Logger('Stats');
+
+  constructor(
+    @Inject(STATS_REPOSITORY) private readonly counters: StatsRepository,
+    @Inject(SESSION_REPOSITORY) private readonly sessions: SessionRepository,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  @OnEvent(SessionEvents.created)
+  async onCreated(): Promise<void> {
+    await this.quietly('created', () => this.counters.recordCreated());
+  }
+
+  @OnEvent(SessionEvents.ended)
+  async onEnded(event: SessionEndedEvent): Promise<void> {
+    const finished = !GENERATION_ENDS.has(event.reason);
+    await this.quietly('ended', () =>
+      this.counters.recordEnded(event.reason, finished, event.endedAt - event.createdAt, event.turnCount),
+    );
+  }
+
+  @OnEvent(StatsEvents.proactiveSent)
+  async recordProactiveSent(): Promise<void> {
+    await this.quietly('proactive', () => this.counters.recordProactiveSent());
+  }
+
+  async recordQuery(): Promise<void> {
+    await this.quietly('query', () => this.counters.recordQuery(this.clock.now()));
+  }
+
+  async read(): Promise<Stats> {
+    const [totals, activeSessions, queriesLastMinute] = await Promise.all([
+      this.counters.totals(),
+      this.sessions.count(),
+      this.counters.queriesLastMinute(this.clock.now()),
+    ]);
+    const per = (sum: number) => (totals.finishedCount === 0 ? 0 : sum / totals.finishedCount);
+    return {
+      activeSessions,
+      createdTotal: totals.createdTotal,
+      endedTotal: totals.endedTotal,
+      avgLifetimeSeconds: Math.round(per(totals.lifetimeMsSum) / 10) / 100,
+      avgTurnsPerSession: Math.round(per(totals.turnsSum) * 100) / 100,
+      queriesLastMinute,
+      proactiveSentTotal: totals.proactiveSentTotal,
+    };
+  }
+
+  /** A counter the store could not bump is logged, never fails the request or job that caused it. */
+  private async quietly(counter: string, bump: () => Promise<void>): Promise<void> {
+    try {
+      await bump();
+    } catch (error) {
+      this.logger.warn({ msg: 'stats counter not updated', counter, err: error });
+    }
+  }
+}

@@ -11,6 +11,7 @@ import { PoiModule } from './poi/poi.module';
 import { AiModule } from './ai/ai.module';
 import { SessionModule } from './sessions/session.module';
 import { QueryModule } from './query/query.module';
+import { ProactiveModule } from './proactive/proactive.module';
 import { AdminModule } from './admin/admin.module';
 import { CleanupModule } from './cleanup/cleanup.module';
 import { ObservabilityModule } from './observability/observability.module';
@@ -35,6 +36,7 @@ export class AppModule {
         AiModule,
         SessionModule,
         QueryModule,
+        ProactiveModule,
         AdminModule,
         CleanupModule,
       ],

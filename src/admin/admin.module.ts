@@ -1,5 +1,8 @@
 import { Module } from '@nestjs/common';
 import { SessionModule } from '../sessions/session.module';
+import { ProactiveModule } from '../proactive/proactive.module';
+import { AdminBroadcastController } from './admin-broadcast.controller';
+import { AdminPoisController } from './admin-pois.controller';
 import { StatsModule } from '../stats/stats.module';
 import { AdminStatsController } from './admin-stats.controller';
 import { AdminGuard } from './admin.guard';
@@ -7,8 +10,8 @@ import { AdminSessionsController } from './admin-sessions.controller';
 import { AdminSessionsService } from './admin-sessions.service';
 
 @Module({
-  imports: [SessionModule, StatsModule],
-  controllers: [AdminSessionsController, AdminStatsController],
+  imports: [SessionModule, ProactiveModule, StatsModule],
+  controllers: [AdminSessionsController, AdminBroadcastController, AdminPoisController, AdminStatsController],
   providers: [AdminGuard, AdminSessionsService],
 })
 export class AdminModule {}

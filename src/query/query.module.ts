@@ -9,6 +9,7 @@ import { PoiModule } from '../poi/poi.module';
 import { SessionModule } from '../sessions/session.module';
 import { QueryController } from './query.controller';
 import { QueryService } from './query.service';
+import { QueryStreamService } from './query-stream.service';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 
 @Module({
@@ -26,6 +27,6 @@ import { RedisThrottlerStorage } from './redis-throttler.storage';
     }),
   ],
   controllers: [QueryController],
-  providers: [QueryService],
+  providers: [QueryService, QueryStreamService],
 })
 export class QueryModule {}

@@ -8,8 +8,8 @@ import { SESSION_ADMISSION, SessionAdmission } from './session-admission';
 import { SessionEndingService } from './session-ending.service';
 import { isWellFormedSessionId, newSessionId, redactSessionId } from './session-id';
 import { SessionActiveEvent, SessionCreatedEvent, SessionEvents } from './session.events';
-import { HistoryPage, SESSION_REPOSITORY, SessionRepository } from './session.repository';
-import { EndReason, NewTurn, SessionRecord, Turn } from './session.types';
+import { HistoryPage, MessagePage, SESSION_REPOSITORY, SessionRepository } from './session.repository';
+import { EndReason, MessageKind, NewTurn, OutboxMessage, SessionRecord, Turn } from './session.types';
 
 /** Who is calling: for the IP policy and the admin view. */
 export interface ClientInfo {
@@ -118,6 +118,36 @@ export class SessionService {
   /** Remembers where the visitor was last seen (context for the model, broadcast circles). */
   async updateLocation(id: string, lat: number, lon: number): Promise<void> {
     await this.sessions.setLocation(id, lat, lon, this.clock.now());
+  }
+
+  /** Puts a proactive message in the session's outbox and history; null when the session is gone. */
+  async deliver(id: string, kind: MessageKind, text: string, poiId?: string): Promise<OutboxMessage | null> {
+    const now = this.clock.now();
+    return this.sessions.pushMessage(id, { kind, text, createdAt: now, ...(poiId ? { poiId } : {}) }, now);
+  }
+
+  /** Outbox messages after `after` (null: the pending ones), oldest first. */
+  async messagesAfter(id: string, after: string | null, limit: number): Promise<MessagePage> {
+    return this.sessions.readMessages(id, after, limit);
+  }
+
+  async acknowledge(id: string, cursor: string): Promise<void> {
+    await this.sessions.acknowledge(id, cursor);
+  }
+
+  /** True the first time `key` is marked for this session, ever (POI announcements and the like). */
+  async markOnce(id: string, key: string): Promise<boolean> {
+    return this.sessions.markPoiAnnounced(id, key, this.clock.now());
+  }
+
+  /** Live ids whose last activity lies in [from, to), epoch ms. */
+  async activeBetween(from: number, to: number, limit: number): Promise<string[]> {
+    return this.sessions.activeBetween(from, to, limit);
+  }
+
+  /** Live ids, most recently active first, a page at a time. */
+  async liveIds(limit: number, cursor: string | null): Promise<{ ids: string[]; nextCursor: string | null }> {
+    return this.sessions.listByActivity(limit, cursor);
   }
 
   /** Client close / admin delete: archived with `reason`; false when there was no live session. */

@@ -1,0 +1,20 @@
+import { Body, Controller, HttpCode, Put, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ReplacePoisDto, ReplacePoisResponseDto } from '../poi/poi.dto';
+import { PoiService } from '../poi/poi.service';
+import { AdminGuard } from './admin.guard';
+
+@ApiTags('admin')
+@ApiBearerAuth()
+@UseGuards(AdminGuard)
+@Controller('v1/admin/pois')
+export class AdminPoisController {
+  constructor(private readonly pois: PoiService) {}
+
+  @Put()
+  @HttpCode(200)
+  @ApiOkResponse({ type: ReplacePoisResponseDto })
+  async replace(@Body() body: ReplacePoisDto): Promise<ReplacePoisResponseDto> {
+    return { count: await this.pois.replaceAll(body.pois) };
+  }
+}

@@ -1,0 +1,159 @@
+import { Injectable } from '@nestjs/common';
+import type { Response } from 'express';
+import { SessionService } from '../sessions/session.service';
+import { OutboxMessage } from '../sessions/session.types';
+import { MessageHub } from './message-hub.service';
+
+/** API.md: at most 50 messages per answer. */
+export const MESSAGE_PAGE = 50;
+
+export interface MessageView {
+  id: string;
+  kind: OutboxMessage['kind'];
+  text: string;
+  poiId?: string;
+  createdAt: string;
+}
+
+export interface MessagesAnswer {
+  messages: MessageView[];
+  cursor: string;
+}
+
+export function toMessageView(message: OutboxMessage): MessageView {
+  return {
+    id: message.id,
+    kind: message.kind,
+    text: message.text,
+    ...(message.poiId ? { poiId: message.poiId } : {}),
+    createdAt: new Date(message.createdAt).toISOString(),
+  };
+}
+
+/**
+ * Reads a session's messages for a client: at once, after a long-poll wait, or as an SSE stream. Waiting
+ * clients are parked in the MessageHub; whatever wakes them, they read the stream from their cursor,
+ * so a lost or duplicated notification never loses or repeats a message.
+ */
+@Injectable()
+export class MessageDelivery {
+  constructor(
+    private readonly sessions: SessionService,
+    private readonly hub: MessageHub,
+  ) {}
+
+  /**
+   * Messages after `after` (null: the pending ones); `after` acknowledges everything up to it. With
+   * `waitMs` > 0 and nothing to return, waits for a message until then, or until `signal` aborts.
+   */
+  async poll(
+    sessionId: string,
+    after: string | null,
+    ackCursor: string,
+    waitMs: number,
+    signal: AbortSignal,
+  ): Promise<MessagesAnswer> {
+    if (after !== null) await this.sessions.acknowledge(sessionId, after);
+    const start = after ?? ackCursor;
+    const read = async (): Promise<MessagesAnswer> => {
+      const page = await this.sessions.messagesAfter(sessionId, after, MESSAGE_PAGE);
+      return { messages: page.messages.map(toMessageView), cursor: page.messages.at(-1)?.id ?? start };
+    };
+    const first = await read();
+    if (first.messages.length > 0 || waitMs <= 0 || signal.aborted) return first;
+    return new Promise<MessagesAnswer>((resolve, reject) => {
+      let settled = false;
+      let reading = false;
+      let again = false;
+      const finish = (answer: MessagesAnswer | Error) => {
+        if (settled) return;
+        settled = true;
+        detach();
+        signal.removeEventListener('abort', onAbort);
+        if (answer instanceof Error) reject(answer);
+        else resolve(answer);
+      };
+      const onAbort = () => finish(first);
+      const check = async () => {
+        if (reading) {
+          again = true;
+          return;
+        }
+        reading = true;
+        try {
+          do {
+            again = false;
+            const answer = await read();
+            if (answer.messages.length > 0) return finish(answer);
+          } while (again && !settled);
+        } catch (error) {
+          finish(error instanceof Error ? error : new Error(String(error)));
+        } finally {
+          reading = false;
+        }
+      };
+      const detach = this.hub.attach(sessionId, {
+        wake: () => void check(),
+        deadline: Date.now() + waitMs,
+        expire: () => finish(first),
+        close: () => finish(first),
+      });
+      signal.addEventListener('abort', onAbort, { once: true });
+      // A message may have arrived between the first read and the subscription.
+      void check();
+    });
+  }
+
+  /**
+   * SSE: first the messages after `lastEventId` (null: the pending ones), then live ones, each as
+   * `event: message` with `id:` = message id; a heartbeat comment on the hub's shared timer.
+   */
+  stream(sessionId: string, lastEventId: string | null, response: Response): void {
+    response.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    response.write(': connected\n\n');
+    let cursor = lastEventId;
+    let reading = false;
+    let again = false;
+    let open = true;
+    const pump = async () => {
+      if (reading) {
+        again = true;
+        return;
+      }
+      reading = true;
+      try {
+        do {
+          again = false;
+          const page = await this.sessions.messagesAfter(sessionId, cursor, MESSAGE_PAGE);
+          for (const message of page.messages) {
+            if (!open) return;
+            response.write(
+              `id: ${message.id}\nevent: message\ndata: ${JSON.stringify(toMessageView(message))}\n\n`,
+            );
+            cursor = message.id;
+          }
+          if (page.messages.length === MESSAGE_PAGE) again = true;
+        } while (again && open);
+      } catch {
+        // The store is unavailable: the next wake or fallback tick tries again.
+      } finally {
+        reading = false;
+      }
+    };
+    const detach = this.hub.attach(sessionId, {
+      wake: () => void pump(),
+      heartbeat: () => response.write(': heartbeat\n\n'),
+      close: () => response.end(),
+    });
+    response.on('close', () => {
+      open = false;
+      detach();
+    });
+    void pump();
+  }
+}

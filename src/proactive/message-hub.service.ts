@@ -1,0 +1,91 @@
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { MESSAGE_NOTIFIER, MessageNotifier } from './message-notifier.port';
+
+/** One waiting client: a long-poll or an SSE stream. */
+export interface Waiter {
+  /** The session may have new messages: read its stream. */
+  wake(): void;
+  /** SSE: write a heartbeat comment. */
+  heartbeat?(): void;
+  /** Long-poll: when the wait ends (epoch ms), and what to do then. */
+  deadline?: number;
+  expire?(): void;
+  /** The instance is shutting down: answer and end the connection now. */
+  close(): void;
+}
+
+const TICK_MS = 1000;
+/** Every waiter re-reads its stream this often, in case a notification was lost. */
+export const FALLBACK_EVERY_TICKS = 5;
+/** API.md: a heartbeat comment every 15 s. */
+export const HEARTBEAT_EVERY_TICKS = 15;
+
+/**
+ * The waiters of this instance, by session, woken by the one notifier subscription. One shared timer
+ * drives long-poll deadlines, the fallback re-read and SSE heartbeats for all of them: nothing here
+ * costs a timer per session or per connection.
+ */
+@Injectable()
+export class MessageHub implements OnModuleInit, OnModuleDestroy {
+  private readonly waiters = new Map<string, Set<Waiter>>();
+  private timer: NodeJS.Timeout | null = null;
+  private ticks = 0;
+
+  constructor(@Inject(MESSAGE_NOTIFIER) private readonly notifier: MessageNotifier) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.notifier.listen((sessionId) => this.wake(sessionId));
+    this.timer = setInterval(() => this.tick(), TICK_MS);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    for (const waiter of this.all()) waiter.close();
+    this.waiters.clear();
+    await this.notifier.close();
+  }
+
+  /** Registers a waiter; call the returned function when it is done. */
+  attach(sessionId: string, waiter: Waiter): () => void {
+    let set = this.waiters.get(sessionId);
+    if (!set) this.waiters.set(sessionId, (set = new Set()));
+    set.add(waiter);
+    return () => {
+      const current = this.waiters.get(sessionId);
+      current?.delete(waiter);
+      if (current?.size === 0) this.waiters.delete(sessionId);
+    };
+  }
+
+  /** Tells every instance (this one included) that `sessionId` has a new message. */
+  async notify(sessionId: string): Promise<void> {
+    await this.notifier.publish(sessionId);
+  }
+
+  get waiterCount(): number {
+    let count = 0;
+    for (const set of this.waiters.values()) count += set.size;
+    return count;
+  }
+
+  private wake(sessionId: string): void {
+    for (const waiter of [...(this.waiters.get(sessionId) ?? [])]) waiter.wake();
+  }
+
+  private tick(): void {
+    this.ticks += 1;
+    const now = Date.now();
+    const fallback = this.ticks % FALLBACK_EVERY_TICKS === 0;
+    const heartbeat = this.ticks % HEARTBEAT_EVERY_TICKS === 0;
+    for (const waiter of this.all()) {
+      if (waiter.deadline !== undefined && waiter.deadline <= now) waiter.expire?.();
+      else if (fallback) waiter.wake();
+      if (heartbeat) waiter.heartbeat?.();
+    }
+  }
+
+  private all(): Waiter[] {
+    return [...this.waiters.values()].flatMap((set) => [...set]);
+  }
+}

@@ -1,0 +1,85 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { PoiService } from '../poi/poi.service';
+import { SessionService } from '../sessions/session.service';
+import { SessionRecord } from '../sessions/session.types';
+import { JOB_QUEUE, JobQueue } from './job-queue.port';
+import { ProactiveComposer } from './proactive-composer.service';
+import { ProactiveOutbox } from './proactive-outbox.service';
+import { IdleTipScanner } from './idle-tip.scanner';
+import { JobName, JobPayloads } from './proactive.jobs';
+
+/** Sessions of a broadcast batch served at once. */
+const BROADCAST_PARALLEL = 20;
+
+/** Thrown by a job that started on an instance now shutting down: another instance runs it again. */
+class ShuttingDownError extends Error {
+  constructor() {
+    super('instance shutting down; the job is left to another instance');
+  }
+}
+
+/** One handler per job name, registered before the queue starts (it refuses to start otherwise). */
+@Injectable()
+export class ProactiveJobs implements OnApplicationBootstrap, OnModuleDestroy {
+  constructor(
+    @Inject(JOB_QUEUE) private readonly queue: JobQueue,
+    private readonly sessions: SessionService,
+    private readonly pois: PoiService,
+    private readonly composer: ProactiveComposer,
+    private readonly outbox: ProactiveOutbox,
+    private readonly tips: IdleTipScanner,
+  ) {
+    queue.handle(JobName.Greeting, (data) => this.greeting(data));
+    queue.handle(JobName.Poi, (data) => this.poi(data));
+    queue.handle(JobName.TipScan, () => this.tips.scan());
+    queue.handle(JobName.Tip, (data) => this.tip(data));
+    queue.handle(JobName.BroadcastBatch, (data) => this.broadcast(data));
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.queue.start();
+    if (this.tips.enabled) await this.queue.every(JobName.TipScan, this.tips.scanEveryMs, {});
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.queue.close();
+  }
+
+  private async greeting({ sessionId }: JobPayloads[JobName.Greeting]): Promise<void> {
+    const record = await this.sessions.find(sessionId);
+    if (!record) return;
+    await this.send(record, 'greeting', await this.composer.compose('greeting', record));
+  }
+
+  private async poi({ sessionId, poiId }: JobPayloads[JobName.Poi]): Promise<void> {
+    const [record, poi] = await Promise.all([this.sessions.find(sessionId), this.pois.get(poiId)]);
+    if (!record || !poi) return; // the session ended, or the POI set was replaced meanwhile
+    await this.send(record, 'poi', await this.composer.compose('poi', record, poi), poi.id);
+  }
+
+  private async tip({ sessionId }: JobPayloads[JobName.Tip]): Promise<void> {
+    const record = await this.sessions.find(sessionId);
+    if (!record) return;
+    await this.send(record, 'tip', await this.composer.compose('tip', record));
+  }
+
+  /** A retried batch skips the sessions it already served (one mark per broadcast and session). */
+  private async broadcast({ broadcastId, text, sessionIds }: JobPayloads[JobName.BroadcastBatch]) {
+    for (let i = 0; i < sessionIds.length; i += BROADCAST_PARALLEL) {
+      if (this.queue.closing) throw new ShuttingDownError();
+      await Promise.all(
+        sessionIds.slice(i, i + BROADCAST_PARALLEL).map(async (id) => {
+          if (await this.sessions.markOnce(id, `~broadcast:${broadcastId}`)) {
+            await this.outbox.send(id, 'broadcast', text);
+          }
+        }),
+      );
+    }
+  }
+
+  private async send(record: SessionRecord, kind: 'greeting' | 'poi' | 'tip', text: string, poiId?: string) {
+    // A model call may outlast this instance's shutdown; its job is then run again elsewhere.
+    if (this.queue.closing) throw new ShuttingDownError();
+    await this.outbox.send(record.id, kind, text, poiId);
+  }
+}

@@ -1,0 +1,41 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { redactSessionId } from '../sessions/session-id';
+import { SessionService } from '../sessions/session.service';
+import { MessageKind, OutboxMessage } from '../sessions/session.types';
+import { MessageHub } from './message-hub.service';
+import { ProactiveEvents, ProactiveSentEvent } from './proactive.events';
+
+/** Puts a message in a session's stream (and history), wakes its waiters everywhere, counts it. */
+@Injectable()
+export class ProactiveOutbox {
+  private readonly logger = new Logger('Proactive');
+
+  constructor(
+    private readonly sessions: SessionService,
+    private readonly hub: MessageHub,
+    private readonly events: EventEmitter2,
+  ) {}
+
+  /** Null when the session is gone (nothing is sent to an ended or expired session). */
+  async send(
+    sessionId: string,
+    kind: MessageKind,
+    text: string,
+    poiId?: string,
+  ): Promise<OutboxMessage | null> {
+    const message = await this.sessions.deliver(sessionId, kind, text, poiId);
+    if (!message) return null;
+    this.logger.log({ msg: 'proactive message sent', kind, sessionId: redactSessionId(sessionId) });
+    this.events.emit(ProactiveEvents.sent, {
+      sessionId,
+      kind,
+      messageId: message.id,
+    } satisfies ProactiveSentEvent);
+    // The message is stored; a lost notification only costs the waiters' fallback delay.
+    await this.hub
+      .notify(sessionId)
+      .catch((error: unknown) => this.logger.warn({ msg: 'message notification lost', err: String(error) }));
+    return message;
+  }
+}

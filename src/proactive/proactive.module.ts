@@ -1,0 +1,49 @@
+import { Module } from '@nestjs/common';
+import { AiModule } from '../ai/ai.module';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { SessionModule } from '../sessions/session.module';
+import { RedisStore } from '../store/redis-store';
+import { REDIS_STORE } from '../store/store.module';
+import { BullMqJobQueue } from './bullmq-job-queue';
+import { IdleTipScanner } from './idle-tip.scanner';
+import { JOB_QUEUE, JobQueue } from './job-queue.port';
+import { MemoryJobQueue } from './memory-job-queue';
+import { MessageDelivery } from './message-delivery.service';
+import { MessageHub } from './message-hub.service';
+import { LocalMessageNotifier, MESSAGE_NOTIFIER, MessageNotifier } from './message-notifier.port';
+import { ProactiveComposer } from './proactive-composer.service';
+import { ProactiveController } from './proactive.controller';
+import { ProactiveJobs } from './proactive-jobs.service';
+import { ProactiveOutbox } from './proactive-outbox.service';
+import { ProactiveTriggers } from './proactive-triggers.service';
+import { RedisMessageNotifier } from './redis-message-notifier';
+
+/** Triggers (created, location, idle, broadcast), the job queue, the outbox, long-poll and SSE delivery. */
+@Module({
+  imports: [SessionModule, AiModule],
+  controllers: [ProactiveController],
+  providers: [
+    {
+      provide: JOB_QUEUE,
+      inject: [APP_CONFIG, REDIS_STORE],
+      useFactory: (config: AppConfig, store: RedisStore | null): JobQueue =>
+        store ? new BullMqJobQueue(store, { lockMs: config.proactiveJobLockMs }) : new MemoryJobQueue(),
+    },
+    {
+      provide: MESSAGE_NOTIFIER,
+      inject: [REDIS_STORE],
+      useFactory: (store: RedisStore | null): MessageNotifier =>
+        store ? new RedisMessageNotifier(store) : new LocalMessageNotifier(),
+    },
+    MessageHub,
+    MessageDelivery,
+    ProactiveComposer,
+    ProactiveOutbox,
+    ProactiveTriggers,
+    IdleTipScanner,
+    ProactiveJobs,
+  ],
+  exports: [ProactiveTriggers],
+})
+export class ProactiveModule {}

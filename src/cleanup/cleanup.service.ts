@@ -47,10 +47,10 @@ export class CleanupService implements OnApplicationBootstrap, BeforeApplication
 
   /** Stops the schedule and waits for a run in progress, while the store and archive are still open. */
   async beforeApplicationShutdown(): Promise<void> {
+    // Called twice (by Nest, and by the shutdown archiver first): the job is deleted once.
     if (this.job) {
-      await this.job.stop();
-      this.scheduler.deleteCronJob(CLEANUP_JOB);
       this.job = null;
+      this.scheduler.deleteCronJob(CLEANUP_JOB); // stops it
     }
     await this.running;
   }

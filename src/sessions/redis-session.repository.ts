@@ -58,13 +58,14 @@ export class RedisSessionRepository implements SessionRepository {
       session.userAgent ?? '',
     ]);
     if (created !== 1) throw new Error('Session id collision');
+    // Read before indexing: once indexed, a concurrent create may already evict it (cap ties).
+    const record = await this.find(session.id, now);
+    if (!record) throw new Error('Session vanished right after creation');
     const evicted = await this.store.script<string[]>(
       Lua.INDEX_ADD_WITH_CAP,
       [this.activityKey, this.endingKey],
       [session.id, now, maxSessions],
     );
-    const record = await this.find(session.id, now);
-    if (!record) throw new Error('Session vanished right after creation');
     return { record, evicted };
   }
 

@@ -82,6 +82,21 @@ describe('/v1/admin/sessions (e2e, Redis)', () => {
     expect(view).toMatchObject({ clientIp: '203.0.113.9', flags: ['ip_changed'] });
   });
 
+  it('refuses a changed client IP under SESSION_IP_POLICY=reject', async () => {
+    const strict = await startTestApp({ env: { SESSION_IP_POLICY: 'reject' } });
+    try {
+      const { sessionId } = (await request(strict.server).post('/v1/sessions').send({}).expect(201)).body;
+      const refused = await request(strict.server)
+        .get(`/v1/sessions/${sessionId}`)
+        .set('X-Forwarded-For', '198.51.100.7')
+        .expect(403);
+      expect(refused.body.error.code).toBe('SESSION_IP_MISMATCH');
+      await request(strict.server).get(`/v1/sessions/${sessionId}`).expect(200);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('resets a session as the client reset does', async () => {
     const id = await create();
     await request(sut.server).post('/v1/query').send({ sessionId: id, text: 'q' }).expect(200);

@@ -36,6 +36,6 @@ import { SweepService } from './sweep.service';
     SessionRestoreService,
     AdminGuard,
   ],
-  exports: [SESSION_ADMISSION, CleanupService, SweepService, MemoryPressureService],
+  exports: [SESSION_ADMISSION, LEASE, CleanupService, SweepService, MemoryPressureService],
 })
 export class CleanupModule {}

@@ -1,5 +1,6 @@
 import { END_REASONS, EndReason } from '../sessions/session.types';
-import { SecondBuckets } from './sliding-window';
+import { ActiveAlert } from './alert-rules';
+import { CREATION_MINUTES, SecondBuckets, TimeBuckets } from './sliding-window';
 import { StatsRepository, StatsTotals } from './stats.repository';
 
 /** The embedded store's counters: one process, so plain numbers are atomic enough. */
@@ -13,9 +14,12 @@ export class MemoryStatsRepository implements StatsRepository {
     proactiveSentTotal: 0,
   };
   private readonly queries = new SecondBuckets();
+  private readonly creations = new TimeBuckets(60_000, CREATION_MINUTES);
+  private alerts: ActiveAlert[] = [];
 
-  recordCreated(): Promise<void> {
+  recordCreated(now: number): Promise<void> {
     this.totalsNow.createdTotal += 1;
+    this.creations.add(now);
     return Promise.resolve();
   }
 
@@ -26,6 +30,19 @@ export class MemoryStatsRepository implements StatsRepository {
       this.totalsNow.lifetimeMsSum += lifetimeMs;
       this.totalsNow.turnsSum += turns;
     }
+    return Promise.resolve();
+  }
+
+  createdBetween(fromMinute: number, toMinute: number): Promise<number> {
+    return Promise.resolve(this.creations.sum(fromMinute, toMinute));
+  }
+
+  activeAlerts(): Promise<ActiveAlert[]> {
+    return Promise.resolve(structuredClone(this.alerts));
+  }
+
+  setActiveAlerts(alerts: ActiveAlert[]): Promise<void> {
+    this.alerts = structuredClone(alerts);
     return Promise.resolve();
   }
 

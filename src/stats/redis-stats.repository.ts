@@ -1,6 +1,7 @@
 import { RedisStore } from '../store/redis-store';
 import { END_REASONS, EndReason } from '../sessions/session.types';
-import { WINDOW_SECONDS, windowSeconds } from './sliding-window';
+import { ActiveAlert } from './alert-rules';
+import { CREATION_MINUTES, WINDOW_SECONDS, windowSeconds } from './sliding-window';
 import { StatsRepository, StatsTotals } from './stats.repository';
 
 /** ARGV: reason field, finished (1|0), lifetimeMs, turns. One step, so the sums never disagree. */
@@ -30,8 +31,41 @@ export class RedisStatsRepository implements StatsRepository {
     return this.store.key('{stats}', 'q', String(second));
   }
 
-  async recordCreated(): Promise<void> {
-    await this.store.run((client) => client.hincrby(this.totalsKey, 'created', 1));
+  private creationKey(minute: number): string {
+    return this.store.key('{stats}', 'c', String(minute));
+  }
+
+  private get alertsKey(): string {
+    return this.store.key('{stats}', 'alerts');
+  }
+
+  async recordCreated(now: number): Promise<void> {
+    const minuteKey = this.creationKey(Math.floor(now / 60_000));
+    await this.store.run((client) =>
+      client
+        .multi()
+        .hincrby(this.totalsKey, 'created', 1)
+        .incr(minuteKey)
+        .expire(minuteKey, CREATION_MINUTES * 60)
+        .exec(),
+    );
+  }
+
+  async createdBetween(fromMinute: number, toMinute: number): Promise<number> {
+    const keys: string[] = [];
+    for (let minute = fromMinute; minute <= toMinute; minute++) keys.push(this.creationKey(minute));
+    if (keys.length === 0) return 0;
+    const counts = await this.store.run((client) => client.mget(...keys));
+    return counts.reduce((sum, count) => sum + Number(count ?? 0), 0);
+  }
+
+  async activeAlerts(): Promise<ActiveAlert[]> {
+    const raw = await this.store.run((client) => client.get(this.alertsKey));
+    return raw ? (JSON.parse(raw) as ActiveAlert[]) : [];
+  }
+
+  async setActiveAlerts(alerts: ActiveAlert[]): Promise<void> {
+    await this.store.run((client) => client.set(this.alertsKey, JSON.stringify(alerts)));
   }
 
   async recordEnded(reason: EndReason, finished: boolean, lifetimeMs: number, turns: number): Promise<void> {

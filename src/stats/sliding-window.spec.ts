@@ -1,4 +1,4 @@
-import { SecondBuckets, windowSeconds } from './sliding-window';
+import { SecondBuckets, TimeBuckets, windowSeconds } from './sliding-window';
 
 const T0 = 1_700_000_000_000;
 
@@ -41,5 +41,20 @@ describe('windowSeconds', () => {
     expect(seconds).toHaveLength(60);
     expect(seconds[0]).toBe(T0 / 1000);
     expect(seconds[59]).toBe(T0 / 1000 - 59);
+  });
+});
+
+describe(TimeBuckets.name, () => {
+  describe('sum', () => {
+    it('sums a range of minute buckets by bucket number', () => {
+      const sut = new TimeBuckets(60_000, 70);
+      const minute = Math.floor(T0 / 60_000);
+      sut.add(T0, 2); // minute m
+      sut.add(T0 + 60_000, 3); // m + 1
+      sut.add(T0 + 10 * 60_000, 5); // m + 10
+      expect(sut.sum(minute, minute + 1)).toBe(5);
+      expect(sut.sum(minute + 2, minute + 10)).toBe(5);
+      expect(sut.sum(minute - 5, minute - 1)).toBe(0);
+    });
   });
 });

@@ -1,42 +1,64 @@
 /** Seconds the query window covers (`queriesLastMinute`). */
 export const WINDOW_SECONDS = 60;
+/** Minutes of creation counts kept: the 5-minute rate plus the hour before it (alerts). */
+export const CREATION_MINUTES = 70;
+
+/** The bucket numbers of the `count` buckets ending at `nowMs` (current one first). */
+export function windowBuckets(nowMs: number, bucketMs: number, count: number): number[] {
+  const current = Math.floor(nowMs / bucketMs);
+  return Array.from({ length: count }, (_, i) => current - i);
+}
 
 /** The epoch seconds of the window ending at `nowMs`: the current second and the 59 before it. */
 export function windowSeconds(nowMs: number, seconds = WINDOW_SECONDS): number[] {
-  const current = Math.floor(nowMs / 1000);
-  return Array.from({ length: seconds }, (_, i) => current - i);
+  return windowBuckets(nowMs, 1000, seconds);
 }
 
 /**
- * A sliding window of per-second counts in a fixed ring, for the embedded store: memory stays constant
- * however many events arrive, and a bucket is reset when its second comes round again.
+ * Counts per time bucket in a fixed ring, for the embedded store: memory stays constant however many
+ * events arrive, and a bucket is reset when its slot comes round again.
  */
-export class SecondBuckets {
+export class TimeBuckets {
   private readonly counts: number[];
   private readonly stamps: number[];
 
-  constructor(private readonly seconds = WINDOW_SECONDS) {
-    this.counts = new Array<number>(seconds).fill(0);
-    this.stamps = new Array<number>(seconds).fill(-1);
+  constructor(
+    private readonly bucketMs: number,
+    private readonly size: number,
+  ) {
+    this.counts = new Array<number>(size).fill(0);
+    this.stamps = new Array<number>(size).fill(-1);
   }
 
   add(nowMs: number, n = 1): void {
-    const second = Math.floor(nowMs / 1000);
-    const slot = second % this.seconds;
-    if (this.stamps[slot] !== second) {
-      this.stamps[slot] = second;
+    const bucket = Math.floor(nowMs / this.bucketMs);
+    const slot = bucket % this.size;
+    if (this.stamps[slot] !== bucket) {
+      this.stamps[slot] = bucket;
       this.counts[slot] = 0;
     }
     this.counts[slot] += n;
   }
 
-  /** Events in the window ending at `nowMs` (the current second included). */
-  total(nowMs: number): number {
-    const oldest = Math.floor(nowMs / 1000) - this.seconds + 1;
-    let sum = 0;
-    for (let slot = 0; slot < this.seconds; slot++) {
-      if (this.stamps[slot] >= oldest) sum += this.counts[slot];
+  /** Events in buckets [from, to] (bucket numbers); only the last `size` buckets are known. */
+  sum(from: number, to: number): number {
+    let total = 0;
+    for (let slot = 0; slot < this.size; slot++) {
+      if (this.stamps[slot] >= from && this.stamps[slot] <= to) total += this.counts[slot];
     }
-    return sum;
+    return total;
+  }
+
+  /** Events in the `size` buckets ending at `nowMs` (the current one included). */
+  total(nowMs: number): number {
+    const current = Math.floor(nowMs / this.bucketMs);
+    return this.sum(current - this.size + 1, current);
+  }
+}
+
+/** Per-second counts over the last minute. */
+export class SecondBuckets extends TimeBuckets {
+  constructor(seconds = WINDOW_SECONDS) {
+    super(1000, seconds);
   }
 }

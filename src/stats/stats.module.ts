@@ -7,6 +7,7 @@ import { QueryCounterMiddleware } from './query-counter.middleware';
 import { RedisStatsRepository } from './redis-stats.repository';
 import { STATS_REPOSITORY } from './stats.repository';
 import { StatsService } from './stats.service';
+import { AlertService } from './alert.service';
 
 /** The counters behind GET /v1/admin/stats, fed by domain events and the query routes. */
 @Module({
@@ -19,6 +20,7 @@ import { StatsService } from './stats.service';
         store ? new RedisStatsRepository(store) : new MemoryStatsRepository(),
     },
     StatsService,
+    AlertService,
   ],
   exports: [StatsService],
 })

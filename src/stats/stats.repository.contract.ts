@@ -43,7 +43,7 @@ export function describeStatsRepositoryContract(
       });
 
       it('counts creations, ends per reason, proactive messages, and sums finished sessions only', async () => {
-        await Promise.all([sut.recordCreated(), sut.recordCreated(), sut.recordCreated()]);
+        await Promise.all([sut.recordCreated(T0), sut.recordCreated(T0), sut.recordCreated(T0)]);
         await sut.recordEnded('expired', true, 10_000, 4);
         await sut.recordEnded('evicted', true, 2_000, 0);
         await sut.recordEnded('client_reset', false, 99_000, 9);
@@ -63,6 +63,31 @@ export function describeStatsRepositoryContract(
         await Promise.all(Array.from({ length: 50 }, () => sut.recordEnded('admin_deleted', true, 1, 1)));
         expect((await sut.totals()).endedTotal.admin_deleted).toBe(50);
         expect((await sut.totals()).turnsSum).toBe(50);
+      });
+    });
+
+    describe('createdBetween', () => {
+      it('counts creations per minute over a range of minutes', async () => {
+        const minute = Math.floor(T0 / 60_000);
+        await sut.recordCreated(T0);
+        await sut.recordCreated(T0 + 60_000);
+        await sut.recordCreated(T0 + 60_000);
+        await sut.recordCreated(T0 + 30 * 60_000);
+        expect(await sut.createdBetween(minute, minute)).toBe(1);
+        expect(await sut.createdBetween(minute, minute + 1)).toBe(3);
+        expect(await sut.createdBetween(minute + 2, minute + 30)).toBe(1);
+        expect(await sut.createdBetween(minute - 10, minute - 1)).toBe(0);
+      });
+    });
+
+    describe('activeAlerts', () => {
+      it('keeps what was set last, empty at first', async () => {
+        expect(await sut.activeAlerts()).toEqual([]);
+        const alert = { name: 'store_memory', message: 'm', since: '2026-01-01T00:00:00.000Z' };
+        await sut.setActiveAlerts([alert]);
+        expect(await sut.activeAlerts()).toEqual([alert]);
+        await sut.setActiveAlerts([]);
+        expect(await sut.activeAlerts()).toEqual([]);
       });
     });
 

@@ -1,4 +1,5 @@
 import { EndReason } from '../sessions/session.types';
+import { ActiveAlert } from './alert-rules';
 
 /** The store's counters, as read. */
 export interface StatsTotals {
@@ -16,13 +17,19 @@ export interface StatsTotals {
  * restarts, in the embedded store per process.
  */
 export interface StatsRepository {
-  recordCreated(): Promise<void>;
+  /** Counts a creation in the total and in the minute of `now` (the alerts' creation rates). */
+  recordCreated(now: number): Promise<void>;
+  /** Creations in the epoch minutes [fromMinute, toMinute]; the last 70 minutes are kept. */
+  createdBetween(fromMinute: number, toMinute: number): Promise<number>;
   /** `finished`: the session is gone (not a reset), so its lifetime and turns count in the averages. */
   recordEnded(reason: EndReason, finished: boolean, lifetimeMs: number, turns: number): Promise<void>;
   recordQuery(now: number): Promise<void>;
   queriesLastMinute(now: number): Promise<number>;
   recordProactiveSent(): Promise<void>;
   totals(): Promise<StatsTotals>;
+  /** The alerts firing as of the last evaluation (shared by all instances in Redis). */
+  activeAlerts(): Promise<ActiveAlert[]>;
+  setActiveAlerts(alerts: ActiveAlert[]): Promise<void>;
 }
 
 export const STATS_REPOSITORY = Symbol('STATS_REPOSITORY');

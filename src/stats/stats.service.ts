@@ -4,6 +4,7 @@ import { CLOCK, Clock } from '../common/clock';
 import { SESSION_REPOSITORY, SessionRepository } from '../sessions/session.repository';
 import { SessionEndedEvent, SessionEvents } from '../sessions/session.events';
 import { EndReason } from '../sessions/session.types';
+import { ActiveAlert } from './alert-rules';
 import { StatsEvents } from './stats.events';
 import { STATS_REPOSITORY, StatsRepository } from './stats.repository';
 
@@ -18,6 +19,7 @@ export interface Stats {
   avgTurnsPerSession: number;
   queriesLastMinute: number;
   proactiveSentTotal: number;
+  alerts: ActiveAlert[];
 }
 
 /**
@@ -36,7 +38,7 @@ export class StatsService {
 
   @OnEvent(SessionEvents.created)
   async onCreated(): Promise<void> {
-    await this.quietly('created', () => this.counters.recordCreated());
+    await this.quietly('created', () => this.counters.recordCreated(this.clock.now()));
   }
 
   @OnEvent(SessionEvents.ended)
@@ -57,10 +59,11 @@ export class StatsService {
   }
 
   async read(): Promise<Stats> {
-    const [totals, activeSessions, queriesLastMinute] = await Promise.all([
+    const [totals, activeSessions, queriesLastMinute, alerts] = await Promise.all([
       this.counters.totals(),
       this.sessions.count(),
       this.counters.queriesLastMinute(this.clock.now()),
+      this.counters.activeAlerts(),
     ]);
     const per = (sum: number) => (totals.finishedCount === 0 ? 0 : sum / totals.finishedCount);
     return {
@@ -71,6 +74,7 @@ export class StatsService {
       avgTurnsPerSession: Math.round(per(totals.turnsSum) * 100) / 100,
       queriesLastMinute,
       proactiveSentTotal: totals.proactiveSentTotal,
+      alerts: alerts.map(({ name, since, message }) => ({ name, since, message })),
     };
   }
 

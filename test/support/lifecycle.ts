@@ -68,7 +68,11 @@ export class RecordingArchive implements ArchiveRepository {
 }
 
 /** Polls `probe` until it returns a truthy value, failing with `what` after `timeoutMs`. */
-export async function waitFor<T>(what: string, probe: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T>,
+  timeoutMs = 10_000,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

@@ -1,0 +1,90 @@
+import { createServer, IncomingMessage, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import request from 'supertest';
+import { CLOCK, Clock } from '../src/common/clock';
+import { waitFor } from './support/lifecycle';
+import { ADMIN_TOKEN, startTestApp, TestApp } from './support/test-app';
+
+const admin = { Authorization: `Bearer ${ADMIN_TOKEN}` };
+
+/** A webhook receiver that keeps every JSON body it was sent. */
+async function startWebhook(): Promise<{
+  server: Server;
+  url: string;
+  received: Array<Record<string, unknown>>;
+}> {
+  const received: Array<Record<string, unknown>> = [];
+  const server = createServer((req: IncomingMessage, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      received.push(JSON.parse(body) as Record<string, unknown>);
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { server, url: `http://127.0.0.1:${port}/hook`, received };
+}
+
+describe('Alerts (e2e, Redis)', () => {
+  let sut: TestApp;
+  let webhook: Awaited<ReturnType<typeof startWebhook>>;
+  let offsetMs = 0;
+  const clock: Clock = { now: () => Date.now() + offsetMs };
+
+  beforeAll(async () => {
+    webhook = await startWebhook();
+    sut = await startTestApp({
+      env: {
+        ALERT_CREATE_RATE_PER_MIN: '0',
+        ALERT_EVAL_INTERVAL_SECONDS: '1',
+        ALERT_WEBHOOK_URL: webhook.url,
+        CLEANUP_CRON: '0 0 0 1 1 *',
+      },
+      override: (builder) => builder.overrideProvider(CLOCK).useValue(clock),
+    });
+  });
+  afterAll(async () => {
+    await sut.close();
+    await new Promise((resolve) => webhook.server.close(resolve));
+  });
+
+  const alerts = async () =>
+    (await request(sut.server).get('/v1/admin/stats').set(admin).expect(200)).body.alerts as Array<{
+      name: string;
+      since: string;
+      message: string;
+    }>;
+
+  it('fires on a creation rate above ALERT_CREATE_RATE_PER_MIN, shows it in the stats, POSTs the webhook, then resolves', async () => {
+    await request(sut.server).post('/v1/sessions').send({}).expect(201);
+
+    const firing = await waitFor('the alert to fire', async () => {
+      const active = await alerts();
+      return active.find((alert) => alert.name === 'session_create_rate');
+    });
+    expect(firing).toEqual({
+      name: 'session_create_rate',
+      since: expect.any(String),
+      message: expect.any(String),
+    });
+    await waitFor('the firing webhook', () =>
+      Promise.resolve(
+        webhook.received.some((b) => b.status === 'firing' && b.name === 'session_create_rate'),
+      ),
+    );
+    // Still firing at the next evaluations: posted once, since unchanged.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(webhook.received.filter((b) => b.status === 'firing')).toHaveLength(1);
+    expect((await alerts())[0].since).toBe(firing.since);
+
+    offsetMs = 6 * 60_000; // the creation falls out of the 5-minute window
+    await waitFor('the alert to resolve', async () => (await alerts()).length === 0);
+    await waitFor('the resolved webhook', () =>
+      Promise.resolve(
+        webhook.received.some((b) => b.status === 'resolved' && b.name === 'session_create_rate'),
+      ),
+    );
+  });
+});

@@ -276,6 +276,15 @@ describe('Session lifecycle (e2e, Redis + PostgreSQL)', () => {
       });
     });
 
+    it('counts proactive messages sent and streamed queries', async () => {
+      const { app } = await start({ CLEANUP_CRON: NEVER, PROACTIVE_GREETING_DELAY_SECONDS: '0' });
+      const id = await createSession(app);
+      await waitFor('the greeting to be counted', async () => (await stats(app)).proactiveSentTotal === 1);
+      await request(app.server).post('/v1/query').send({ text: '' }).expect(400); // rejected: not counted
+      await request(app.server).post('/v1/query/stream').send({ sessionId: id, text: 'hi' }).expect(200);
+      await waitFor('the stream to be counted', async () => (await stats(app)).queriesLastMinute === 1);
+    });
+
     it('keeps the totals across a restart (they live in Redis)', async () => {
       const env = { CLEANUP_CRON: NEVER, REDIS_KEY_PREFIX: testPrefix('restart') };
       const first = await start(env, true);

@@ -136,6 +136,21 @@ describe('Session lifecycle (e2e, Redis + PostgreSQL)', () => {
       expect((await stats(app)).endedTotal.expired).toBe(6);
     });
 
+    it('removes leftovers: index entries whose keys are already gone', async () => {
+      const { app } = await start({ CLEANUP_CRON: NEVER });
+      const prefix = app.config.redisKeyPrefix;
+      const ghost = '3f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
+      const stuck = '4f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
+      await app.redis().client.zadd(`${prefix}{idx}:activity`, 1, ghost);
+      await app.redis().client.zadd(`${prefix}{idx}:ending`, 1, stuck);
+      const live = await createSession(app);
+      await app.app.get(CleanupService).run();
+      expect(await app.redis().client.zscore(`${prefix}{idx}:activity`, ghost)).toBeNull();
+      expect(await app.redis().client.zscore(`${prefix}{idx}:ending`, stuck)).toBeNull();
+      expect(await app.redis().client.zscore(`${prefix}{idx}:activity`, live)).not.toBeNull();
+      expect((await stats(app)).endedTotal.expired).toBe(0);
+    });
+
     it('two instances sweeping every second archive each expired session exactly once', async () => {
       const env = {
         SESSION_IDLE_TTL_SECONDS: '1',

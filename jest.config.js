@@ -4,10 +4,11 @@ const common = {
   moduleFileExtensions: ['js', 'json', 'ts'],
   rootDir: '.',
   testEnvironment: 'node',
-  testTimeout: 30000,
   transform: { '^.+\\.ts$': tsJest },
 };
 module.exports = {
+  // A global option: Jest ignores it inside `projects`.
+  testTimeout: 30000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { Server } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
@@ -30,6 +31,9 @@ async function bootstrap(): Promise<void> {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       setTimeout(() => process.exit(0), SHUTDOWN_DEADLINE_MS).unref();
+      // Stop accepting first: Nest closes the listener only after the shutdown hooks, and the embedded
+      // store's shutdown archival must not miss a session created meanwhile.
+      (app.getHttpServer() as Server).close();
       app.close().then(
         () => process.exit(0),
         (error: unknown) => {

@@ -33,6 +33,13 @@ describe('Health, docs, metrics and rate limiting (e2e, Redis)', () => {
     expect((await request(sut.server).get('/docs').expect(200)).text).toContain('swagger');
   });
 
+  it('serves the admin dashboard page, which asks for the token', async () => {
+    const page = await request(sut.server).get('/admin').expect(200);
+    expect(page.headers['content-type']).toContain('text/html');
+    expect(page.text).toContain('Admin token');
+    expect(page.text).toContain('/v1/admin/stats');
+  });
+
   it('serves Prometheus metrics', async () => {
     await request(sut.server).get('/health/live');
     const metrics = (await request(sut.server).get('/metrics').expect(200)).text;

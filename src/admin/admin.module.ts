@@ -5,13 +5,20 @@ import { AdminBroadcastController } from './admin-broadcast.controller';
 import { AdminPoisController } from './admin-pois.controller';
 import { StatsModule } from '../stats/stats.module';
 import { AdminStatsController } from './admin-stats.controller';
+import { AdminDashboardController } from './admin-dashboard.controller';
 import { AdminGuard } from './admin.guard';
 import { AdminSessionsController } from './admin-sessions.controller';
 import { AdminSessionsService } from './admin-sessions.service';
 
 @Module({
   imports: [SessionModule, ProactiveModule, StatsModule],
-  controllers: [AdminSessionsController, AdminBroadcastController, AdminPoisController, AdminStatsController],
+  controllers: [
+    AdminSessionsController,
+    AdminBroadcastController,
+    AdminPoisController,
+    AdminStatsController,
+    AdminDashboardController,
+  ],
   providers: [AdminGuard, AdminSessionsService],
 })
 export class AdminModule {}

@@ -1,0 +1,135 @@
+import { ClientRequest, IncomingMessage, request } from 'node:http';
+
+export interface SseEvent {
+  event: string;
+  id?: string;
+  data: string;
+}
+
+/**
+ * A minimal server-sent-events client over node:http: collects events (and comments) as they arrive.
+ *
+ *   const sse = await SseClient.open(`${url}/v1/sessions/${id}/events`, { 'last-event-id': '1-0' });
+ *   const [first] = await sse.waitFor(1);
+ *   sse.close();
+ */
+export class SseClient {
+  readonly events: SseEvent[] = [];
+  readonly comments: string[] = [];
+  ended = false;
+  private buffer = '';
+
+  private constructor(
+    private readonly req: ClientRequest,
+    readonly response: IncomingMessage,
+  ) {
+    response.setEncoding('utf8');
+    response.on('data', (chunk: string) => this.receive(chunk));
+    response.on('end', () => (this.ended = true));
+    response.on('close', () => (this.ended = true));
+  }
+
+  static open(
+    url: string,
+    headers: Record<string, string> = {},
+    options: { method?: string; body?: object } = {},
+  ): Promise<SseClient> {
+    return new Promise((resolve, reject) => {
+      const body = options.body ? JSON.stringify(options.body) : undefined;
+      const req = request(
+        url,
+        {
+          method: options.method ?? 'GET',
+          headers: {
+            accept: 'text/event-stream',
+            ...(body
+              ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
+              : {}),
+            ...headers,
+          },
+        },
+        (response) => resolve(new SseClient(req, response)),
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  /** The raw body, for a response that is not a stream (an error envelope). */
+  async text(): Promise<string> {
+    await this.until(() => this.ended, 5000, 'the response to end');
+    return this.buffer;
+  }
+
+  /** Resolves once `count` events have arrived. */
+  async waitFor(count: number, timeoutMs = 5000): Promise<SseEvent[]> {
+    await this.until(() => this.events.length >= count, timeoutMs, `${count} events`);
+    return this.events.slice(0, count);
+  }
+
+  async waitForEnd(timeoutMs = 5000): Promise<void> {
+    await this.until(() => this.ended, timeoutMs, 'the stream to end');
+  }
+
+  close(): void {
+    this.req.destroy();
+  }
+
+  private async until(done: () => boolean, timeoutMs: number, what: string): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!done()) {
+      if (Date.now() > deadline) {
+        throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.events)}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  private receive(chunk: string): void {
+    if (!String(this.response.headers['content-type']).startsWith('text/event-stream')) {
+      this.buffer += chunk;
+      return;
+    }
+    this.buffer += chunk;
+    let end: number;
+    while ((end = this.buffer.indexOf('\n\n')) >= 0) {
+      const block = this.buffer.slice(0, end);
+      this.buffer = this.buffer.slice(end + 2);
+      const event: SseEvent = { event: 'message', data: '' };
+      const data: string[] = [];
+      let isEvent = false;
+      for (const line of block.split('\n')) {
+        if (line.startsWith(':')) this.comments.push(line.slice(1).trim());
+        else {
+          const colon = line.indexOf(':');
+          const field = colon < 0 ? line : line.slice(0, colon);
+          const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+          isEvent = true;
+          if (field === 'event') event.event = value;
+          else if (field === 'id') event.id = value;
+          else if (field === 'data') data.push(value);
+        }
+      }
+      if (isEvent) this.events.push({ ...event, data: data.join('\n') });
+    }
+  }
+}
+
+/** Polls `probe` until it returns a value that `accept` takes, or fails after `timeoutMs`. */
+export async function eventually<T>(
+  probe: () => Promise<T>,
+  accept: (value: T) => boolean,
+  timeoutMs = 5000,
+  intervalMs = 50,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (accept(value)) return value;
+    if (Date.now() > deadline)
+      throw new Error(`condition not met in ${timeoutMs} ms; last: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

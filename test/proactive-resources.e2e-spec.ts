@@ -1,0 +1,70 @@
+import { SessionService } from '../src/sessions/session.service';
+import { eventually, sleep } from './support/sse-client';
+import { startTestApp, TestApp } from './support/test-app';
+
+/** Timers, sockets and other handles the process holds, by type (e.g. { Timeout: 3, TCPSocketWrap: 9 }). */
+function resourcesByType(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const type of process.getActiveResourcesInfo()) counts[type] = (counts[type] ?? 0) + 1;
+  return counts;
+}
+
+/** The settled figure: per type, the lowest of a few samples (a command in flight holds a timer briefly). */
+async function settledResources(): Promise<Record<string, number>> {
+  const samples: Array<Record<string, number>> = [];
+  for (let i = 0; i < 5; i++) {
+    samples.push(resourcesByType());
+    await sleep(100);
+  }
+  const types = new Set(samples.flatMap((sample) => Object.keys(sample)));
+  return Object.fromEntries(
+    [...types].sort().map((type) => [type, Math.min(...samples.map((sample) => sample[type] ?? 0))]),
+  );
+}
+
+describe('Proactive work costs nothing per session (e2e, Redis)', () => {
+  let sut: TestApp;
+
+  beforeAll(async () => {
+    // Greetings and tips enabled, far in the future: every session has a pending delayed job.
+    sut = await startTestApp({
+      env: { PROACTIVE_GREETING_DELAY_SECONDS: '3600', PROACTIVE_IDLE_TIP_SECONDS: '3600' },
+    });
+  });
+  afterAll(async () => {
+    await sut.close();
+  });
+
+  /** Greeting jobs waiting in BullMQ's delayed set (job ids `greet:<session>`, ':' percent-encoded). */
+  const delayedGreetings = async () =>
+    (await sut.redis().client.zrange(`${sut.config.redisKeyPrefix}{bull}:proactive:delayed`, 0, -1)).filter(
+      (jobId) => jobId.startsWith('greet%3A'),
+    ).length;
+
+  async function createSessions(count: number): Promise<void> {
+    const sessions = sut.app.get(SessionService);
+    for (let done = 0; done < count; done += 200) {
+      const batch = Math.min(200, count - done);
+      await Promise.all(
+        Array.from({ length: batch }, () => sessions.create({}, { ip: null, userAgent: null })),
+      );
+    }
+  }
+
+  it('holds the same number of timers and handles with 10 and with 10,000 live sessions', async () => {
+    await createSessions(10);
+    await eventually(delayedGreetings, (n) => n === 10);
+    const withTen = await settledResources();
+
+    await createSessions(9990);
+    await eventually(delayedGreetings, (n) => n === 10_000, 60_000, 200);
+    expect(await sut.app.get(SessionService).activeBetween(0, Date.now() + 1, 20_000)).toHaveLength(10_000);
+    const withTenThousand = await settledResources();
+
+    console.log(
+      `active resources with 10 live sessions: ${JSON.stringify(withTen)}\n` +
+        `active resources with 10,000 live sessions: ${JSON.stringify(withTenThousand)}`,
+    );
+    expect(withTenThousand).toEqual(withTen);
+  }, 120_000);
+});

@@ -37,9 +37,9 @@ describe('Proactive work costs nothing per session (e2e, Redis)', () => {
 
   /** Greeting jobs waiting in BullMQ's delayed set (job ids `greet:<session>`, ':' percent-encoded). */
   const delayedGreetings = async () =>
-    (await sut.redis().client.zrange(`${sut.config.redisKeyPrefix}{bull}:proactive:delayed`, 0, -1)).filter(
-      (jobId) => jobId.startsWith('greet%3A'),
-    ).length;
+    (
+      await sut.redis().client.zrange(`${sut.config.redisKeyPrefix}{bull}:proactive:delayed`, '0', '-1')
+    ).filter((jobId) => jobId.startsWith('greet%3A')).length;
 
   async function createSessions(count: number): Promise<void> {
     const sessions = sut.app.get(SessionService);

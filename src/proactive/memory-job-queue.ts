@@ -53,7 +53,7 @@ export class MemoryJobQueue implements JobQueue {
 
   start(): Promise<void> {
     const missing = missingHandlers(new Set(this.handlers.keys()));
-    if (missing.length > 0) throw new Error(`Jobs without a handler: ${missing.join(', ')}`);
+    if (missing.length > 0) return Promise.reject(new Error(`Jobs without a handler: ${missing.join(', ')}`));
     this.started = true;
     this.arm();
     return Promise.resolve();

@@ -1,0 +1,63 @@
+import { MessageHub } from './message-hub.service';
+import { LocalMessageNotifier } from './message-notifier.port';
+
+describe(MessageHub.name, () => {
+  let sut: MessageHub;
+  let notifier: LocalMessageNotifier;
+
+  beforeEach(async () => {
+    jest.useFakeTimers();
+    notifier = new LocalMessageNotifier();
+    sut = new MessageHub(notifier);
+    await sut.onModuleInit();
+  });
+  afterEach(async () => {
+    await sut.onModuleDestroy();
+    jest.useRealTimers();
+  });
+
+  const waiter = (deadline?: number) => ({
+    wake: jest.fn(),
+    heartbeat: jest.fn(),
+    close: jest.fn(),
+    expire: jest.fn(),
+    deadline,
+  });
+
+  it('wakes the waiters of the notified session only', async () => {
+    const mine = waiter();
+    const other = waiter();
+    sut.attach('s1', mine);
+    sut.attach('s2', other);
+    await sut.notify('s1');
+    expect(mine.wake).toHaveBeenCalledTimes(1);
+    expect(other.wake).not.toHaveBeenCalled();
+  });
+
+  it('drives heartbeats (every 15 s), fallback re-reads and deadlines with one timer for all waiters', () => {
+    const streams = Array.from({ length: 100 }, () => waiter());
+    streams.forEach((stream, i) => sut.attach(`s${i}`, stream));
+    const poll = waiter(Date.now() + 2000);
+    sut.attach('p', poll);
+    expect(jest.getTimerCount()).toBe(1);
+    jest.advanceTimersByTime(14_000);
+    expect(streams[0].heartbeat).not.toHaveBeenCalled();
+    expect(poll.expire).toHaveBeenCalled();
+    jest.advanceTimersByTime(1000);
+    expect(streams.every((stream) => stream.heartbeat.mock.calls.length === 1)).toBe(true);
+    expect(streams[0].wake).toHaveBeenCalledTimes(3); // fallback re-reads at 5, 10 and 15 s
+  });
+
+  it('detaches waiters and closes the rest at shutdown', async () => {
+    const gone = waiter();
+    const open = waiter();
+    const detach = sut.attach('s', gone);
+    sut.attach('s', open);
+    detach();
+    expect(sut.waiterCount).toBe(1);
+    await sut.onModuleDestroy();
+    expect(open.close).toHaveBeenCalled();
+    expect(gone.close).not.toHaveBeenCalled();
+    expect(jest.getTimerCount()).toBe(0);
+  });
+});

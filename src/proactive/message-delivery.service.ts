@@ -3,6 +3,7 @@ import type { Response } from 'express';
 import { SessionService } from '../sessions/session.service';
 import { OutboxMessage } from '../sessions/session.types';
 import { MessageHub } from './message-hub.service';
+import { coalescingRunner } from '../common/coalescing-runner';
 
 /** API.md: at most 50 messages per answer. */
 export const MESSAGE_PAGE = 50;
@@ -63,8 +64,6 @@ export class MessageDelivery {
     if (first.messages.length > 0 || waitMs <= 0 || signal.aborted) return first;
     return new Promise<MessagesAnswer>((resolve, reject) => {
       let settled = false;
-      let reading = false;
-      let again = false;
       const finish = (answer: MessagesAnswer | Error) => {
         if (settled) return;
         settled = true;
@@ -74,24 +73,15 @@ export class MessageDelivery {
         else resolve(answer);
       };
       const onAbort = () => finish(first);
-      const check = async () => {
-        if (reading) {
-          again = true;
-          return;
-        }
-        reading = true;
+      const check = coalescingRunner(async () => {
+        if (settled) return;
         try {
-          do {
-            again = false;
-            const answer = await read();
-            if (answer.messages.length > 0) return finish(answer);
-          } while (again && !settled);
+          const answer = await read();
+          if (answer.messages.length > 0) finish(answer);
         } catch (error) {
           finish(error instanceof Error ? error : new Error(String(error)));
-        } finally {
-          reading = false;
         }
-      };
+      });
       const detach = this.hub.attach(sessionId, {
         wake: () => void check(),
         deadline: Date.now() + waitMs,
@@ -117,34 +107,23 @@ export class MessageDelivery {
     });
     response.write(': connected\n\n');
     let cursor = lastEventId;
-    let reading = false;
-    let again = false;
     let open = true;
-    const pump = async () => {
-      if (reading) {
-        again = true;
-        return;
-      }
-      reading = true;
+    const pump = coalescingRunner(async () => {
+      if (!open) return false;
       try {
-        do {
-          again = false;
-          const page = await this.sessions.messagesAfter(sessionId, cursor, MESSAGE_PAGE);
-          for (const message of page.messages) {
-            if (!open) return;
-            response.write(
-              `id: ${message.id}\nevent: message\ndata: ${JSON.stringify(toMessageView(message))}\n\n`,
-            );
-            cursor = message.id;
-          }
-          if (page.messages.length === MESSAGE_PAGE) again = true;
-        } while (again && open);
+        const page = await this.sessions.messagesAfter(sessionId, cursor, MESSAGE_PAGE);
+        for (const message of page.messages) {
+          if (!open) return false;
+          response.write(
+            `id: ${message.id}\nevent: message\ndata: ${JSON.stringify(toMessageView(message))}\n\n`,
+          );
+          cursor = message.id;
+        }
+        return page.messages.length === MESSAGE_PAGE;
       } catch {
-        // The store is unavailable: the next wake or fallback tick tries again.
-      } finally {
-        reading = false;
+        return false; // The store is unavailable: the next wake or fallback tick tries again.
       }
-    };
+    });
     const detach = this.hub.attach(sessionId, {
       wake: () => void pump(),
       heartbeat: () => response.write(': heartbeat\n\n'),

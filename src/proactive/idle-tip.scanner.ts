@@ -55,9 +55,9 @@ export class IdleTipScanner {
     const record = await this.sessions.find(id);
     if (!record || record.lastActivityAt >= to) return record?.lastActivityAt ?? 0;
     const idleSince = record.lastActivityAt;
-    if (!(await this.sessions.markOnce(id, `~tip@${idleSince}`))) return idleSince;
+    if (!(await this.sessions.markOnce(id, `tip@${idleSince}`))) return idleSince;
     for (let n = 1; n <= this.config.proactiveMaxTips; n++) {
-      if (await this.sessions.markOnce(id, `~tip#${n}`)) {
+      if (await this.sessions.markOnce(id, `tip#${n}`)) {
         await this.queue.add(JobName.Tip, { sessionId: id }, { jobId: jobIds.tip(id, idleSince) });
         break;
       }

@@ -69,7 +69,7 @@ export class ProactiveJobs implements OnApplicationBootstrap, OnModuleDestroy {
       if (this.queue.closing) throw new ShuttingDownError();
       await Promise.all(
         sessionIds.slice(i, i + BROADCAST_PARALLEL).map(async (id) => {
-          if (await this.sessions.markOnce(id, `~broadcast:${broadcastId}`)) {
+          if (await this.sessions.markOnce(id, `broadcast:${broadcastId}`)) {
             await this.outbox.send(id, 'broadcast', text);
           }
         }),

@@ -61,7 +61,7 @@ export class ProactiveTriggers {
     await this.sessions.updateLocation(id, point.lat, point.lon);
     const inside = await this.pois.containing(point);
     for (const poi of inside) {
-      if (await this.sessions.markOnce(id, poi.id)) {
+      if (await this.sessions.markOnce(id, `poi:${poi.id}`)) {
         await this.queue.add(
           JobName.Poi,
           { sessionId: id, poiId: poi.id },

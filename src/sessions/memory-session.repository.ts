@@ -25,7 +25,7 @@ interface StoredSession {
   record: SessionRecord;
   turns: Turn[];
   outbox: OutboxMessage[];
-  announcedPois: Set<string>;
+  markers: Set<string>;
 }
 
 /**
@@ -78,7 +78,7 @@ export class MemorySessionRepository implements SessionRepository {
       lastLon: null,
       endReason: null,
     };
-    this.sessions.set(session.id, { record, turns: [], outbox: [], announcedPois: new Set() });
+    this.sessions.set(session.id, { record, turns: [], outbox: [], markers: new Set() });
     const evicted: string[] = [];
     for (const id of this.activity.keys()) {
       if (this.activity.size - evicted.length < maxSessions) break;
@@ -197,7 +197,7 @@ export class MemorySessionRepository implements SessionRepository {
     };
     record.endReason = null;
     const turns = structuredClone(snapshot.turns).slice(-this.settings.historyMaxTurns);
-    this.sessions.set(id, { record, turns, outbox: [], announcedPois: new Set() });
+    this.sessions.set(id, { record, turns, outbox: [], markers: new Set() });
     this.activity.set(id, now);
     return Promise.resolve(true);
   }
@@ -269,10 +269,10 @@ export class MemorySessionRepository implements SessionRepository {
     return Promise.resolve();
   }
 
-  markPoiAnnounced(id: string, poiId: string, now: number): Promise<boolean> {
+  markOnce(id: string, marker: string, now: number): Promise<boolean> {
     const stored = this.live(id, now);
-    if (!stored || stored.announcedPois.has(poiId)) return Promise.resolve(false);
-    stored.announcedPois.add(poiId);
+    if (!stored || stored.markers.has(marker)) return Promise.resolve(false);
+    stored.markers.add(marker);
     return Promise.resolve(true);
   }
 

@@ -49,7 +49,7 @@ describe(RedisSessionRepository.name, () => {
       await sut.appendTurns(id, [{ role: 'user', text: 'q', createdAt: now }], now, true);
       await expectEveryKeyToExpire(id);
       await sut.pushMessage(id, { kind: 'tip', text: 't', createdAt: now }, now);
-      await sut.markPoiAnnounced(id, 'gate', now);
+      await sut.markOnce(id, 'poi:gate', now);
       expect(await expectEveryKeyToExpire(id)).toBe(4);
       await sut.touch(id, now + 1, null);
       await sut.setLocation(id, 1, 2, now + 1);
@@ -66,7 +66,7 @@ describe(RedisSessionRepository.name, () => {
         100,
       );
       await sut.pushMessage('slot-1', { kind: 'tip', text: 't', createdAt: 1 }, Date.now());
-      await sut.markPoiAnnounced('slot-1', 'gate', Date.now());
+      await sut.markOnce('slot-1', 'poi:gate', Date.now());
       const keys = await store.client.keys(`${prefix}s:*slot-1*`);
       expect(keys).toHaveLength(4);
       const slots = keys.map((key) => calculateSlot(key));

@@ -25,7 +25,7 @@ import {
 type StreamEntry = [id: string, fields: string[]];
 
 /**
- * Sessions in Redis: `{prefix}s:{ID}` (hash), `:h` (history list), `:m` (outbox stream), `:poi` (announced
+ * Sessions in Redis: `{prefix}s:{ID}` (hash), `:h` (history list), `:m` (outbox stream), `:once` (one-time
  * POIs), all under the session's hash tag; `{prefix}{idx}:activity` (id → last activity) and
  * `{prefix}{idx}:ending` (ids being archived, for crash recovery) share another.
  */
@@ -37,7 +37,7 @@ export class RedisSessionRepository implements SessionRepository {
 
   private keys(id: string): string[] {
     const base = this.store.key(`s:{${id}}`);
-    return [base, `${base}:h`, `${base}:m`, `${base}:poi`];
+    return [base, `${base}:h`, `${base}:m`, `${base}:once`];
   }
 
   private get activityKey(): string {
@@ -251,9 +251,9 @@ export class RedisSessionRepository implements SessionRepository {
     await this.store.script(Lua.ACKNOWLEDGE, this.keys(id), [cursor]);
   }
 
-  async markPoiAnnounced(id: string, poiId: string, now: number): Promise<boolean> {
-    const added = await this.store.script<number>(Lua.MARK_POI, this.keys(id), [
-      poiId,
+  async markOnce(id: string, marker: string, now: number): Promise<boolean> {
+    const added = await this.store.script<number>(Lua.MARK_ONCE, this.keys(id), [
+      marker,
       now,
       this.settings.idleTtlMs,
     ]);

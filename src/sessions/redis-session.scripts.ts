@@ -1,6 +1,6 @@
 /**
  * Lua scripts of the Redis session adapter. Every script touching a session gets the same KEYS:
- * [hash, history list, outbox stream, announced-POI set], all under one hash tag, so it runs in one
+ * [hash, history list, outbox stream, one-time marker set], all under one hash tag, so it runs in one
  * Cluster slot. Each write checks that the session exists, is not ending and is not past its idle TTL
  * before it writes, and refreshes the TTL of the keys it writes: nothing is read-modify-written from Node.
  */
@@ -219,8 +219,8 @@ for k = 1, #KEYS do redis.call('PEXPIRE', KEYS[k], ARGV[2]) end
 return 1
 `;
 
-/** ARGV: poiId, now, idleMs → 1 first announcement, 0 already announced or gone. */
-export const MARK_POI =
+/** ARGV: marker, now, idleMs → 1 the first time the marker is set, 0 already set or gone. */
+export const MARK_ONCE =
   HELPERS +
   `
 if not is_live(tonumber(ARGV[2]), tonumber(ARGV[3])) then return 0 end

@@ -315,9 +315,9 @@ export function describeSessionRepositoryContract(name: string, make: () => Prom
 
       it('announces a POI once per session', async () => {
         const { id } = (await sut.create(newSession(), T0, 100)).record;
-        const results = await Promise.all([1, 2, 3].map(() => sut.markPoiAnnounced(id, 'gate', T0 + 1)));
+        const results = await Promise.all([1, 2, 3].map(() => sut.markOnce(id, 'poi:gate', T0 + 1)));
         expect(results.filter(Boolean)).toHaveLength(1);
-        expect(await sut.markPoiAnnounced(id, 'hall', T0 + 1)).toBe(true);
+        expect(await sut.markOnce(id, 'poi:hall', T0 + 1)).toBe(true);
       });
 
       it('remembers the last location', async () => {

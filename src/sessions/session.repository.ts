@@ -95,8 +95,9 @@ export interface SessionRepository {
   readMessages(id: string, after: string | null, limit: number): Promise<MessagePage>;
   /** Acknowledges everything up to `cursor` (never moves the cursor back). */
   acknowledge(id: string, cursor: string): Promise<void>;
-  /** True the first time a POI is announced to a session, ever. */
-  markPoiAnnounced(id: string, poiId: string, now: number): Promise<boolean>;
+  /** True the first time `marker` is set for a live session, ever (a POI announced, a tip period, a
+   *  broadcast): concurrent callers on any instance, exactly one gets true. Survives resets. */
+  markOnce(id: string, marker: string, now: number): Promise<boolean>;
   setLocation(id: string, lat: number, lon: number, now: number): Promise<void>;
   /** Approximate bytes the session occupies in the store. */
   storeBytes(id: string): Promise<number>;

@@ -137,7 +137,7 @@ export class SessionService {
 
   /** True the first time `key` is marked for this session, ever (POI announcements and the like). */
   async markOnce(id: string, key: string): Promise<boolean> {
-    return this.sessions.markPoiAnnounced(id, key, this.clock.now());
+    return this.sessions.markOnce(id, key, this.clock.now());
   }
 
   /** Live ids whose last activity lies in [from, to), epoch ms. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { ApiError } from '../common/api-error';
+import { ApiError, StoreUnavailableError } from '../common/api-error';
 import { CLOCK, Clock } from '../common/clock';
 import { GUIDE_MODEL, GuideModel, ModelUnavailableError } from '../ai/guide-model.port';
 import { ClientInfo } from '../sessions/session.service';
@@ -66,6 +66,9 @@ export class QueryStreamService {
     if (error instanceof ApiError) return { code: error.code, message: error.message };
     if (error instanceof ModelUnavailableError) {
       return { code: 'AI_UNAVAILABLE', message: 'The guide model is unavailable; try again shortly' };
+    }
+    if (error instanceof StoreUnavailableError) {
+      return { code: 'STORE_UNAVAILABLE', message: 'The session store is unavailable; try again shortly' };
     }
     this.logger.error({ msg: 'stream failed', err: error });
     return { code: 'INTERNAL', message: 'Internal error' };

@@ -2,6 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ARCHIVE_REPOSITORY, ArchiveRepository } from '../archive/archive.repository';
 import { ApiError, sessionNotFound } from '../common/api-error';
 import { CLOCK, Clock } from '../common/clock';
+import { APP_CONFIG } from '../config/config.module';
+import { AppConfig } from '../config/app-config';
 import { fromArchivedSession } from '../sessions/session-archiver';
 import { SessionEndingService } from '../sessions/session-ending.service';
 import { isWellFormedSessionId, redactSessionId } from '../sessions/session-id';
@@ -22,6 +24,7 @@ export class SessionRestoreService {
     @Inject(SESSION_REPOSITORY) private readonly repository: SessionRepository,
     @Inject(ARCHIVE_REPOSITORY) private readonly archive: ArchiveRepository,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly ending: SessionEndingService,
   ) {}
 
@@ -36,7 +39,9 @@ export class SessionRestoreService {
     const entry = await this.archive.latest(id);
     if (!entry) throw sessionNotFound();
     const snapshot = fromArchivedSession(entry);
-    if (!(await this.repository.restore(snapshot, this.clock.now()))) throw liveConflict();
+    const evicted = await this.repository.restore(snapshot, this.clock.now(), this.config.maxSessions);
+    if (evicted === null) throw liveConflict();
+    for (const victim of evicted) await this.ending.end(victim, 'evicted', 'any');
     const record = await this.sessions.find(id);
     if (!record) throw sessionNotFound();
     this.logger.log({

@@ -79,6 +79,14 @@ export class MemorySessionRepository implements SessionRepository {
       endReason: null,
     };
     this.sessions.set(session.id, { record, turns: [], outbox: [], markers: new Set() });
+    return Promise.resolve({
+      record: structuredClone(record),
+      evicted: this.admit(session.id, now, maxSessions),
+    });
+  }
+
+  /** Adds a session to the activity index; beyond the cap the least recently active move to ending. */
+  private admit(newId: string, now: number, maxSessions: number): string[] {
     const evicted: string[] = [];
     for (const id of this.activity.keys()) {
       if (this.activity.size - evicted.length < maxSessions) break;
@@ -88,8 +96,8 @@ export class MemorySessionRepository implements SessionRepository {
       this.activity.delete(id);
       this.ending.set(id, now);
     }
-    this.activity.set(session.id, now);
-    return Promise.resolve({ record: structuredClone(record), evicted });
+    this.activity.set(newId, now);
+    return evicted;
   }
 
   find(id: string, now: number): Promise<SessionRecord | null> {
@@ -187,9 +195,9 @@ export class MemorySessionRepository implements SessionRepository {
     return Promise.resolve(this.view(stored));
   }
 
-  restore(snapshot: SessionSnapshot, now: number): Promise<boolean> {
+  restore(snapshot: SessionSnapshot, now: number, maxSessions: number): Promise<string[] | null> {
     const id = snapshot.record.id;
-    if (this.sessions.has(id)) return Promise.resolve(false);
+    if (this.sessions.has(id)) return Promise.resolve(null);
     const record: SessionRecord = {
       ...structuredClone(snapshot.record),
       lastActivityAt: now,
@@ -198,8 +206,7 @@ export class MemorySessionRepository implements SessionRepository {
     record.endReason = null;
     const turns = structuredClone(snapshot.turns).slice(-this.settings.historyMaxTurns);
     this.sessions.set(id, { record, turns, outbox: [], markers: new Set() });
-    this.activity.set(id, now);
-    return Promise.resolve(true);
+    return Promise.resolve(this.admit(id, now, maxSessions));
   }
 
   listByActivity(limit: number, cursor: string | null) {

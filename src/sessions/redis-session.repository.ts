@@ -61,12 +61,16 @@ export class RedisSessionRepository implements SessionRepository {
     // Read before indexing: once indexed, a concurrent create may already evict it (cap ties).
     const record = await this.find(session.id, now);
     if (!record) throw new Error('Session vanished right after creation');
-    const evicted = await this.store.script<string[]>(
+    return { record, evicted: await this.admit(session.id, now, maxSessions) };
+  }
+
+  /** Adds a session to the activity index; beyond the cap the least recently active move to ending. */
+  private admit(id: string, now: number, maxSessions: number): Promise<string[]> {
+    return this.store.script<string[]>(
       Lua.INDEX_ADD_WITH_CAP,
       [this.activityKey, this.endingKey],
-      [session.id, now, maxSessions],
+      [id, now, maxSessions],
     );
-    return { record, evicted };
   }
 
   async find(id: string, now: number): Promise<SessionRecord | null> {
@@ -167,7 +171,7 @@ export class RedisSessionRepository implements SessionRepository {
     return recordFromFields(id, pairsToObject(reply[1] ?? []), 0);
   }
 
-  async restore(snapshot: SessionSnapshot, now: number): Promise<boolean> {
+  async restore(snapshot: SessionSnapshot, now: number, maxSessions: number): Promise<string[] | null> {
     const record: SessionRecord = {
       ...snapshot.record,
       lastActivityAt: now,
@@ -182,9 +186,8 @@ export class RedisSessionRepository implements SessionRepository {
       '--',
       ...snapshot.turns.slice(-this.settings.historyMaxTurns).map((turn) => JSON.stringify(turn)),
     ]);
-    if (restored !== 1) return false;
-    await this.store.run((client) => client.zadd(this.activityKey, now, record.id));
-    return true;
+    if (restored !== 1) return null;
+    return this.admit(record.id, now, maxSessions);
   }
 
   async listByActivity(limit: number, cursor: string | null) {

@@ -228,8 +228,8 @@ export function describeSessionRepositoryContract(name: string, make: () => Prom
         const snapshot = await sut.snapshot(id);
         await sut.purge(id);
         const later = T0 + 100_000;
-        expect(await sut.restore(snapshot!, later)).toBe(true);
-        expect(await sut.restore(snapshot!, later)).toBe(false);
+        expect(await sut.restore(snapshot!, later, 100)).toEqual([]);
+        expect(await sut.restore(snapshot!, later, 100)).toBeNull();
         expect(await sut.find(id, later + 1)).toMatchObject({
           lastActivityAt: later,
           turnCount: 2,
@@ -237,6 +237,16 @@ export function describeSessionRepositoryContract(name: string, make: () => Prom
         });
         expect((await sut.history(id, 50, null)).turns.map((t) => t.text)).toEqual(['q', 'a']);
         expect(await sut.appendTurns(id, [turn('user', 'q2')], later + 2, true)).toMatchObject([{ seq: 3 }]);
+      });
+      it('restores under the same cap as create', async () => {
+        const gone = (await sut.create(newSession(), T0, 100)).record.id;
+        await sut.markEnded(gone, 'client_closed', T0 + 1, 'live');
+        const snapshot = await sut.snapshot(gone);
+        await sut.purge(gone);
+        const oldest = (await sut.create(newSession(), T0 + 2, 2)).record.id;
+        await sut.create(newSession(), T0 + 3, 2);
+        expect(await sut.restore(snapshot!, T0 + 4, 2)).toEqual([oldest]);
+        expect(await sut.count()).toBe(2);
       });
     });
 

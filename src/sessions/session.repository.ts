@@ -79,8 +79,9 @@ export interface SessionRepository {
     /** Client resets are activity; admin resets are not. */
     touch: boolean,
   ): Promise<SessionRecord | null | 'changed'>;
-  /** Brings an archived session back live with a fresh expiry; false when the id is live already. */
-  restore(snapshot: SessionSnapshot, now: number): Promise<boolean>;
+  /** Brings an archived session back live with a fresh expiry, under the same cap as create: returns
+   *  the evicted ids (the caller ends them), or null when the id still has keys. */
+  restore(snapshot: SessionSnapshot, now: number, maxSessions: number): Promise<string[] | null>;
   /** Live ids, most recently active first. */
   listByActivity(limit: number, cursor: string | null): Promise<{ ids: string[]; nextCursor: string | null }>;
   /** Ids whose last activity is older than `cutoff`, and ids stuck ending since before `endingCutoff`. */

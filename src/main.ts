@@ -1,12 +1,14 @@
 import 'reflect-metadata';
-import type { Server } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
+import { drainAndClose } from './app.shutdown';
 import { ConfigError } from './config/config.error';
 import { loadConfigFromProcess } from './config/load-config';
 
-/** In-flight requests get this long after SIGTERM (API.md: ≤10 s), then the process exits anyway. */
+/** In-flight requests get this long after SIGTERM; the modules then close within the rest of the 10 s. */
+const DRAIN_DEADLINE_MS = 8_000;
+/** API.md: ≤10 s from SIGTERM to exit, whatever happens. */
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
 async function bootstrap(): Promise<void> {
@@ -23,18 +25,18 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create(AppModule.register(config), {
     bodyParser: false,
     bufferLogs: true,
-    forceCloseConnections: true,
   });
   configureApp(app, config);
   // Our own handler rather than enableShutdownHooks: Nest re-raises the signal after closing, which
-  // would end the process with 143 instead of 0.
+  // would end the process with 143 instead of 0. A signal sent to the whole process group arrives twice
+  // under npm (directly and forwarded): the repeat is ignored rather than left to kill the process.
+  let stopping = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
       setTimeout(() => process.exit(0), SHUTDOWN_DEADLINE_MS).unref();
-      // Stop accepting first: Nest closes the listener only after the shutdown hooks, and the embedded
-      // store's shutdown archival must not miss a session created meanwhile.
-      (app.getHttpServer() as Server).close();
-      app.close().then(
+      drainAndClose(app, DRAIN_DEADLINE_MS).then(
         () => process.exit(0),
         (error: unknown) => {
           process.stderr.write(

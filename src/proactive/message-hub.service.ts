@@ -1,4 +1,6 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import { APP_DRAINING } from '../common/app-lifecycle.events';
 import { MESSAGE_NOTIFIER, MessageNotifier } from './message-notifier.port';
 
 /** One waiting client: a long-poll or an SSE stream. */
@@ -38,11 +40,17 @@ export class MessageHub implements OnModuleInit, OnModuleDestroy {
     this.timer = setInterval(() => this.tick(), TICK_MS);
   }
 
+  /** Draining: every long-poll answers and every SSE stream ends now, so the instance can stop. */
+  @OnEvent(APP_DRAINING)
+  releaseAll(): void {
+    for (const waiter of this.all()) waiter.close();
+    this.waiters.clear();
+  }
+
   async onModuleDestroy(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    for (const waiter of this.all()) waiter.close();
-    this.waiters.clear();
+    this.releaseAll();
     await this.notifier.close();
   }
 

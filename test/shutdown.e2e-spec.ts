@@ -4,6 +4,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ArchivedSession } from '../src/archive/archive.repository';
+import { FakeOpenAiServer } from './support/fake-openai.server';
+import { deleteKeysWithPrefix, TEST_REDIS_URL, testPrefix } from './support/redis';
 import { waitFor } from './support/lifecycle';
 
 jest.setTimeout(120_000);
@@ -29,7 +31,7 @@ function archiveLines(dir: string): ArchivedSession[] {
   );
 }
 
-describe('Embedded store shutdown (e2e, the built service as a process)', () => {
+describe('Shutdown at SIGTERM (e2e, the built service as a process)', () => {
   let archiveDir: string;
   let child: ChildProcess;
   let output = '';
@@ -98,5 +100,68 @@ describe('Embedded store shutdown (e2e, the built service as a process)', () => 
     // Logs name the shutdown archival, never a full session id.
     expect(output).toContain('embedded sessions archived at shutdown');
     for (const id of ids) expect(output).not.toContain(id);
+  });
+
+  it('finishes an in-flight query, then exits 0 through npm run start:prod when the process group gets SIGTERM', async () => {
+    const fake = await FakeOpenAiServer.start();
+    fake.setDelay(1500);
+    const prefix = testPrefix('shutdown');
+    const port = await freePort();
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      PORT: String(port),
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_KEY_PREFIX: prefix,
+      ARCHIVE_DIR: archiveDir,
+      OPENAI_API_KEY: 'test-key',
+      OPENAI_BASE_URL: fake.baseUrl,
+      PROACTIVE_GREETING_DELAY_SECONDS: '-1',
+      PROACTIVE_IDLE_TIP_SECONDS: '-1',
+      LOG_LEVEL: 'warn',
+    };
+    try {
+      // detached: npm leads a process group of its own, as under a process manager.
+      child = spawn('npm', ['run', 'start:prod'], { cwd: ROOT, env, stdio: 'ignore', detached: true });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      const base = `http://127.0.0.1:${port}`;
+      await waitFor(
+        'the service to listen',
+        async () => (await fetch(`${base}/health/ready`).catch(() => null))?.ok,
+        20_000,
+      );
+
+      const { sessionId } = (await (
+        await fetch(`${base}/v1/sessions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        })
+      ).json()) as { sessionId: string };
+      const sse = await fetch(`${base}/v1/sessions/${sessionId}/events`);
+      expect(sse.status).toBe(200);
+      const sseEnded = sse.text(); // resolves when the server ends the stream
+      const inFlight = fetch(`${base}/v1/query`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ sessionId, text: 'a slow question' }),
+      });
+      await fake.waitForRequests(1);
+      const signalledAt = Date.now();
+      process.kill(-child.pid!, 'SIGTERM');
+
+      const answer = await inFlight;
+      expect(answer.status).toBe(200);
+      expect(((await answer.json()) as { answer: { text: string } }).answer.text).toBe(
+        'echo: a slow question',
+      );
+      await sseEnded;
+      expect(await exited).toBe(0);
+      // The open SSE stream was released at once instead of holding the exit to the drain deadline (8 s).
+      expect(Date.now() - signalledAt).toBeLessThan(8000);
+      await expect(fetch(`${base}/health/live`)).rejects.toThrow();
+    } finally {
+      await fake.close();
+      await deleteKeysWithPrefix(prefix);
+    }
   });
 });

@@ -135,6 +135,6 @@ describe('Input validation and the error envelope (e2e)', () => {
     expect(own.headers['x-request-id']).toBe('client-abc-123');
     expect(own.body.requestId).toBe('client-abc-123');
     const generated = await request(sut.server).get('/health/live').expect(200);
-    expect(generated.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(generated.headers['x-request-id']).toMatch(/^[0-9a-f]{24}$/);
   });
 });

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -9,7 +9,8 @@ type WithRequestId = Request & { [REQUEST_ID]?: string };
 /** X-Request-Id: the client's own when it sent a sane one, else generated; echoed on every response. */
 export function requestIdMiddleware(request: Request, response: Response, next: NextFunction): void {
   const sent = request.get('x-request-id');
-  const id = sent && CLIENT_REQUEST_ID.test(sent) ? sent : randomUUID();
+  // Not UUID-shaped: the log redaction of session ids (UUID v4) must leave request ids readable.
+  const id = sent && CLIENT_REQUEST_ID.test(sent) ? sent : randomBytes(12).toString('hex');
   (request as WithRequestId)[REQUEST_ID] = id;
   response.setHeader('X-Request-Id', id);
   next();

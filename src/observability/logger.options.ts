@@ -16,6 +16,8 @@ export function loggerOptions(config: AppConfig): Params {
   return {
     pinoHttp: {
       level: config.logLevel,
+      // The last word on every line, whatever logged it (an error message quoting a key, a job id…).
+      hooks: { streamWrite: redactSessionIds },
       genReqId: (request: IncomingMessage) => requestIdOf(request as Request),
       customProps: () => ({ service: 'tour-guide-sessions' }),
       redact: {
@@ -26,7 +28,7 @@ export function loggerOptions(config: AppConfig): Params {
         req: (request: { id: string; method: string; url: string; headers: Record<string, unknown> }) => ({
           id: request.id,
           method: request.method,
-          url: redactSessionIds(request.url),
+          url: request.url,
           userAgent: request.headers['user-agent'],
         }),
         res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),

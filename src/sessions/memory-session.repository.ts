@@ -11,6 +11,7 @@ import {
   TouchResult,
 } from './session.repository';
 import { isLive } from './session-record.codec';
+import { compareOutboxIds, OutboxIdSequence } from './outbox-id';
 import {
   EndReason,
   NewOutboxMessage,
@@ -38,8 +39,7 @@ export class MemorySessionRepository implements SessionRepository {
   /** Live ids in activity order, least recent first: a touched id is deleted and re-inserted. */
   private readonly activity = new Map<string, number>();
   private readonly ending = new Map<string, number>();
-  private lastMessageMs = 0;
-  private lastMessageSeq = 0;
+  private readonly outboxIds = new OutboxIdSequence();
 
   constructor(private readonly settings: SessionStoreSettings) {}
 
@@ -53,7 +53,8 @@ export class MemorySessionRepository implements SessionRepository {
   }
 
   private pendingOf(stored: StoredSession): number {
-    return stored.outbox.filter((message) => compareIds(message.id, stored.record.ackCursor) > 0).length;
+    return stored.outbox.filter((message) => compareOutboxIds(message.id, stored.record.ackCursor) > 0)
+      .length;
   }
 
   private markActive(id: string, now: number): void {
@@ -245,34 +246,26 @@ export class MemorySessionRepository implements SessionRepository {
   pushMessage(id: string, message: NewOutboxMessage, now: number): Promise<OutboxMessage | null> {
     const stored = this.live(id, now);
     if (!stored) return Promise.resolve(null);
-    const saved: OutboxMessage = { ...message, id: this.nextMessageId(now) };
+    const saved: OutboxMessage = { ...message, id: this.outboxIds.next(now) };
     stored.outbox.push(saved);
     if (stored.outbox.length > this.settings.outboxMaxLength) stored.outbox.shift();
     this.append(stored, { role: 'proactive', text: message.text, createdAt: message.createdAt });
     return Promise.resolve({ ...saved });
   }
 
-  private nextMessageId(now: number): string {
-    if (now > this.lastMessageMs) {
-      this.lastMessageMs = now;
-      this.lastMessageSeq = 0;
-    } else {
-      this.lastMessageSeq += 1;
-    }
-    return `${this.lastMessageMs}-${this.lastMessageSeq}`;
-  }
-
   readMessages(id: string, after: string | null, limit: number): Promise<MessagePage> {
     const stored = this.sessions.get(id);
     if (!stored) return Promise.resolve({ messages: [], pending: 0 });
     const from = after ?? stored.record.ackCursor;
-    const messages = stored.outbox.filter((message) => compareIds(message.id, from) > 0).slice(0, limit);
+    const messages = stored.outbox
+      .filter((message) => compareOutboxIds(message.id, from) > 0)
+      .slice(0, limit);
     return Promise.resolve({ messages: structuredClone(messages), pending: this.pendingOf(stored) });
   }
 
   acknowledge(id: string, cursor: string): Promise<void> {
     const record = this.sessions.get(id)?.record;
-    if (record && compareIds(cursor, record.ackCursor) > 0) record.ackCursor = cursor;
+    if (record && compareOutboxIds(cursor, record.ackCursor) > 0) record.ackCursor = cursor;
     return Promise.resolve();
   }
 
@@ -309,11 +302,4 @@ export class MemorySessionRepository implements SessionRepository {
   ping(): Promise<void> {
     return Promise.resolve();
   }
-}
-
-/** Orders outbox ids of the form `ms-seq` (and '0'), like Redis stream ids. */
-export function compareIds(a: string, b: string): number {
-  const [am, as] = a.split('-').map(Number);
-  const [bm, bs] = b.split('-').map(Number);
-  return am !== bm ? am - bm : (as ?? 0) - (bs ?? 0);
 }

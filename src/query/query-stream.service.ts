@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { ApiError, StoreUnavailableError } from '../common/api-error';
+import { classifyError } from '../common/error-classification';
 import { CLOCK, Clock } from '../common/clock';
-import { GUIDE_MODEL, GuideModel, ModelUnavailableError } from '../ai/guide-model.port';
+import { GUIDE_MODEL, GuideModel } from '../ai/guide-model.port';
 import { ClientInfo } from '../sessions/session.service';
 import { QueryDto } from './query.dto';
 import { QueryService } from './query.service';
@@ -63,14 +63,8 @@ export class QueryStreamService {
   }
 
   private describe(error: unknown): { code: string; message: string } {
-    if (error instanceof ApiError) return { code: error.code, message: error.message };
-    if (error instanceof ModelUnavailableError) {
-      return { code: 'AI_UNAVAILABLE', message: 'The guide model is unavailable; try again shortly' };
-    }
-    if (error instanceof StoreUnavailableError) {
-      return { code: 'STORE_UNAVAILABLE', message: 'The session store is unavailable; try again shortly' };
-    }
-    this.logger.error({ msg: 'stream failed', err: error });
-    return { code: 'INTERNAL', message: 'Internal error' };
+    const { code, message } = classifyError(error);
+    if (code === 'INTERNAL') this.logger.error({ msg: 'stream failed', err: error });
+    return { code, message };
   }
 }

@@ -69,13 +69,22 @@ describe('Proactive work costs nothing per session (e2e, Redis)', () => {
       await sut.redis().client.zrange(`${sut.config.redisKeyPrefix}{bull}:proactive:delayed`, '0', '-1')
     ).filter((jobId) => jobId.startsWith('greet%3A')).length;
 
+  /**
+   * Creates sessions 100 at a time, and after every 1,000 waits until their greetings are queued, so
+   * the greeting jobs (added after each create, off the request path) do not pile up without bound.
+   */
   async function createSessions(count: number): Promise<void> {
     const sessions = sut.app.get(SessionService);
-    for (let done = 0; done < count; done += 200) {
-      const batch = Math.min(200, count - done);
+    const greetingsBefore = await delayedGreetings();
+    for (let done = 0; done < count;) {
+      const batch = Math.min(100, count - done);
       await Promise.all(
         Array.from({ length: batch }, () => sessions.create({}, { ip: null, userAgent: null })),
       );
+      done += batch;
+      if (done % 1000 === 0 || done === count) {
+        await eventually(delayedGreetings, (n) => n === greetingsBefore + done, 60_000, 100);
+      }
     }
   }
 

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { templateMessage } from '../src/ai/template-messages';
+import { MessageHub } from '../src/proactive/message-hub.service';
 import { ProactiveOutbox } from '../src/proactive/proactive-outbox.service';
 import { SessionService } from '../src/sessions/session.service';
 import { OutboxMessage } from '../src/sessions/session.types';
@@ -294,6 +295,30 @@ describe('Proactive messages and delivery (e2e, two instances on one Redis, fake
       const gone = await SseClient.open(`${a.url}/v1/sessions/3f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d/events`);
       expect(gone.response.statusCode).toBe(404);
       expect(JSON.parse(await gone.text()).error.code).toBe('SESSION_NOT_FOUND');
+    });
+
+    it('ends SSE streams and long-polls on B within 1 s when the session is deleted on A, but not on a reset', async () => {
+      const id = await newSession(a);
+      const sse = await SseClient.open(`${b.url}/v1/sessions/${id}/events`);
+      const poll = request(b.server)
+        .get(`/v1/sessions/${id}/messages?wait=20`)
+        .then((r) => r);
+      await sleep(300); // both parked on B
+      await request(a.server).post(`/v1/sessions/${id}/reset`).expect(200);
+      await sleep(500);
+      expect(sse.ended).toBe(false);
+
+      const deletedAt = Date.now();
+      await request(a.server).delete(`/v1/sessions/${id}`).expect(204);
+      await sse.waitForEnd(1000);
+      const response = await poll;
+      expect(Date.now() - deletedAt).toBeLessThan(1000);
+      expect(response.status).toBe(404);
+      expect(response.body.error.code).toBe('SESSION_NOT_FOUND');
+      // The client's reconnect is refused, so it starts a new session.
+      const again = await SseClient.open(`${b.url}/v1/sessions/${id}/events`);
+      expect(again.response.statusCode).toBe(404);
+      expect(b.app.get(MessageHub).waiterCount).toBe(0);
     });
 
     it('broadcasts to every live session, or to those last seen inside a circle', async () => {

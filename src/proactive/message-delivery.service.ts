@@ -3,6 +3,7 @@ import type { Response } from 'express';
 import { SessionService } from '../sessions/session.service';
 import { OutboxMessage } from '../sessions/session.types';
 import { MessageHub } from './message-hub.service';
+import { sessionNotFound } from '../common/api-error';
 import { coalescingRunner } from '../common/coalescing-runner';
 
 /** API.md: at most 50 messages per answer. */
@@ -87,6 +88,7 @@ export class MessageDelivery {
         deadline: Date.now() + waitMs,
         expire: () => finish(first),
         close: () => finish(first),
+        sessionEnded: () => finish(sessionNotFound()),
       });
       signal.addEventListener('abort', onAbort, { once: true });
       // A message may have arrived between the first read and the subscription.
@@ -96,7 +98,10 @@ export class MessageDelivery {
 
   /**
    * SSE: first the messages after `lastEventId` (null: the pending ones), then live ones, each as
-   * `event: message` with `id:` = message id; a heartbeat comment on the hub's shared timer.
+   * `event: message` with `id:` = message id; a heartbeat comment on the hub's shared timer. The stream
+   * ends when its session does: at once when the end is announced, or at the next heartbeat that finds
+   * the session gone (an announcement lost, or an expiry the sweep has not reached yet). A client that
+   * reconnects then gets 404 and starts a new session.
    */
   stream(sessionId: string, lastEventId: string | null, response: Response): void {
     response.writeHead(200, {
@@ -126,13 +131,25 @@ export class MessageDelivery {
     });
     const detach = this.hub.attach(sessionId, {
       wake: () => void pump(),
-      heartbeat: () => response.write(': heartbeat\n\n'),
+      heartbeat: () => {
+        response.write(': heartbeat\n\n');
+        void this.endIfGone(sessionId, response);
+      },
       close: () => response.end(),
+      sessionEnded: () => response.end(),
     });
     response.on('close', () => {
       open = false;
       detach();
     });
     void pump();
+  }
+
+  private async endIfGone(sessionId: string, response: Response): Promise<void> {
+    try {
+      if (!(await this.sessions.find(sessionId))) response.end();
+    } catch {
+      // The store is unavailable: keep the stream; the next heartbeat checks again.
+    }
   }
 }

@@ -21,6 +21,7 @@ describe(MessageHub.name, () => {
     heartbeat: jest.fn(),
     close: jest.fn(),
     expire: jest.fn(),
+    sessionEnded: jest.fn(),
     deadline,
   });
 
@@ -60,4 +61,29 @@ describe(MessageHub.name, () => {
     expect(gone.close).not.toHaveBeenCalled();
     expect(jest.getTimerCount()).toBe(0);
   });
+
+  it.each(['expired', 'evicted', 'memory_pressure', 'client_closed', 'admin_deleted', 'shutdown'] as const)(
+    'finishes the waiters of a session that ended (%s), and only theirs',
+    async (reason) => {
+      const mine = [waiter(), waiter(Date.now() + 30_000)];
+      const other = waiter();
+      mine.forEach((w) => sut.attach('s1', w));
+      sut.attach('s2', other);
+      await sut.announceEnd({ sessionId: 's1', reason, createdAt: 0, endedAt: 1, turnCount: 0 });
+      expect(mine.map((w) => w.sessionEnded.mock.calls.length)).toEqual([1, 1]);
+      expect(other.sessionEnded).not.toHaveBeenCalled();
+      expect(sut.waiterCount).toBe(1);
+    },
+  );
+
+  it.each(['client_reset', 'admin_reset'] as const)(
+    'keeps the waiters of a session reset (%s): its id lives on',
+    async (reason) => {
+      const stream = waiter();
+      sut.attach('s1', stream);
+      await sut.announceEnd({ sessionId: 's1', reason, createdAt: 0, endedAt: 1, turnCount: 0 });
+      expect(stream.sessionEnded).not.toHaveBeenCalled();
+      expect(sut.waiterCount).toBe(1);
+    },
+  );
 });

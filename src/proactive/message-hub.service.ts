@@ -1,7 +1,10 @@
-import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { APP_DRAINING } from '../common/app-lifecycle.events';
-import { MESSAGE_NOTIFIER, MessageNotifier } from './message-notifier.port';
+import { redactSessionId } from '../sessions/session-id';
+import { SessionEndedEvent, SessionEvents } from '../sessions/session.events';
+import { EndReason } from '../sessions/session.types';
+import { MESSAGE_NOTIFIER, MessageNotifier, SessionNotice } from './message-notifier.port';
 
 /** One waiting client: a long-poll or an SSE stream. */
 export interface Waiter {
@@ -14,7 +17,12 @@ export interface Waiter {
   expire?(): void;
   /** The instance is shutting down: answer and end the connection now. */
   close(): void;
+  /** The session has ended (deleted, expired, evicted…): its id is gone, so finish for good. */
+  sessionEnded(): void;
 }
+
+/** A reset ends a generation of the conversation, not the session: its id lives on. */
+const ID_SURVIVES: ReadonlySet<EndReason> = new Set(['client_reset', 'admin_reset']);
 
 const TICK_MS = 1000;
 /** Every waiter re-reads its stream this often, in case a notification was lost. */
@@ -29,6 +37,7 @@ export const HEARTBEAT_EVERY_TICKS = 15;
  */
 @Injectable()
 export class MessageHub implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('MessageHub');
   private readonly waiters = new Map<string, Set<Waiter>>();
   private timer: NodeJS.Timeout | null = null;
   private ticks = 0;
@@ -36,7 +45,7 @@ export class MessageHub implements OnModuleInit, OnModuleDestroy {
   constructor(@Inject(MESSAGE_NOTIFIER) private readonly notifier: MessageNotifier) {}
 
   async onModuleInit(): Promise<void> {
-    await this.notifier.listen((sessionId) => this.wake(sessionId));
+    await this.notifier.listen((notice) => this.receive(notice));
     this.timer = setInterval(() => this.tick(), TICK_MS);
   }
 
@@ -68,7 +77,23 @@ export class MessageHub implements OnModuleInit, OnModuleDestroy {
 
   /** Tells every instance (this one included) that `sessionId` has a new message. */
   async notify(sessionId: string): Promise<void> {
-    await this.notifier.publish(sessionId);
+    await this.notifier.publish({ sessionId, kind: 'message' });
+  }
+
+  /** Tells every instance that a session has ended, so its long-polls and SSE streams finish now. */
+  @OnEvent(SessionEvents.ended)
+  async announceEnd(event: SessionEndedEvent): Promise<void> {
+    if (ID_SURVIVES.has(event.reason)) return;
+    try {
+      await this.notifier.publish({ sessionId: event.sessionId, kind: 'ended' });
+    } catch (error) {
+      // SSE streams still notice at their next heartbeat; long-polls answer at their deadline.
+      this.logger.warn({
+        msg: 'session end not announced',
+        sessionId: redactSessionId(event.sessionId),
+        err: String(error),
+      });
+    }
   }
 
   get waiterCount(): number {
@@ -77,8 +102,13 @@ export class MessageHub implements OnModuleInit, OnModuleDestroy {
     return count;
   }
 
-  private wake(sessionId: string): void {
-    for (const waiter of [...(this.waiters.get(sessionId) ?? [])]) waiter.wake();
+  private receive({ sessionId, kind }: SessionNotice): void {
+    const waiters = [...(this.waiters.get(sessionId) ?? [])];
+    if (kind === 'ended') this.waiters.delete(sessionId);
+    for (const waiter of waiters) {
+      if (kind === 'ended') waiter.sessionEnded();
+      else waiter.wake();
+    }
   }
 
   private tick(): void {

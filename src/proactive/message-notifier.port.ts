@@ -1,26 +1,33 @@
+/** What the notifier carries: a session has a new message, or the session has ended (its id is gone). */
+export interface SessionNotice {
+  sessionId: string;
+  kind: 'message' | 'ended';
+}
+
 /**
- * Tells every instance that a session has a new message, so its waiters (long-polls, SSE streams) read
- * the session's stream. A notification may be lost; waiters also re-read on a fallback tick.
+ * Tells every instance about a session's messages or its end, so its waiters (long-polls, SSE streams)
+ * read the session's stream or finish. A notice may be lost: waiters also re-read on a fallback tick,
+ * and SSE streams check on each heartbeat that their session is still live.
  */
 export interface MessageNotifier {
-  publish(sessionId: string): Promise<void>;
+  publish(notice: SessionNotice): Promise<void>;
   /** The instance's one listener (one subscription per instance, whatever the number of waiters). */
-  listen(listener: (sessionId: string) => void): Promise<void>;
+  listen(listener: (notice: SessionNotice) => void): Promise<void>;
   close(): Promise<void>;
 }
 
 export const MESSAGE_NOTIFIER = Symbol('MESSAGE_NOTIFIER');
 
-/** Embedded mode: one instance, so a notification is a function call. */
+/** Embedded mode: one instance, so a notice is a function call. */
 export class LocalMessageNotifier implements MessageNotifier {
-  private listener: ((sessionId: string) => void) | null = null;
+  private listener: ((notice: SessionNotice) => void) | null = null;
 
-  publish(sessionId: string): Promise<void> {
-    this.listener?.(sessionId);
+  publish(notice: SessionNotice): Promise<void> {
+    this.listener?.(notice);
     return Promise.resolve();
   }
 
-  listen(listener: (sessionId: string) => void): Promise<void> {
+  listen(listener: (notice: SessionNotice) => void): Promise<void> {
     this.listener = listener;
     return Promise.resolve();
   }

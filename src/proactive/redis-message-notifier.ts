@@ -1,10 +1,23 @@
 import { Logger } from '@nestjs/common';
 import { RedisClient, RedisStore } from '../store/redis-store';
-import { MessageNotifier } from './message-notifier.port';
+import { MessageNotifier, SessionNotice } from './message-notifier.port';
+
+const ENDED_PREFIX = 'ended:';
+
+/** The payload: the session id for a new message, `ended:<id>` for an ended session. */
+function encodeNotice(notice: SessionNotice): string {
+  return notice.kind === 'ended' ? `${ENDED_PREFIX}${notice.sessionId}` : notice.sessionId;
+}
+
+function decodeNotice(payload: string): SessionNotice {
+  return payload.startsWith(ENDED_PREFIX)
+    ? { sessionId: payload.slice(ENDED_PREFIX.length), kind: 'ended' }
+    : { sessionId: payload, kind: 'message' };
+}
 
 /**
  * Redis pub/sub on one channel under REDIS_KEY_PREFIX (channels are shared across databases); the
- * payload is the session id. One subscriber connection per instance; ioredis resubscribes after a
+ * payload is the session id, prefixed with `ended:` when the session has ended. One subscriber connection per instance; ioredis resubscribes after a
  * reconnect, and what was published meanwhile is picked up by the waiters' fallback re-read.
  */
 export class RedisMessageNotifier implements MessageNotifier {
@@ -17,15 +30,15 @@ export class RedisMessageNotifier implements MessageNotifier {
     return this.store.key('proactive', 'messages');
   }
 
-  async publish(sessionId: string): Promise<void> {
-    await this.store.run((client) => client.publish(this.channel, sessionId));
+  async publish(notice: SessionNotice): Promise<void> {
+    await this.store.run((client) => client.publish(this.channel, encodeNotice(notice)));
   }
 
-  async listen(listener: (sessionId: string) => void): Promise<void> {
+  async listen(listener: (notice: SessionNotice) => void): Promise<void> {
     const subscriber = this.store.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
     subscriber.on('error', () => undefined);
-    subscriber.on('message', (channel: string, sessionId: string) => {
-      if (channel === this.channel) listener(sessionId);
+    subscriber.on('message', (channel: string, payload: string) => {
+      if (channel === this.channel) listener(decodeNotice(payload));
     });
     this.subscriber = subscriber;
     try {

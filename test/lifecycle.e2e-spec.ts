@@ -4,6 +4,7 @@ import { ADMIN_TOKEN, startTestApp, TestApp } from './support/test-app';
 import { pgTestSchema, RecordingArchive, waitFor } from './support/lifecycle';
 import { testPrefix } from './support/redis';
 import { CleanupService } from '../src/cleanup/cleanup.service';
+import { LEASE, Lease } from '../src/cleanup/lease';
 
 jest.setTimeout(30_000);
 
@@ -224,6 +225,28 @@ describe('Session lifecycle (e2e, Redis + PostgreSQL)', () => {
       expect(await app.sessionKeys(a)).toEqual([]);
       await request(app.server).get(`/v1/sessions/${b}`).expect(200);
       expect((await stats(app)).endedTotal.memory_pressure).toBe(1);
+    });
+
+    it('evicts on one instance at a time: while another holds the memory-pressure lease, creates evict nothing', async () => {
+      const env = {
+        MEMORY_HIGH_WATERMARK_BYTES: '1',
+        CLEANUP_CRON: NEVER,
+        REDIS_KEY_PREFIX: testPrefix('mem'),
+      };
+      const { app: other } = await start(env, true);
+      const { app, archive } = await start(env);
+      const lease = other.app.get<Lease>(LEASE);
+      const token = await lease.acquire('memory-pressure', 60_000);
+      expect(token).not.toBeNull();
+
+      const a = await createSession(app);
+      await createSession(app);
+      await request(app.server).get(`/v1/sessions/${a}`).expect(200);
+      expect(await archive.list(a)).toEqual([]);
+
+      await lease.release('memory-pressure', token!);
+      await createSession(app);
+      expect(await archive.latest(a)).toMatchObject({ reason: 'memory_pressure' });
     });
 
     it('evicts on the cleanup schedule', async () => {

@@ -5,18 +5,24 @@ import { CLOCK, Clock } from '../common/clock';
 import { SessionAdmission } from '../sessions/session-admission';
 import { SessionEndingService } from '../sessions/session-ending.service';
 import { SESSION_REPOSITORY, SessionRepository } from '../sessions/session.repository';
-import { estimatedUsage, watermarks } from './watermarks';
+import { LEASE, Lease } from './lease';
+import { estimatedUsage, Watermarks, watermarks } from './watermarks';
 
 const BATCH = 100;
 /** Bounds one relief run; the next scheduled check or create continues. */
 const MAX_BATCHES = 20;
 /** Below the watermark, creates skip the INFO round trip for this long. */
 const RECHECK_MS = 1000;
+/** One instance evicts at a time, so two instances above the watermark do not both free the gap. */
+const LEASE_NAME = 'memory-pressure';
+/** Outlives a relief run (MAX_BATCHES × BATCH ends, each an archive write). */
+const LEASE_TTL_MS = 60_000;
 
 /**
  * Above the high watermark, evicts idle sessions, least recently active first, with reason
  * `memory_pressure` until the estimated usage is below the low watermark. Runs on the cleanup
- * schedule and before every create (as the SessionAdmission hook).
+ * schedule and before every create (as the SessionAdmission hook), by one instance at a time (a lease:
+ * while another instance relieves, this one does nothing).
  */
 @Injectable()
 export class MemoryPressureService implements SessionAdmission {
@@ -28,6 +34,7 @@ export class MemoryPressureService implements SessionAdmission {
     @Inject(SESSION_REPOSITORY) private readonly sessions: SessionRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(LEASE) private readonly lease: Lease,
     private readonly ending: SessionEndingService,
   ) {}
 
@@ -51,9 +58,19 @@ export class MemoryPressureService implements SessionAdmission {
       return 0;
     }
     this.belowSince = null;
+    const token = await this.lease.acquire(LEASE_NAME, LEASE_TTL_MS);
+    if (!token) return 0; // another instance is relieving the store
+    try {
+      return await this.evictAbove(usage.used, marks);
+    } finally {
+      await this.lease.release(LEASE_NAME, token);
+    }
+  }
+
+  private async evictAbove(used: number, marks: Watermarks): Promise<number> {
     let freed = 0;
     let evicted = 0;
-    let current = usage.used;
+    let current = used;
     for (let batch = 0; batch < MAX_BATCHES && current >= marks.low; batch++) {
       const ids = await this.sessions.leastRecentlyActive(BATCH);
       if (ids.length === 0) break;
@@ -63,15 +80,15 @@ export class MemoryPressureService implements SessionAdmission {
           freed += bytes;
           evicted += 1;
         }
-        if (usage.used - freed < marks.low) break;
+        if (used - freed < marks.low) break;
       }
-      current = estimatedUsage(usage.used, freed, (await this.sessions.memoryUsage()).used);
+      current = estimatedUsage(used, freed, (await this.sessions.memoryUsage()).used);
       await new Promise((resolve) => setImmediate(resolve));
     }
     this.logger.warn({
       msg: 'memory pressure: evicted idle sessions',
       evicted,
-      usedBytes: usage.used,
+      usedBytes: used,
       highWatermarkBytes: marks.high,
       lowWatermarkBytes: marks.low,
       estimatedBytesAfter: current,

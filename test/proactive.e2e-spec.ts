@@ -406,6 +406,54 @@ describe('Proactive messages and delivery (e2e, two instances on one Redis, fake
     });
   });
 
+  describe('a job whose instance dies after delivering, before completing', () => {
+    it('runs again on the other instance, and the message still appears once', async () => {
+      const env = {
+        OPENAI_API_KEY: 'test-key',
+        OPENAI_BASE_URL: fake.baseUrl,
+        AI_TIMEOUT_MS: '5000',
+        REDIS_KEY_PREFIX: testPrefix('pro'),
+        PROACTIVE_GREETING_DELAY_SECONDS: '0',
+        PROACTIVE_JOB_LOCK_MS: '1000',
+      };
+      fake.respond = () => `greeting ${fake.requests.length}`;
+      const a = await startTestApp({ env, keepKeys: true });
+      // A freezes right after the message is stored: its job is never marked complete.
+      const outboxOnA = a.app.get(ProactiveOutbox);
+      const send = outboxOnA.send.bind(outboxOnA);
+      let deliveredOnA = false;
+      outboxOnA.send = async (...args) => {
+        await send(...args);
+        deliveredOnA = true;
+        return new Promise(() => undefined);
+      };
+      let b: TestApp | null = null;
+      try {
+        const id = await newSession(a);
+        await eventually(
+          () => Promise.resolve(deliveredOnA),
+          (done) => done,
+        );
+        b = await startTestApp({ env });
+        await a.close(); // does not wait for the frozen job
+        // B runs the job again (a second model call) and completes it.
+        const completed = `${env.REDIS_KEY_PREFIX}{bull}:proactive:completed`;
+        await eventually(
+          () => b!.redis().client.zscore(completed, `greet%3A${id}`),
+          (score) => score !== null,
+          10_000,
+        );
+        expect(fake.requests).toHaveLength(2);
+        expect(await messagesOf(b, id)).toEqual([
+          expect.objectContaining({ kind: 'greeting', text: 'greeting 1' }),
+        ]);
+        expect(await proactiveTurns(b, id)).toHaveLength(1);
+      } finally {
+        await b?.close();
+      }
+    });
+  });
+
   describe('idle tips', () => {
     it('sends a tip after the configured idle time, once per idle period, at most PROACTIVE_MAX_TIPS', async () => {
       fake.respond = () => 'Take a break!';

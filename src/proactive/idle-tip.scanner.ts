@@ -58,7 +58,11 @@ export class IdleTipScanner {
     if (!(await this.sessions.markOnce(id, `tip@${idleSince}`))) return idleSince;
     for (let n = 1; n <= this.config.proactiveMaxTips; n++) {
       if (await this.sessions.markOnce(id, `tip#${n}`)) {
-        await this.queue.add(JobName.Tip, { sessionId: id }, { jobId: jobIds.tip(id, idleSince) });
+        await this.queue.add(
+          JobName.Tip,
+          { sessionId: id, tipNumber: n },
+          { jobId: jobIds.tip(id, idleSince) },
+        );
         break;
       }
     }

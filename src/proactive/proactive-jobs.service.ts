@@ -1,12 +1,12 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { PoiService } from '../poi/poi.service';
-import { SessionService } from '../sessions/session.service';
+import { DeliveryOptions, SessionService } from '../sessions/session.service';
 import { SessionRecord } from '../sessions/session.types';
 import { JOB_QUEUE, JobQueue } from './job-queue.port';
 import { ProactiveComposer } from './proactive-composer.service';
 import { ProactiveOutbox } from './proactive-outbox.service';
 import { IdleTipScanner } from './idle-tip.scanner';
-import { JobName, JobPayloads } from './proactive.jobs';
+import { deliveryKeys, JobName, JobPayloads } from './proactive.jobs';
 
 /** Sessions of a broadcast batch served at once. */
 const BROADCAST_PARALLEL = 20;
@@ -48,38 +48,46 @@ export class ProactiveJobs implements OnApplicationBootstrap, OnModuleDestroy {
   private async greeting({ sessionId }: JobPayloads[JobName.Greeting]): Promise<void> {
     const record = await this.sessions.find(sessionId);
     if (!record) return;
-    await this.send(record, 'greeting', await this.composer.compose('greeting', record));
+    const text = await this.composer.compose('greeting', record);
+    await this.send(record, 'greeting', text, { deliveryKey: deliveryKeys.greeting() });
   }
 
   private async poi({ sessionId, poiId }: JobPayloads[JobName.Poi]): Promise<void> {
     const [record, poi] = await Promise.all([this.sessions.find(sessionId), this.pois.get(poiId)]);
     if (!record || !poi) return; // the session ended, or the POI set was replaced meanwhile
-    await this.send(record, 'poi', await this.composer.compose('poi', record, poi), poi.id);
+    const text = await this.composer.compose('poi', record, poi);
+    await this.send(record, 'poi', text, { poiId: poi.id, deliveryKey: deliveryKeys.poi(poi.id) });
   }
 
-  private async tip({ sessionId }: JobPayloads[JobName.Tip]): Promise<void> {
+  private async tip({ sessionId, tipNumber }: JobPayloads[JobName.Tip]): Promise<void> {
     const record = await this.sessions.find(sessionId);
     if (!record) return;
-    await this.send(record, 'tip', await this.composer.compose('tip', record));
+    const text = await this.composer.compose('tip', record);
+    await this.send(record, 'tip', text, { deliveryKey: deliveryKeys.tip(tipNumber) });
   }
 
-  /** A retried batch skips the sessions it already served (one mark per broadcast and session). */
+  /** A retried batch skips the sessions it already served (the broadcast's delivery key). */
   private async broadcast({ broadcastId, text, sessionIds }: JobPayloads[JobName.BroadcastBatch]) {
     for (let i = 0; i < sessionIds.length; i += BROADCAST_PARALLEL) {
       if (this.queue.closing) throw new ShuttingDownError();
       await Promise.all(
-        sessionIds.slice(i, i + BROADCAST_PARALLEL).map(async (id) => {
-          if (await this.sessions.markOnce(id, `broadcast:${broadcastId}`)) {
-            await this.outbox.send(id, 'broadcast', text);
-          }
-        }),
+        sessionIds
+          .slice(i, i + BROADCAST_PARALLEL)
+          .map((id) =>
+            this.outbox.send(id, 'broadcast', text, { deliveryKey: deliveryKeys.broadcast(broadcastId) }),
+          ),
       );
     }
   }
 
-  private async send(record: SessionRecord, kind: 'greeting' | 'poi' | 'tip', text: string, poiId?: string) {
+  private async send(
+    record: SessionRecord,
+    kind: 'greeting' | 'poi' | 'tip',
+    text: string,
+    options: DeliveryOptions,
+  ) {
     // A model call may outlast this instance's shutdown; its job is then run again elsewhere.
     if (this.queue.closing) throw new ShuttingDownError();
-    await this.outbox.send(record.id, kind, text, poiId);
+    await this.outbox.send(record.id, kind, text, options);
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { redactSessionId } from '../sessions/session-id';
-import { SessionService } from '../sessions/session.service';
+import { DeliveryOptions, SessionService } from '../sessions/session.service';
 import { MessageKind, OutboxMessage } from '../sessions/session.types';
 import { MessageHub } from './message-hub.service';
 import { ProactiveEvents, ProactiveSentEvent } from './proactive.events';
@@ -17,14 +17,17 @@ export class ProactiveOutbox {
     private readonly events: EventEmitter2,
   ) {}
 
-  /** Null when the session is gone (nothing is sent to an ended or expired session). */
+  /**
+   * Null when nothing was sent: the session is gone (nothing goes to an ended or expired session), or
+   * the delivery key was delivered before.
+   */
   async send(
     sessionId: string,
     kind: MessageKind,
     text: string,
-    poiId?: string,
+    options: DeliveryOptions = {},
   ): Promise<OutboxMessage | null> {
-    const message = await this.sessions.deliver(sessionId, kind, text, poiId);
+    const message = await this.sessions.deliver(sessionId, kind, text, options);
     if (!message) return null;
     this.logger.log({ msg: 'proactive message sent', kind, sessionId: redactSessionId(sessionId) });
     this.events.emit(ProactiveEvents.sent, {

@@ -15,7 +15,8 @@ export interface JobPayloads {
   [JobName.Greeting]: { sessionId: string };
   [JobName.Poi]: { sessionId: string; poiId: string };
   [JobName.TipScan]: Record<string, never>;
-  [JobName.Tip]: { sessionId: string };
+  /** `tipNumber`: 1..PROACTIVE_MAX_TIPS, which of the session's tips this is. */
+  [JobName.Tip]: { sessionId: string; tipNumber: number };
   [JobName.BroadcastBatch]: { broadcastId: string; text: string; sessionIds: string[] };
 }
 
@@ -27,9 +28,21 @@ export const JOB_RETENTION_SECONDS = 3600;
 /** Jobs one instance runs at once (model calls are I/O bound). */
 export const JOB_CONCURRENCY = 8;
 
+/** Job ids dedupe jobs while they are queued (and JOB_RETENTION_SECONDS after). */
 export const jobIds = {
   greeting: (sessionId: string) => `greet:${sessionId}`,
   poi: (sessionId: string, poiId: string) => `poi:${sessionId}:${poiId}`,
   tip: (sessionId: string, idleSince: number) => `tip:${sessionId}:${idleSince}`,
   broadcast: (broadcastId: string, batch: number) => `broadcast:${broadcastId}:${batch}`,
+} as const;
+
+/**
+ * Delivery keys make each message land once per session, ever, even when its job runs again after its
+ * instance died between delivering and completing (the key is written with the message, atomically).
+ */
+export const deliveryKeys = {
+  greeting: () => 'greeting',
+  poi: (poiId: string) => `poi:${poiId}`,
+  tip: (tipNumber: number) => `tip#${tipNumber}`,
+  broadcast: (broadcastId: string) => `broadcast:${broadcastId}`,
 } as const;

@@ -243,9 +243,19 @@ export class MemorySessionRepository implements SessionRepository {
     return Promise.resolve(this.activity.size);
   }
 
-  pushMessage(id: string, message: NewOutboxMessage, now: number): Promise<OutboxMessage | null> {
+  pushMessage(
+    id: string,
+    message: NewOutboxMessage,
+    now: number,
+    deliveryKey?: string,
+  ): Promise<OutboxMessage | null> {
     const stored = this.live(id, now);
     if (!stored) return Promise.resolve(null);
+    if (deliveryKey !== undefined) {
+      const marker = `sent:${deliveryKey}`;
+      if (stored.markers.has(marker)) return Promise.resolve(null);
+      stored.markers.add(marker);
+    }
     const saved: OutboxMessage = { ...message, id: this.outboxIds.next(now) };
     stored.outbox.push(saved);
     if (stored.outbox.length > this.settings.outboxMaxLength) stored.outbox.shift();

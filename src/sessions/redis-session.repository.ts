@@ -225,7 +225,12 @@ export class RedisSessionRepository implements SessionRepository {
     return this.store.run((client) => client.zcard(this.activityKey));
   }
 
-  async pushMessage(id: string, message: NewOutboxMessage, now: number): Promise<OutboxMessage | null> {
+  async pushMessage(
+    id: string,
+    message: NewOutboxMessage,
+    now: number,
+    deliveryKey?: string,
+  ): Promise<OutboxMessage | null> {
     const turn: NewTurn = { role: 'proactive', text: message.text, createdAt: message.createdAt };
     const messageId = await this.store.script<string | null>(Lua.PUSH_MESSAGE, this.keys(id), [
       now,
@@ -237,6 +242,7 @@ export class RedisSessionRepository implements SessionRepository {
       message.poiId ?? '',
       message.createdAt,
       JSON.stringify(turn),
+      deliveryKey ?? '',
     ]);
     return messageId ? { ...message, id: messageId } : null;
   }

@@ -120,11 +120,15 @@ end
 return seqs
 `;
 
-/** ARGV: now, idleMs, maxTurns, outboxMaxLen, kind, text, poiId, createdAt, turn JSON → message id, or nil. */
+/**
+ * ARGV: now, idleMs, maxTurns, outboxMaxLen, kind, text, poiId, createdAt, turn JSON, deliveryKey ('' =
+ * none) → message id, or nil when gone or when the delivery key is already in the once-set.
+ */
 export const PUSH_MESSAGE =
   HELPERS +
   `
 if not is_live(tonumber(ARGV[1]), tonumber(ARGV[2])) then return false end
+if ARGV[10] ~= '' and redis.call('SADD', KEYS[4], 'sent:' .. ARGV[10]) == 0 then return false end
 local id = redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', 'kind', ARGV[5], 'text', ARGV[6],
   'poiId', ARGV[7], 'createdAt', ARGV[8])
 append_turn(cjson.decode(ARGV[9]), tonumber(ARGV[3]))
@@ -132,6 +136,7 @@ local ttl = redis.call('PTTL', KEYS[1])
 if ttl > 0 then
   redis.call('PEXPIRE', KEYS[2], ttl)
   redis.call('PEXPIRE', KEYS[3], ttl)
+  if ARGV[10] ~= '' then redis.call('PEXPIRE', KEYS[4], ttl) end
 end
 return id
 `;

@@ -317,6 +317,26 @@ export function describeSessionRepositoryContract(name: string, make: () => Prom
         ]);
       });
 
+      it('delivers a message with a delivery key once per session, even concurrently and across a reset', async () => {
+        const { id } = (await sut.create(newSession(), T0, 100)).record;
+        const other = (await sut.create(newSession(), T0, 100)).record.id;
+        const greeting = { kind: 'greeting', text: 'welcome', createdAt: T0 + 1 } as const;
+        const attempts = await Promise.all(
+          [1, 2, 3].map(() => sut.pushMessage(id, greeting, T0 + 1, 'greeting')),
+        );
+        expect(attempts.filter(Boolean)).toHaveLength(1);
+        expect(await sut.pushMessage(other, greeting, T0 + 1, 'greeting')).not.toBeNull();
+        expect(await sut.pushMessage(id, greeting, T0 + 1, 'poi:gate')).not.toBeNull();
+        expect(await sut.pushMessage(id, greeting, T0 + 1)).not.toBeNull(); // no key: always delivered
+        expect((await sut.history(id, 50, null)).turns).toHaveLength(3);
+
+        const { lastSeq } = (await sut.find(id, T0 + 2))!;
+        await sut.clearConversation(id, lastSeq, T0 + 2, true);
+        expect(await sut.pushMessage(id, greeting, T0 + 3, 'greeting')).toBeNull();
+        expect((await sut.readMessages(id, null, 50)).messages).toEqual([]);
+        expect((await sut.history(id, 50, null)).turns).toEqual([]);
+      });
+
       it('pushes nothing to an ended or expired session', async () => {
         const { id } = (await sut.create(newSession(), T0, 100)).record;
         const late = T0 + CONTRACT_SETTINGS.idleTtlMs + 1;

@@ -91,7 +91,17 @@ export interface SessionRepository {
   /** Live ids whose last activity lies in [from, to) (idle-tip scan). */
   activeBetween(from: number, to: number, limit: number): Promise<string[]>;
   count(): Promise<number>;
-  pushMessage(id: string, message: NewOutboxMessage, now: number): Promise<OutboxMessage | null>;
+  /**
+   * Appends a message to the outbox and history of a live session; null when the session is gone, or
+   * when `deliveryKey` was delivered before (ever, resets included): a job that runs again after its
+   * instance died delivers its message once.
+   */
+  pushMessage(
+    id: string,
+    message: NewOutboxMessage,
+    now: number,
+    deliveryKey?: string,
+  ): Promise<OutboxMessage | null>;
   /** Messages after `after` (null: after the acknowledged cursor), oldest first. */
   readMessages(id: string, after: string | null, limit: number): Promise<MessagePage>;
   /** Acknowledges everything up to `cursor` (never moves the cursor back). */

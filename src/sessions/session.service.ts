@@ -22,6 +22,12 @@ export interface NewSessionInput {
   metadata?: Record<string, string>;
 }
 
+export interface DeliveryOptions {
+  poiId?: string;
+  /** Delivered at most once per session, ever: the job's identity, e.g. `greeting` or `poi:gate`. */
+  deliveryKey?: string;
+}
+
 const RESET_ATTEMPTS = 5;
 
 /** Create / read / touch / append / reset / destroy. Knows nothing of who listens to its events. */
@@ -120,10 +126,19 @@ export class SessionService {
     await this.sessions.setLocation(id, lat, lon, this.clock.now());
   }
 
-  /** Puts a proactive message in the session's outbox and history; null when the session is gone. */
-  async deliver(id: string, kind: MessageKind, text: string, poiId?: string): Promise<OutboxMessage | null> {
+  /**
+   * Puts a proactive message in the session's outbox and history; null when the session is gone, or
+   * when `deliveryKey` was delivered to it before (a job run again after its instance died).
+   */
+  async deliver(
+    id: string,
+    kind: MessageKind,
+    text: string,
+    { poiId, deliveryKey }: DeliveryOptions = {},
+  ): Promise<OutboxMessage | null> {
     const now = this.clock.now();
-    return this.sessions.pushMessage(id, { kind, text, createdAt: now, ...(poiId ? { poiId } : {}) }, now);
+    const message = { kind, text, createdAt: now, ...(poiId ? { poiId } : {}) };
+    return this.sessions.pushMessage(id, message, now, deliveryKey);
   }
 
   /** Outbox messages after `after` (null: the pending ones), oldest first. */

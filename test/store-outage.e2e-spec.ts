@@ -1,38 +1,7 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { ChildProcess } from 'node:child_process';
 import request from 'supertest';
+import { freePort, startRedisServer } from './support/redis-server';
 import { startTestApp, TestApp } from './support/test-app';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** A Redis of this test's own, so stopping it disturbs nobody else. */
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    {
-      stdio: 'ignore',
-    },
-  );
-  const deadline = Date.now() + 5000;
-  while (Date.now() < deadline) {
-    const up = await new Promise<boolean>((resolve) => {
-      const probe = spawn('redis-cli', ['-p', String(port), 'ping'], { stdio: 'pipe' });
-      let out = '';
-      probe.stdout.on('data', (data: Buffer) => (out += data.toString()));
-      probe.on('close', () => resolve(out.includes('PONG')));
-    });
-    if (up) return child;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('redis-server did not start');
-}
 
 describe('Redis outage (e2e)', () => {
   let port: number;
@@ -41,7 +10,7 @@ describe('Redis outage (e2e)', () => {
 
   beforeAll(async () => {
     port = await freePort();
-    redis = await startRedis(port);
+    redis = await startRedisServer(port);
     sut = await startTestApp({ env: { REDIS_URL: `redis://127.0.0.1:${port}/0` }, keepKeys: true });
   });
   afterAll(async () => {
@@ -83,7 +52,7 @@ describe('Redis outage (e2e)', () => {
     expect(ready.status).toBe(503);
     await request(sut.server).get('/health/live').expect(200);
 
-    redis = await startRedis(port); // back: the service recovers by itself
+    redis = await startRedisServer(port); // back: the service recovers by itself
     const deadline = Date.now() + 10_000;
     let status = 0;
     while (Date.now() < deadline && status !== 201) {

@@ -17,8 +17,9 @@ function decodeNotice(payload: string): SessionNotice {
 
 /**
  * Redis pub/sub on one channel under REDIS_KEY_PREFIX (channels are shared across databases); the
- * payload is the session id, prefixed with `ended:` when the session has ended. One subscriber connection per instance; ioredis resubscribes after a
- * reconnect, and what was published meanwhile is picked up by the waiters' fallback re-read.
+ * payload is the session id, prefixed with `ended:` when the session has ended. One subscriber
+ * connection per instance; ioredis resubscribes after a reconnect, and what was published meanwhile is
+ * picked up by the waiters' fallback re-read (and an SSE stream's heartbeat check).
  */
 export class RedisMessageNotifier implements MessageNotifier {
   private readonly logger = new Logger('MessageNotifier');

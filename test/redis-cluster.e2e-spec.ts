@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { ARCHIVE_REPOSITORY } from '../src/archive/archive.repository';
+import { SESSION_REPOSITORY, SessionRepository } from '../src/sessions/session.repository';
 import { FakeOpenAiServer } from './support/fake-openai.server';
 import { pgTestSchema, RecordingArchive } from './support/lifecycle';
 import { redisCli, RedisCluster, startRedisCluster } from './support/redis-server';
@@ -21,36 +22,41 @@ describe('On a Redis Cluster (e2e, three masters, two instances, fake OpenAI)', 
   let fake: FakeOpenAiServer;
   let a: TestApp;
   let b: TestApp;
-  /** Both instances archive to one PostgreSQL schema, each through a recorder of its saves. */
+  /** Every instance archives to one PostgreSQL schema, each through a recorder of its saves. */
   const pg = pgTestSchema();
-  const archives = [new RecordingArchive(pg.open()), new RecordingArchive(pg.open())];
+  const archives: RecordingArchive[] = [];
+  const instances: TestApp[] = [];
+
+  /** One more instance on the cluster; the cluster is this suite's own and thrown away, keys and all. */
+  async function startInstance(env: Record<string, string> = {}): Promise<TestApp> {
+    const archive = new RecordingArchive(pg.open());
+    archives.push(archive);
+    const instance = await startTestApp({
+      env: {
+        REDIS_CLUSTER_NODES: cluster.nodes,
+        REDIS_KEY_PREFIX: PREFIX,
+        OPENAI_API_KEY: 'test-key',
+        OPENAI_BASE_URL: fake.baseUrl,
+        PROACTIVE_GREETING_DELAY_SECONDS: '0',
+        SESSION_IDLE_TTL_SECONDS: '4',
+        CLEANUP_CRON: '*/1 * * * * *',
+        ...env,
+      },
+      keepKeys: true,
+      override: (builder) => builder.overrideProvider(ARCHIVE_REPOSITORY).useValue(archive),
+    });
+    instances.push(instance);
+    return instance;
+  }
 
   beforeAll(async () => {
     cluster = await startRedisCluster(3);
     fake = await FakeOpenAiServer.start();
-    const env = {
-      REDIS_CLUSTER_NODES: cluster.nodes,
-      REDIS_KEY_PREFIX: PREFIX,
-      OPENAI_API_KEY: 'test-key',
-      OPENAI_BASE_URL: fake.baseUrl,
-      PROACTIVE_GREETING_DELAY_SECONDS: '0',
-      SESSION_IDLE_TTL_SECONDS: '4',
-      CLEANUP_CRON: '*/1 * * * * *',
-    };
-    // The cluster is this suite's own and is thrown away: no key cleanup needed.
-    [a, b] = await Promise.all(
-      archives.map((archive) =>
-        startTestApp({
-          env,
-          keepKeys: true,
-          override: (builder) => builder.overrideProvider(ARCHIVE_REPOSITORY).useValue(archive),
-        }),
-      ),
-    );
+    a = await startInstance();
+    b = await startInstance();
   }, 60_000);
   afterAll(async () => {
-    await b?.close();
-    await a?.close();
+    for (const instance of instances.reverse()) await instance.close();
     await fake?.close();
     await cluster?.stop();
     await pg.drop();
@@ -153,4 +159,33 @@ describe('On a Redis Cluster (e2e, three masters, two instances, fake OpenAI)', 
     const stats = (await request(b.server).get('/v1/admin/stats').set(admin).expect(200)).body;
     expect(stats.endedTotal.expired).toBeGreaterThanOrEqual(6);
   }, 30_000);
+
+  it('measures a session on its own master, and evicts when any one master nears its maxmemory', async () => {
+    const id = await newSession(a);
+    const view = await request(b.server).get(`/v1/admin/sessions/${id}`).set(admin).expect(200);
+    expect(view.body.storeBytes).toBeGreaterThan(0);
+
+    // One master (of three) at 93 % of its maxmemory, above the default 90 % watermark; the others have
+    // none. Every reading must see it, whichever node a single INFO would have gone to.
+    const [full] = cluster.ports;
+    const info = await redisCli(['-p', String(full), 'info', 'memory']);
+    const used = Number(/^used_memory:(\d+)/m.exec(info)![1]);
+    const maxmemory = Math.ceil(used / 0.93);
+    await redisCli(['-p', String(full), 'config', 'set', 'maxmemory', String(maxmemory)]);
+    try {
+      const repository = a.app.get<SessionRepository>(SESSION_REPOSITORY);
+      for (let i = 0; i < 6; i++) expect((await repository.memoryUsage()).limit).toBe(maxmemory);
+
+      // The scheduled check (on whichever instance holds the lease) evicts, least recently active first.
+      await eventually(
+        async () => (await request(a.server).get(`/v1/sessions/${id}`)).status,
+        (status) => status === 404,
+        5000,
+        100,
+      );
+      expect(await archives[0].latest(id)).toMatchObject({ reason: 'memory_pressure' });
+    } finally {
+      await redisCli(['-p', String(full), 'config', 'set', 'maxmemory', '0']);
+    }
+  });
 });

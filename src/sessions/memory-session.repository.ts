@@ -4,6 +4,7 @@ import {
   EndMode,
   EndResult,
   HistoryPage,
+  MemoryUsage,
   MessagePage,
   NewSession,
   SessionRepository,
@@ -302,7 +303,7 @@ export class MemorySessionRepository implements SessionRepository {
     return Promise.resolve(Buffer.byteLength(JSON.stringify({ record, turns, outbox })));
   }
 
-  memoryUsage(): Promise<{ used: number; limit: number | null }> {
+  memoryUsage(): Promise<MemoryUsage> {
     return Promise.resolve({
       used: process.memoryUsage().heapUsed,
       limit: getHeapStatistics().heap_size_limit,

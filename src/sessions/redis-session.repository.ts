@@ -5,6 +5,7 @@ import {
   EndMode,
   EndResult,
   HistoryPage,
+  MemoryUsage,
   MessagePage,
   NewSession,
   SessionRepository,
@@ -280,11 +281,21 @@ export class RedisSessionRepository implements SessionRepository {
     return sizes.reduce<number>((sum, size) => sum + Number(size ?? 0), 0);
   }
 
-  async memoryUsage(): Promise<{ used: number; limit: number | null }> {
-    const info = await this.store.run((client) => client.info('memory'));
-    const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? 0);
-    const limit = field('maxmemory');
-    return { used: field('used_memory'), limit: limit > 0 ? limit : null };
+  /**
+   * On a Cluster, the fullest master speaks for all, as it runs out of memory first: the highest share
+   * of its `maxmemory` among masters that have one, else the most bytes used.
+   */
+  async memoryUsage(): Promise<MemoryUsage> {
+    const nodes = (await this.store.infoPerNode('memory')).map((info): MemoryUsage => {
+      const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? 0);
+      const limit = field('maxmemory');
+      return { used: field('used_memory'), limit: limit > 0 ? limit : null };
+    });
+    const limited = nodes.filter((node) => node.limit !== null);
+    const fullness = (node: MemoryUsage) => (node.limit === null ? node.used : node.used / node.limit);
+    return (limited.length > 0 ? limited : nodes).reduce((fullest, node) =>
+      fullness(node) > fullness(fullest) ? node : fullest,
+    );
   }
 
   async ping(): Promise<void> {

@@ -112,12 +112,17 @@ export interface SessionRepository {
   setLocation(id: string, lat: number, lon: number, now: number): Promise<void>;
   /** Approximate bytes the session occupies in the store. */
   storeBytes(id: string): Promise<number>;
-  /** Bytes the store uses in all, and its limit (null when it has none). */
-  memoryUsage(): Promise<{ used: number; limit: number | null }>;
+  /** Bytes the store uses, and its limit (null when it has none); on a Cluster, its fullest master. */
+  memoryUsage(): Promise<MemoryUsage>;
   ping(): Promise<void>;
 }
 
 export const SESSION_REPOSITORY = Symbol('SESSION_REPOSITORY');
+
+export interface MemoryUsage {
+  used: number;
+  limit: number | null;
+}
 
 /** How long data lives, shared by both adapters. */
 export interface SessionStoreSettings {

@@ -116,6 +116,15 @@ export class RedisStore {
     return sha;
   }
 
+  /** `INFO <section>` of every node that holds data: the one server, or each master of a Cluster. */
+  async infoPerNode(section: string): Promise<string[]> {
+    return this.run((client) =>
+      client instanceof Cluster
+        ? Promise.all(client.nodes('master').map((node) => node.info(section)))
+        : client.info(section).then((info) => [info]),
+    );
+  }
+
   async ping(): Promise<void> {
     await this.run((client) => client.ping());
   }

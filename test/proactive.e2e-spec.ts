@@ -1,5 +1,7 @@
 import request from 'supertest';
 import { templateMessage } from '../src/ai/template-messages';
+import { StoreUnavailableError } from '../src/common/api-error';
+import { JOB_QUEUE, JobQueue } from '../src/proactive/job-queue.port';
 import { MessageHub } from '../src/proactive/message-hub.service';
 import { ProactiveOutbox } from '../src/proactive/proactive-outbox.service';
 import { SessionService } from '../src/sessions/session.service';
@@ -199,6 +201,30 @@ describe('Proactive messages and delivery (e2e, two instances on one Redis, fake
       // The model was given the POI as context.
       expect(JSON.stringify(fake.requests.map((r) => r.messages))).toMatch(/Meridian Gate/);
       expect(await proactiveTurns(a, id)).toHaveLength(2);
+    });
+
+    it('queues the POI again at the next report when queueing failed: the POI is marked only once queued', async () => {
+      fake.respond = () => 'Look at this!';
+      const id = await newSession(a);
+      const queue = a.app.get<JobQueue>(JOB_QUEUE);
+      const add = queue.add.bind(queue);
+      queue.add = () => Promise.reject(new StoreUnavailableError(new Error('Redis went away')));
+      try {
+        const failed = await request(a.server).post(`/v1/sessions/${id}/location`).send(POINT);
+        expect({ status: failed.status, code: failed.body.error?.code }).toEqual({
+          status: 503,
+          code: 'STORE_UNAVAILABLE',
+        });
+      } finally {
+        queue.add = add;
+      }
+      await request(a.server).post(`/v1/sessions/${id}/location`).send(POINT).expect(202);
+      const messages = await eventually(
+        () => messagesOf(a, id),
+        (found) => found.length >= 2,
+        8000,
+      );
+      expect(messages.map((m) => m.poiId).sort()).toEqual(['gate', 'square']);
     });
 
     it('answers 404 for a location post on an unknown session and 400 for a bad position', async () => {

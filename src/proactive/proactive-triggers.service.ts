@@ -53,21 +53,20 @@ export class ProactiveTriggers {
 
   /**
    * A position report (client activity): the POIs whose radius contains it, and one message queued for
-   * each POI entered for the first time. The mark is atomic in the store, so concurrent reports on any
-   * number of instances queue it once.
+   * each POI entered for the first time. The job is queued before the POI is marked: concurrent reports
+   * on any number of instances queue one job (its id dedupes), a failure or crash before the mark lets
+   * the next report queue it again (the job delivers once, by its delivery key), and once marked the
+   * POI costs one read per report.
    */
   async location(id: string, point: GeoPoint, client: ClientInfo): Promise<PoiWithDistance[]> {
     await this.sessions.touch(id, client);
     await this.sessions.updateLocation(id, point.lat, point.lon);
     const inside = await this.pois.containing(point);
     for (const poi of inside) {
-      if (await this.sessions.markOnce(id, `poi:${poi.id}`)) {
-        await this.queue.add(
-          JobName.Poi,
-          { sessionId: id, poiId: poi.id },
-          { jobId: jobIds.poi(id, poi.id) },
-        );
-      }
+      const marker = `poi:${poi.id}`;
+      if (await this.sessions.isMarked(id, marker)) continue;
+      await this.queue.add(JobName.Poi, { sessionId: id, poiId: poi.id }, { jobId: jobIds.poi(id, poi.id) });
+      await this.sessions.markOnce(id, marker);
     }
     return inside;
   }

@@ -287,6 +287,10 @@ export class MemorySessionRepository implements SessionRepository {
     return Promise.resolve(true);
   }
 
+  isMarked(id: string, marker: string): Promise<boolean> {
+    return Promise.resolve(this.sessions.get(id)?.markers.has(marker) ?? false);
+  }
+
   setLocation(id: string, lat: number, lon: number, now: number): Promise<void> {
     const stored = this.live(id, now);
     if (stored) {

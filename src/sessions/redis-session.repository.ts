@@ -270,6 +270,11 @@ export class RedisSessionRepository implements SessionRepository {
     return added === 1;
   }
 
+  async isMarked(id: string, marker: string): Promise<boolean> {
+    const [, , , once] = this.keys(id);
+    return (await this.store.run((client) => client.sismember(once, marker))) === 1;
+  }
+
   async setLocation(id: string, lat: number, lon: number, now: number): Promise<void> {
     await this.store.script(Lua.SET_LOCATION, this.keys(id), [lat, lon, now, this.settings.idleTtlMs]);
   }

@@ -348,6 +348,9 @@ export function describeSessionRepositoryContract(name: string, make: () => Prom
         const results = await Promise.all([1, 2, 3].map(() => sut.markOnce(id, 'poi:gate', T0 + 1)));
         expect(results.filter(Boolean)).toHaveLength(1);
         expect(await sut.markOnce(id, 'poi:hall', T0 + 1)).toBe(true);
+        expect(await sut.isMarked(id, 'poi:gate')).toBe(true);
+        expect(await sut.isMarked(id, 'poi:tower')).toBe(false);
+        expect(await sut.isMarked('3f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d', 'poi:gate')).toBe(false);
       });
 
       it('remembers the last location', async () => {

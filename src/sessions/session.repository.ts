@@ -109,6 +109,8 @@ export interface SessionRepository {
   /** True the first time `marker` is set for a live session, ever (a POI announced, a tip period, a
    *  broadcast): concurrent callers on any instance, exactly one gets true. Survives resets. */
   markOnce(id: string, marker: string, now: number): Promise<boolean>;
+  /** Whether `marker` is set for the session (a read: false for an unknown session). */
+  isMarked(id: string, marker: string): Promise<boolean>;
   setLocation(id: string, lat: number, lon: number, now: number): Promise<void>;
   /** Approximate bytes the session occupies in the store. */
   storeBytes(id: string): Promise<number>;

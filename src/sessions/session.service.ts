@@ -155,6 +155,10 @@ export class SessionService {
     return this.sessions.markOnce(id, key, this.clock.now());
   }
 
+  async isMarked(id: string, key: string): Promise<boolean> {
+    return this.sessions.isMarked(id, key);
+  }
+
   /** Live ids whose last activity lies in [from, to), epoch ms. */
   async activeBetween(from: number, to: number, limit: number): Promise<string[]> {
     return this.sessions.activeBetween(from, to, limit);

@@ -3,6 +3,7 @@ import { templateMessage } from '../src/ai/template-messages';
 import { StoreUnavailableError } from '../src/common/api-error';
 import { JOB_QUEUE, JobQueue } from '../src/proactive/job-queue.port';
 import { MessageHub } from '../src/proactive/message-hub.service';
+import { JobName } from '../src/proactive/proactive.jobs';
 import { ProactiveOutbox } from '../src/proactive/proactive-outbox.service';
 import { SessionService } from '../src/sessions/session.service';
 import { OutboxMessage } from '../src/sessions/session.types';
@@ -500,6 +501,35 @@ describe('Proactive messages and delivery (e2e, two instances on one Redis, fake
       } finally {
         await a.close();
         await b.close();
+      }
+    });
+
+    it('queues the tip again at the next scan when queueing it failed', async () => {
+      fake.respond = () => 'Take a break!';
+      const app = await startTestApp({
+        env: {
+          OPENAI_API_KEY: 'test-key',
+          OPENAI_BASE_URL: fake.baseUrl,
+          PROACTIVE_IDLE_TIP_SECONDS: '1',
+        },
+      });
+      try {
+        const queue = app.app.get<JobQueue>(JOB_QUEUE);
+        const add = queue.add.bind(queue);
+        let refused = 0;
+        queue.add = (name, data, options) => {
+          if (name !== JobName.Tip || refused > 0) return add(name, data, options);
+          refused += 1;
+          return Promise.reject(new StoreUnavailableError(new Error('Redis went away')));
+        };
+        const id = await newSession(app);
+        const tips = () => messagesOf(app, id).then((messages) => messages.filter((m) => m.kind === 'tip'));
+        await eventually(tips, (found) => found.length === 1, 8000);
+        expect(refused).toBe(1);
+        await sleep(2000); // later scans of the same idle period add nothing
+        expect(await tips()).toHaveLength(1);
+      } finally {
+        await app.close();
       }
     });
 

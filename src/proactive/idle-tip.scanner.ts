@@ -50,22 +50,31 @@ export class IdleTipScanner {
     }
   }
 
-  /** Queues a tip when the session is due one; returns its last activity time. */
+  /**
+   * Queues a tip when the session is due one; returns its last activity time. The job is queued before
+   * the marks are set: a failure or crash in between leaves the period unmarked, so the next scan (its
+   * windows overlap) queues it again; the job id dedupes, and the tip's delivery key delivers it once.
+   */
   private async consider(id: string, to: number): Promise<number> {
     const record = await this.sessions.find(id);
     if (!record || record.lastActivityAt >= to) return record?.lastActivityAt ?? 0;
     const idleSince = record.lastActivityAt;
-    if (!(await this.sessions.markOnce(id, `tip@${idleSince}`))) return idleSince;
-    for (let n = 1; n <= this.config.proactiveMaxTips; n++) {
-      if (await this.sessions.markOnce(id, `tip#${n}`)) {
-        await this.queue.add(
-          JobName.Tip,
-          { sessionId: id, tipNumber: n },
-          { jobId: jobIds.tip(id, idleSince) },
-        );
-        break;
-      }
+    const period = `tip@${idleSince}`;
+    if (await this.sessions.isMarked(id, period)) return idleSince;
+    const tipNumber = await this.nextTipNumber(id);
+    if (tipNumber !== null) {
+      await this.queue.add(JobName.Tip, { sessionId: id, tipNumber }, { jobId: jobIds.tip(id, idleSince) });
+      await this.sessions.markOnce(id, `tip#${tipNumber}`);
     }
+    await this.sessions.markOnce(id, period);
     return idleSince;
+  }
+
+  /** The first of the session's PROACTIVE_MAX_TIPS tips not given yet; null when all are. */
+  private async nextTipNumber(id: string): Promise<number | null> {
+    for (let n = 1; n <= this.config.proactiveMaxTips; n++) {
+      if (!(await this.sessions.isMarked(id, `tip#${n}`))) return n;
+    }
+    return null;
   }
 }

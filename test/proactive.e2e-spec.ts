@@ -392,15 +392,18 @@ describe('Proactive messages and delivery (e2e, two instances on one Redis, fake
   });
 
   describe('a job whose instance dies', () => {
+    /** Two instances on a fresh prefix, greeting at once, job locks that expire 1 s after their holder goes. */
+    const jobEnv = () => ({
+      OPENAI_API_KEY: 'test-key',
+      OPENAI_BASE_URL: fake.baseUrl,
+      AI_TIMEOUT_MS: '5000',
+      REDIS_KEY_PREFIX: testPrefix('pro'),
+      PROACTIVE_GREETING_DELAY_SECONDS: '0',
+      PROACTIVE_JOB_LOCK_MS: '1000',
+    });
+
     it('is completed by the other instance once its lock expires, and the message appears once', async () => {
-      const env = {
-        OPENAI_API_KEY: 'test-key',
-        OPENAI_BASE_URL: fake.baseUrl,
-        AI_TIMEOUT_MS: '5000',
-        REDIS_KEY_PREFIX: testPrefix('pro'),
-        PROACTIVE_GREETING_DELAY_SECONDS: '0',
-        PROACTIVE_JOB_LOCK_MS: '1000',
-      };
+      const env = jobEnv();
       let calls = 0;
       fake.respond = async () => {
         calls += 1;
@@ -431,18 +434,9 @@ describe('Proactive messages and delivery (e2e, two instances on one Redis, fake
         await b?.close();
       }
     });
-  });
 
-  describe('a job whose instance dies after delivering, before completing', () => {
-    it('runs again on the other instance, and the message still appears once', async () => {
-      const env = {
-        OPENAI_API_KEY: 'test-key',
-        OPENAI_BASE_URL: fake.baseUrl,
-        AI_TIMEOUT_MS: '5000',
-        REDIS_KEY_PREFIX: testPrefix('pro'),
-        PROACTIVE_GREETING_DELAY_SECONDS: '0',
-        PROACTIVE_JOB_LOCK_MS: '1000',
-      };
+    it('after delivering, before completing: runs again on the other instance, and the message still appears once', async () => {
+      const env = jobEnv();
       fake.respond = () => `greeting ${fake.requests.length}`;
       const a = await startTestApp({ env, keepKeys: true });
       // A freezes right after the message is stored: its job is never marked complete.

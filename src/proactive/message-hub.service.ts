@@ -3,7 +3,7 @@ import { OnEvent } from '@nestjs/event-emitter';
 import { APP_DRAINING } from '../common/app-lifecycle.events';
 import { redactSessionId } from '../sessions/session-id';
 import { SessionEndedEvent, SessionEvents } from '../sessions/session.events';
-import { EndReason } from '../sessions/session.types';
+import { isReset } from '../sessions/session.types';
 import { MESSAGE_NOTIFIER, MessageNotifier, SessionNotice } from './message-notifier.port';
 
 /** One waiting client: a long-poll or an SSE stream. */
@@ -20,9 +20,6 @@ export interface Waiter {
   /** The session has ended (deleted, expired, evicted…): its id is gone, so finish for good. */
   sessionEnded(): void;
 }
-
-/** A reset ends a generation of the conversation, not the session: its id lives on. */
-const ID_SURVIVES: ReadonlySet<EndReason> = new Set(['client_reset', 'admin_reset']);
 
 const TICK_MS = 1000;
 /** Every waiter re-reads its stream this often, in case a notification was lost. */
@@ -83,7 +80,7 @@ export class MessageHub implements OnModuleInit, OnModuleDestroy {
   /** Tells every instance that a session has ended, so its long-polls and SSE streams finish now. */
   @OnEvent(SessionEvents.ended)
   async announceEnd(event: SessionEndedEvent): Promise<void> {
-    if (ID_SURVIVES.has(event.reason)) return;
+    if (isReset(event.reason)) return; // the id lives on, and so do its waiters
     try {
       await this.notifier.publish({ sessionId: event.sessionId, kind: 'ended' });
     } catch (error) {

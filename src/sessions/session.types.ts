@@ -11,6 +11,11 @@ export const END_REASONS = [
 ] as const;
 export type EndReason = (typeof END_REASONS)[number];
 
+/** A reset ends a generation of the conversation, not the session: its id lives on, history cleared. */
+export function isReset(reason: EndReason): boolean {
+  return reason === 'client_reset' || reason === 'admin_reset';
+}
+
 export type TurnRole = 'user' | 'assistant' | 'proactive';
 
 /** One history entry. Times are epoch milliseconds inside the service, ISO strings on the wire. */

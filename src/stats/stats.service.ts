@@ -3,13 +3,10 @@ import { OnEvent } from '@nestjs/event-emitter';
 import { CLOCK, Clock } from '../common/clock';
 import { SESSION_REPOSITORY, SessionRepository } from '../sessions/session.repository';
 import { SessionEndedEvent, SessionEvents } from '../sessions/session.events';
-import { EndReason } from '../sessions/session.types';
+import { EndReason, isReset } from '../sessions/session.types';
 import { ActiveAlert } from './alert-rules';
 import { StatsEvents } from './stats.events';
 import { STATS_REPOSITORY, StatsRepository } from './stats.repository';
-
-/** A reset archives a generation but the session lives on: no lifetime to average. */
-const GENERATION_ENDS: ReadonlySet<EndReason> = new Set(['client_reset', 'admin_reset']);
 
 export interface Stats {
   activeSessions: number;
@@ -43,7 +40,7 @@ export class StatsService {
 
   @OnEvent(SessionEvents.ended)
   async onEnded(event: SessionEndedEvent): Promise<void> {
-    const finished = !GENERATION_ENDS.has(event.reason);
+    const finished = !isReset(event.reason); // a reset's session lives on: no lifetime to average
     await this.quietly('ended', () =>
       this.counters.recordEnded(event.reason, finished, event.endedAt - event.createdAt, event.turnCount),
     );

@@ -1,24 +1,16 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ArchivedSession } from '../src/archive/archive.repository';
 import { FakeOpenAiServer } from './support/fake-openai.server';
+import { freePort } from './support/ports';
 import { deleteKeysWithPrefix, TEST_REDIS_URL, testPrefix } from './support/redis';
 import { waitFor } from './support/lifecycle';
 
 jest.setTimeout(120_000);
 
 const ROOT = join(__dirname, '..');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Every archive line under `dir`, whatever the file layout. */
 function archiveLines(dir: string): ArchivedSession[] {

@@ -1,6 +1,7 @@
 import { ChildProcess } from 'node:child_process';
 import request from 'supertest';
-import { freePort, startRedisServer } from './support/redis-server';
+import { freePort } from './support/ports';
+import { startRedisServer } from './support/redis-server';
 import { startTestApp, TestApp } from './support/test-app';
 
 describe('Redis outage (e2e)', () => {

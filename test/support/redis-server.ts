@@ -1,27 +1,10 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './ports';
 
 /** Redis servers of a test's own (so stopping one disturbs nobody else), from the machine's redis-server. */
-
-async function isFree(port: number): Promise<boolean> {
-  const server = createServer();
-  return new Promise((resolve) => {
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-/** A port nobody listens on; with `withBusPort`, port + 10000 too (a Cluster node's bus). */
-export async function freePort(withBusPort = false): Promise<number> {
-  for (let tries = 0; tries < 100; tries++) {
-    const port = 20_000 + Math.floor(Math.random() * 30_000);
-    if ((await isFree(port)) && (!withBusPort || (await isFree(port + 10_000)))) return port;
-  }
-  throw new Error('no free port found');
-}
 
 /** Runs redis-cli with `args`; resolves with what it printed. */
 export function redisCli(args: string[]): Promise<string> {

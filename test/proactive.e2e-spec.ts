@@ -549,6 +549,32 @@ describe('Proactive messages and delivery (e2e, two instances on one Redis, fake
   });
 });
 
+describe('SSE heartbeats (e2e, Redis; waits for the 15 s heartbeat)', () => {
+  it('writes a heartbeat comment within 15 s, and ends a stream whose session expired at that heartbeat', async () => {
+    // No sweep: nothing announces the expiry, only the heartbeat's check can notice it.
+    const app = await startTestApp({ env: { SESSION_IDLE_TTL_SECONDS: '8', CLEANUP_CRON: '0 0 0 1 1 *' } });
+    try {
+      const [kept, expiring] = [await newSession(app), await newSession(app)];
+      const keptStream = await SseClient.open(`${app.url}/v1/sessions/${kept}/events`);
+      const expiringStream = await SseClient.open(`${app.url}/v1/sessions/${expiring}/events`);
+      const opened = Date.now();
+      while (!keptStream.comments.includes('heartbeat') && Date.now() - opened < 17_000) {
+        await request(app.server).get(`/v1/sessions/${kept}`).expect(200); // activity keeps it live
+        await sleep(1000);
+      }
+      expect(keptStream.comments).toContain('heartbeat');
+      expect(Date.now() - opened).toBeLessThan(17_000);
+      await expiringStream.waitForEnd(2000);
+      expect(expiringStream.comments).toContain('heartbeat');
+      await sleep(500);
+      expect(keptStream.ended).toBe(false);
+      keptStream.close();
+    } finally {
+      await app.close();
+    }
+  }, 30_000);
+});
+
 describe('Proactive messages in embedded mode (no Redis, offline guide)', () => {
   let sut: TestApp;
 

@@ -1,7 +1,5 @@
 import { createServer } from 'node:net';
 
-/** Ports for servers a test starts itself (redis-server, the built service). */
-
 async function isFree(port: number): Promise<boolean> {
   const server = createServer();
   return new Promise((resolve) => {
@@ -10,7 +8,10 @@ async function isFree(port: number): Promise<boolean> {
   });
 }
 
-/** A port nobody listens on; with `withBusPort`, port + 10000 too (a Cluster node's bus). */
+/**
+ * A port nobody listens on, for a server a test starts itself (redis-server, the built service); with
+ * `withBusPort`, port + 10000 too (a Cluster node's bus).
+ */
 export async function freePort(withBusPort = false): Promise<number> {
   for (let tries = 0; tries < 100; tries++) {
     const port = 20_000 + Math.floor(Math.random() * 30_000);

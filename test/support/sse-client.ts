@@ -1,4 +1,5 @@
 import { ClientRequest, IncomingMessage, request } from 'node:http';
+import { constants, createGunzip } from 'node:zlib';
 
 export interface SseEvent {
   event: string;
@@ -23,16 +24,22 @@ export class SseClient {
     private readonly req: ClientRequest,
     readonly response: IncomingMessage,
   ) {
-    response.setEncoding('utf8');
-    response.on('data', (chunk: string) => this.receive(chunk));
-    response.on('end', () => (this.ended = true));
+    // A gzip-encoded stream (asked for with `acceptGzip`) is decoded as it comes, each flush at once.
+    const body =
+      response.headers['content-encoding'] === 'gzip'
+        ? response.pipe(createGunzip({ flush: constants.Z_SYNC_FLUSH }))
+        : response;
+    body.setEncoding('utf8');
+    body.on('data', (chunk: string) => this.receive(chunk));
+    body.on('end', () => (this.ended = true));
+    if (body !== response) body.on('error', () => (this.ended = true)); // a cut stream is a torn gzip
     response.on('close', () => (this.ended = true));
   }
 
   static open(
     url: string,
     headers: Record<string, string> = {},
-    options: { method?: string; body?: object } = {},
+    options: { method?: string; body?: object; localAddress?: string; acceptGzip?: boolean } = {},
   ): Promise<SseClient> {
     return new Promise((resolve, reject) => {
       const body = options.body ? JSON.stringify(options.body) : undefined;
@@ -40,8 +47,10 @@ export class SseClient {
         url,
         {
           method: options.method ?? 'GET',
+          localAddress: options.localAddress,
           headers: {
             accept: 'text/event-stream',
+            ...(options.acceptGzip ? { 'accept-encoding': 'gzip' } : {}),
             ...(body
               ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
               : {}),

@@ -5,9 +5,11 @@ import { join } from 'node:path';
 import { Balancer, LocalCluster, startLocalCluster } from '../deploy/local-cluster/local-cluster';
 import { FakeOpenAiServer } from './support/fake-openai.server';
 import { queriesServed, writeArtifact } from './support/instance-metrics';
-import { Repeater, startVisitorLoad, until } from './support/load';
+import { Repeater, startVisitorLoad, until, within } from './support/load';
+import { atDefaultBufferingWithGzip, ignoringXAccelBuffering } from './support/nginx-variants';
 import { deleteKeysWithPrefix, TEST_REDIS_URL, testPrefix } from './support/redis';
 import { ResumingSse } from './support/resuming-sse';
+import { firstDeltaOfSlowAnswer } from './support/stream-probe';
 import { eventually, SseClient } from './support/sse-client';
 import { Visitor } from './support/visitor';
 
@@ -25,36 +27,15 @@ const RATE_LIMIT = 12;
 const STREAM_SPOT = { lat: 10, lon: 10 };
 
 let cluster: LocalCluster;
-/** deploy/nginx.conf without its `proxy_buffering off` lines, compressing every response type. */
+/** deploy/nginx.conf at nginx's default buffering, gzipping every response (support/nginx-variants). */
 let compressing: Balancer;
-/** The same, told to ignore the app's X-Accel-Buffering: the control that buffering does hold streams. */
+/** The same, ignoring the app's X-Accel-Buffering: the control that buffering does hold streams. */
 let ignoringAppHeaders: Balancer;
 let fake: FakeOpenAiServer;
 let archiveDir: string;
 const prefix = testPrefix('lb');
 
 const servedByEach = () => Promise.all(cluster.instances.map((app) => queriesServed(app.url)));
-
-/** A streamed query through `balancer` (the model writes 8 words, 400 ms apart), up to its first delta. */
-async function streamUntilFirstDelta(balancer: Balancer, acceptGzip: boolean) {
-  fake.chunkDelayMs = 400;
-  fake.respond = () => 'one two three four five six seven eight';
-  const body = { text: 'tell me slowly' };
-  const localAddress = new Visitor(balancer.url).address;
-  const sse = await SseClient.open(
-    `${balancer.url}/v1/query/stream`,
-    {},
-    { method: 'POST', body, localAddress, acceptGzip },
-  );
-  expect(sse.response.statusCode).toBe(200);
-  expect(sse.response.headers['content-encoding']).toBe(acceptGzip ? 'gzip' : undefined);
-  await until('the first delta', () => sse.events.some((event) => event.event === 'delta'), 20_000, 5);
-  const atFirstDelta = {
-    modelStillWriting: fake.inFlight > 0,
-    done: sse.events.some((e) => e.event === 'done'),
-  };
-  return { sse, atFirstDelta };
-}
 
 beforeAll(async () => {
   execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'pipe' });
@@ -77,18 +58,8 @@ beforeAll(async () => {
       LOG_LEVEL: 'warn',
     },
   });
-  const compressingAtDefaultBuffering = (config: string) => {
-    const stripped = config.replace(/^\s*proxy_buffering off;\n/gm, '');
-    expect(stripped).not.toContain('proxy_buffering');
-    return stripped.replace(/^http \{$/m, 'http {\n    gzip on;\n    gzip_types *;');
-  };
-  compressing = await cluster.startBalancer(compressingAtDefaultBuffering);
-  ignoringAppHeaders = await cluster.startBalancer((config) =>
-    compressingAtDefaultBuffering(config).replace(
-      /^(\s*)proxy_http_version 1\.1;$/m,
-      '$&\n$1proxy_ignore_headers X-Accel-Buffering;',
-    ),
-  );
+  compressing = await cluster.startBalancer(atDefaultBufferingWithGzip);
+  ignoringAppHeaders = await cluster.startBalancer(ignoringXAccelBuffering);
 }, 300_000);
 
 afterAll(async () => {
@@ -119,21 +90,7 @@ describe('nginx (deploy/nginx.conf) in front of three instances', () => {
       })),
     );
     const answers = await Promise.all(
-      asked.map(async ({ visitor, id, text, stream }) => {
-        if (!stream) {
-          const reply = await visitor.post('/v1/query', { sessionId: id, text });
-          expect(reply.status).toBe(200);
-          return reply.body.answer as { seq: number; text: string };
-        }
-        const body = { sessionId: id, text };
-        const sse = await SseClient.open(
-          `${cluster.url}/v1/query/stream`,
-          {},
-          { method: 'POST', body, localAddress: visitor.address },
-        );
-        await until('done', () => sse.events.some((e) => e.event === 'done'), 20_000);
-        return JSON.parse(sse.events.find((e) => e.event === 'done')!.data) as { seq: number; text: string };
-      }),
+      asked.map(({ visitor, id, text, stream }) => visitor.ask(id, text, stream)),
     );
     const spread = (await servedByEach()).map((count, i) => count - before[i]);
     writeArtifact('load-balancer-spread.json', { queries: asked.length, queriesPerInstance: spread });
@@ -141,9 +98,9 @@ describe('nginx (deploy/nginx.conf) in front of three instances', () => {
     expect(spread.every((count) => count > 0)).toBe(true);
 
     for (const { visitor, id } of sessions) {
-      const { turns } = (await visitor.get(`/v1/sessions/${id}/history?limit=200`)).body as {
-        turns: Array<{ seq: number; role: string; text: string }>;
-      };
+      const turns: Array<{ seq: number; role: string; text: string }> = (
+        await visitor.get(`/v1/sessions/${id}/history?limit=200`)
+      ).body.turns;
       const mine = asked.filter((query) => query.id === id).map((query) => query.text);
       expect(turns).toHaveLength(2 * mine.length);
       for (let i = 0; i < turns.length; i += 2) {
@@ -174,7 +131,8 @@ describe('nginx (deploy/nginx.conf) in front of three instances', () => {
       const visitor = new Visitor(balancer().url);
       const id = await visitor.createSession();
       const url = `${balancer().url}/v1/sessions/${id}/events`;
-      const sse = await SseClient.open(url, {}, { localAddress: visitor.address, acceptGzip });
+      const opened = SseClient.open(url, {}, { localAddress: visitor.address, acceptGzip });
+      const sse = await within('response headers', opened, 10_000);
       expect(sse.response.statusCode).toBe(200);
       expect(sse.response.headers['cache-control']).toContain('no-cache');
       expect(sse.response.headers['content-encoding']).toBe(acceptGzip ? 'gzip' : undefined);
@@ -188,7 +146,8 @@ describe('nginx (deploy/nginx.conf) in front of three instances', () => {
     });
 
     it('deliver /v1/query/stream deltas as the model writes them', async () => {
-      const { sse, atFirstDelta } = await streamUntilFirstDelta(balancer(), acceptGzip);
+      const { sse, atFirstDelta } = await firstDeltaOfSlowAnswer(balancer().url, fake, acceptGzip);
+      expect(sse.response.headers['content-encoding']).toBe(acceptGzip ? 'gzip' : undefined);
       // The first delta reached the client while the model was still writing the rest (~3 s of it).
       expect(atFirstDelta).toEqual({ modelStillWriting: true, done: false });
       await until('done', () => sse.events.some((e) => e.event === 'done'), 20_000);
@@ -202,8 +161,28 @@ describe('nginx (deploy/nginx.conf) in front of three instances', () => {
   });
 
   it('(control) the same nginx, told to ignore X-Accel-Buffering, holds a stream until its end', async () => {
-    const { atFirstDelta } = await streamUntilFirstDelta(ignoringAppHeaders, true);
+    const { sse, atFirstDelta } = await firstDeltaOfSlowAnswer(ignoringAppHeaders.url, fake, true);
+    expect(sse.response.headers['content-encoding']).toBe('gzip');
     expect(atFirstDelta).toEqual({ modelStillWriting: false, done: true });
+  });
+
+  it('(the service’s part) both stream routes send Cache-Control: no-cache and X-Accel-Buffering: no', async () => {
+    const [app] = cluster.instances; // asked directly: nginx consumes X-Accel-Buffering
+    const id = await new Visitor(app.url, '127.0.0.1').createSession();
+    const events = await SseClient.open(`${app.url}/v1/sessions/${id}/events`);
+    const answer = await SseClient.open(
+      `${app.url}/v1/query/stream`,
+      {},
+      { method: 'POST', body: { text: 'hi' } },
+    );
+    for (const stream of [events, answer]) {
+      expect(stream.response.headers).toMatchObject({
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': expect.stringContaining('no-cache'),
+        'x-accel-buffering': 'no',
+      });
+      stream.close();
+    }
   });
 
   it('answers a 25 s long-poll with nothing to deliver with 200, not 504', async () => {
@@ -233,12 +212,8 @@ describe('nginx (deploy/nginx.conf) in front of three instances', () => {
     expect(spread.filter((count) => count > 0).length).toBeGreaterThan(1);
     const limited = await alice.post('/v1/query', { sessionId: id, text: 'one more' });
     expect([limited.status, limited.body.error.code]).toEqual([429, 'RATE_LIMITED']);
-    const forged = await alice.post(
-      '/v1/query',
-      { sessionId: id, text: 'x' },
-      { 'x-forwarded-for': '203.0.113.7' },
-    );
-    expect(forged.status).toBe(429);
+    const forged = { 'x-forwarded-for': '203.0.113.7' };
+    expect((await alice.post('/v1/query', { sessionId: id, text: 'x' }, forged)).status).toBe(429);
     expect((await bob.post('/v1/query', { text: 'my first question' })).status).toBe(200);
   });
 });
@@ -260,11 +235,9 @@ describe('one instance SIGKILLed under load, through nginx', () => {
     const load = await startVisitorLoad(cluster.url, 6, RATE_LIMIT - 1);
     const admin = new Visitor(cluster.url, '127.0.0.1');
     const announcer = new Repeater(async (k) => {
-      const text = `announcement ${k}`;
-      const body = { text, near: { ...STREAM_SPOT, radiusM: 1000 } };
-      return (await admin.send('POST', '/v1/admin/broadcast', body, ADMIN, 10_000)).status === 202
-        ? text
-        : null;
+      const body = { text: `announcement ${k}`, near: { ...STREAM_SPOT, radiusM: 1000 } };
+      const reply = await admin.send('POST', '/v1/admin/broadcast', body, ADMIN, 10_000);
+      return reply.status === 202 ? body.text : null;
     }, 100);
 
     await until(
@@ -301,9 +274,7 @@ describe('one instance SIGKILLed under load, through nginx', () => {
     await Promise.all(streams.map((stream) => stream.close()));
 
     const failedLate = load.startedFrom(settledAt).filter((request) => !request.ok);
-    const failedEarly = load
-      .startedFrom(killedAt)
-      .filter((request) => !request.ok && request.startedAt < settledAt);
+    const failedEarly = load.startedFrom(killedAt).filter((r) => !r.ok && r.startedAt < settledAt);
     const reconnects = streams.map((stream) => stream.reconnects);
     writeArtifact('load-balancer-failover.json', {
       requests: load.requests.length,

@@ -1,4 +1,5 @@
 import { IncomingHttpHeaders, request } from 'node:http';
+import { SseClient } from './sse-client';
 
 export interface Reply {
   status: number;
@@ -47,6 +48,25 @@ export class Visitor {
       if (reported.status !== 202) throw new Error(`POST …/location answered ${reported.status}`);
     }
     return id;
+  }
+
+  /** A query's stored answer, asked with /v1/query or, with `stream`, /v1/query/stream (its `done`). */
+  async ask(sessionId: string, text: string, stream = false): Promise<{ seq: number; text: string }> {
+    if (!stream) {
+      const reply = await this.post('/v1/query', { sessionId, text });
+      if (reply.status !== 200) throw new Error(`POST /v1/query answered ${reply.status}`);
+      return reply.body.answer;
+    }
+    const body = { sessionId, text };
+    const sse = await SseClient.open(
+      `${this.baseUrl}/v1/query/stream`,
+      {},
+      { method: 'POST', body, localAddress: this.address },
+    );
+    await sse.waitForEnd(20_000);
+    const done = sse.events.find((event) => event.event === 'done');
+    if (!done) throw new Error(`the stream ended without done: ${JSON.stringify(sse.events)}`);
+    return JSON.parse(done.data);
   }
 
   /** Every message a session has, oldest first, read page by page from the first (acknowledging them). */

@@ -36,6 +36,8 @@ export interface Balancer {
   process: ManagedProcess;
   /** The nginx configuration it runs (deploy/nginx.conf rendered, then `transform`ed). */
   config: string;
+  /** Its access log (deploy/nginx.conf's `balanced` format: upstream address, request id). */
+  accessLog: string;
   stop(): Promise<void>;
 }
 
@@ -171,5 +173,13 @@ async function spawnNginx(
   const url = `http://127.0.0.1:${port}`;
   await waitUntil(`nginx on port ${port}`, () => answersOk(`${url}/health/live`), { process: child });
   // SIGQUIT: stop accepting at once, let what is in flight finish (the instances end their streams).
-  return { url, port, process: child, config, stop: async () => void (await child.stop('SIGQUIT')) };
+  const accessLog = join(dir, 'access.log');
+  return {
+    url,
+    port,
+    process: child,
+    config,
+    accessLog,
+    stop: async () => void (await child.stop('SIGQUIT')),
+  };
 }

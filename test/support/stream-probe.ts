@@ -23,5 +23,14 @@ export async function firstDeltaOfSlowAnswer(url: string, fake: FakeOpenAiServer
     modelStillWriting: fake.inFlight > 0,
     done: sse.events.some((e) => e.event === 'done'),
   };
-  return { sse, atFirstDelta };
+  /** The deltas' texts and the `done` event's text, once it has come. */
+  const rest = async () => {
+    await until('done', () => sse.events.some((event) => event.event === 'done'), 20_000);
+    const texts = (name: string) =>
+      sse.events
+        .filter((event) => event.event === name)
+        .map((e) => (JSON.parse(e.data) as { text: string }).text);
+    return { deltas: texts('delta'), done: texts('done')[0] };
+  };
+  return { sse, atFirstDelta, rest };
 }

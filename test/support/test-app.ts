@@ -59,12 +59,13 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   if (options.override) builder = options.override(builder);
   const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication({ bodyParser: false, forceCloseConnections: true });
-  let contract: ApiContract | undefined;
-  app.use(recordResponses(() => contract));
+  // Its document is read once it listens (the recorder sees the request for it, which is exempt).
+  const served: { contract?: ApiContract } = {};
+  app.use(recordResponses(() => served.contract));
   configureApp(app, config);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
-  contract = await readContract(`http://127.0.0.1:${port}`);
+  served.contract = await readContract(`http://127.0.0.1:${port}`);
   const redis = (): RedisStore => {
     const store = app.get<RedisStore | null>(REDIS_STORE);
     if (!store) throw new Error('This test app runs on the embedded store');

@@ -1,6 +1,6 @@
 import { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { ADMIN_BEARER, INTERNAL_ERROR_RESPONSE } from './api-docs';
+import { DocumentBuilder, getSchemaPath, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { ADMIN_BEARER, ErrorEnvelopeDto, INTERNAL_ERROR_RESPONSE } from './api-docs';
 
 const TAGS: Array<[string, string]> = [
   ['sessions', 'A visitor’s session: create, read, reset, close, history, location, proactive messages'],
@@ -41,7 +41,24 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     operationIdFactory: (controllerKey, methodKey) =>
       `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
   });
-  return withoutDtoSuffix(publicUnlessSecured(document));
+  return withoutDtoSuffix(publicUnlessSecured(undecodablePaths(document)));
+}
+
+/** A route with a path parameter answers 400 when that segment is not valid percent-encoding. */
+function undecodablePaths(document: OpenAPIObject): OpenAPIObject {
+  for (const [path, item] of Object.entries(document.paths)) {
+    if (!path.includes('{')) continue;
+    for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
+      const responses = item[method]?.responses;
+      if (responses && !responses['400']) {
+        responses['400'] = {
+          description: '`VALIDATION_FAILED`: a path segment is not valid percent-encoding (such as `%zz`)',
+          content: { 'application/json': { schema: { $ref: getSchemaPath(ErrorEnvelopeDto) } } },
+        };
+      }
+    }
+  }
+  return document;
 }
 
 /** An operation without the admin scheme is public: it says so (`security: []`) rather than by omission. */

@@ -20,12 +20,13 @@ function flatten(errors: ValidationError[], parent = ''): ErrorDetail[] {
 
 /**
  * The one global pipe (CONVENTIONS.md): whitelist, reject unknown fields, transform. Before any DTO
- * rule, every string of the input (body, query, route parameters) must be storable text: this is the
- * one place that keeps lone surrogates and NUL out of both stores and both archives.
+ * rule, every string of the body and the query must be storable text: this is the one place that
+ * keeps lone surrogates and NUL out of both stores and both archives. Route parameters are ids, never
+ * stored: one that is not a well-formed id is unknown (404), whatever it holds.
  */
 class ApiValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    const at = unstorableTextAt(value);
+    const at = metadata.type === 'param' ? null : unstorableTextAt(value);
     if (at !== null) {
       const field = [metadata.data, at].filter(Boolean).join('.') || metadata.type;
       throw new ValidationFailedException([{ field, message: `${field} ${NOT_STORABLE_MESSAGE}` }]);

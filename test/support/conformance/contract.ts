@@ -148,12 +148,16 @@ export class ApiContract {
     return this.operations.find((op) => op.method === method && op.pattern.test(path));
   }
 
-  /** No operation has this method and path: only the router's 404 NOT_FOUND envelope is described. */
+  /**
+   * No operation has this method and path: the router's 404 NOT_FOUND is described, and so are the
+   * body parser's 400 and 413, which answer before any routing (API.md "Errors").
+   */
   private checkUnrouted(observed: ObservedResponse, label: string): Verdict {
-    if (observed.status === 404 && observed.body && essence(observed.contentType) === 'application/json') {
+    if (observed.body && essence(observed.contentType) === 'application/json') {
       const body = JSON.parse(observed.body) as { error?: { code?: string } };
       const envelope = { $ref: '#/components/schemas/ErrorEnvelope' };
-      if (body.error?.code === 'NOT_FOUND' && !this.validate('ErrorEnvelope', envelope, body)) {
+      const expected = UNROUTED_CODES[observed.status];
+      if (expected && body.error?.code === expected && !this.validate('ErrorEnvelope', envelope, body)) {
         return { kind: 'validated' };
       }
     }
@@ -199,6 +203,12 @@ export function readContract(baseUrl: string): Promise<ApiContract> {
     }).on('error', reject);
   });
 }
+
+const UNROUTED_CODES: Record<number, string> = {
+  400: 'VALIDATION_FAILED',
+  404: 'NOT_FOUND',
+  413: 'PAYLOAD_TOO_LARGE',
+};
 
 const undescribed = (message: string): Verdict => ({ kind: 'undescribed', message });
 

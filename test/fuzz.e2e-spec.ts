@@ -82,7 +82,8 @@ function shapedBy(doc: OpenAPIV3.Document, schema: unknown, depth = 0): fc.Arbit
         return fc.boolean();
       case 'array':
         return fc.array(shapedBy(doc, resolved.items, depth + 1), { maxLength: 3 });
-      default: {
+      case 'object':
+      case undefined: {
         const properties = Object.entries(resolved.properties ?? {});
         if (properties.length === 0) return fc.dictionary(anyString, anyString, { maxKeys: 3 });
         // Required properties mostly present, optional ones sometimes: most bodies get past the DTO.

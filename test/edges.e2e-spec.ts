@@ -172,6 +172,27 @@ describe('The edges of the contract (e2e)', () => {
     });
   });
 
+  describe('the offline guide', () => {
+    it('answers an English question in English in a zh-CN session, and a Chinese one in Chinese', async () => {
+      const sut = await start({ env: { AI_PROVIDER: 'offline' } });
+      const english = await request(sut.server)
+        .post('/v1/query')
+        .send({ text: 'What is special about the Hall of Supreme Harmony?' })
+        .expect(200);
+      const { sessionId } = english.body;
+      expect((await request(sut.server).get(`/v1/sessions/${sessionId}`).expect(200)).body.locale).toBe(
+        'zh-CN',
+      );
+      expect(english.body.answer.text).toMatch(/^Hall of Supreme Harmony: /);
+      expect(english.body.answer.text).not.toMatch(/[\u4e00-\u9fff]/);
+      const chinese = await request(sut.server)
+        .post('/v1/query')
+        .send({ sessionId, text: '太和殿有什么特别？' })
+        .expect(200);
+      expect(chinese.body.answer.text).toMatch(/^太和殿：/);
+    });
+  });
+
   describe('hardening headers', () => {
     const HELMET = {
       'x-content-type-options': 'nosniff',

@@ -23,6 +23,13 @@ const hasJsonBody = (request: IncomingMessage): boolean =>
   ['POST', 'PUT', 'PATCH'].includes(request.method ?? '') &&
   /^application\/json\s*(;|$)/i.test(request.headers['content-type'] ?? '');
 
+/** Express would answer `If-None-Match: *` with 304 even without an ETag. */
+function ignoreConditionalHeaders(request: IncomingMessage, _response: unknown, next: () => void): void {
+  delete request.headers['if-none-match'];
+  delete request.headers['if-modified-since'];
+  next();
+}
+
 /** Express's `trust proxy` from TRUST_PROXY: true/false, a hop count, or names/subnets. */
 function trustProxyValue(value: string): boolean | number | string {
   if (value === 'true' || value === 'false') return value === 'true';
@@ -38,6 +45,10 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
   expressApp.useLogger(app.get(Logger));
   expressApp.set('trust proxy', trustProxyValue(config.trustProxy));
   expressApp.disable('x-powered-by');
+  // No ETag and no conditional GET, so never a 304: answers are live state (a read even refreshes a
+  // session's activity), and 304 is a status the document does not list.
+  expressApp.set('etag', false);
+  expressApp.use(ignoreConditionalHeaders);
   expressApp.use(requestIdMiddleware);
   expressApp.use(securityHeaders());
   expressApp.use(express.json({ limit: JSON_BODY_LIMIT, type: hasJsonBody }));

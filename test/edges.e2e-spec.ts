@@ -210,6 +210,16 @@ describe('The edges of the contract (e2e)', () => {
       expect(response.headers['x-powered-by']).toBeUndefined();
     });
 
+    it('carry no ETag, so a browser revalidation never gets a 304 the document does not list', async () => {
+      const sut = await start();
+      const { sessionId } = (await request(sut.server).post('/v1/sessions').send({}).expect(201)).body;
+      const view = await request(sut.server).get(`/v1/sessions/${sessionId}`).expect(200);
+      expect(view.headers.etag).toBeUndefined();
+      await request(sut.server).get(`/v1/sessions/${sessionId}`).set('If-None-Match', '*').expect(200);
+      const since = new Date(Date.now() + 60_000).toUTCString();
+      await request(sut.server).get(`/v1/sessions/${sessionId}`).set('If-Modified-Since', since).expect(200);
+    });
+
     it('give /admin (and every page) a CSP that runs only its own script files: no inline, no eval, no other origin', async () => {
       const sut = await start();
       const csp = (await request(sut.server).get('/admin').expect(200)).headers['content-security-policy'];

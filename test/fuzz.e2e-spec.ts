@@ -164,6 +164,7 @@ function requestTo(doc: OpenAPIV3.Document, sessionIds: () => string[]): fc.Arbi
         authorization: fc.oneof(fc.constant(`Bearer ${ADMIN_TOKEN}`), headerValue),
         'idempotency-key': headerValue,
         'last-event-id': fc.oneof(headerValue, fc.constantFrom('0', '1-0', '99999999999999-0')),
+        'if-none-match': fc.constantFrom('*', '"x"', 'W/"1"'),
         'content-type': fc.oneof(
           { weight: 6, arbitrary: fc.constant('application/json') },
           { weight: 1, arbitrary: headerValue },

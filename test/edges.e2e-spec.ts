@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
-import { ARCHIVE_REPOSITORY } from '../src/archive/archive.repository';
+import { ARCHIVE_REPOSITORY, ArchiveRepository } from '../src/archive/archive.repository';
 import { FakeOpenAiServer } from './support/fake-openai.server';
 import { pgTestSchema } from './support/lifecycle';
 import { testPrefix } from './support/redis';
@@ -157,7 +157,7 @@ describe('The edges of the contract (e2e)', () => {
           await request(app.server).delete(`/v1/sessions/${sessionId}`).expect(204);
           const archived =
             app === inPg
-              ? await pg.open().latest(sessionId)
+              ? await app.app.get<ArchiveRepository>(ARCHIVE_REPOSITORY).latest(sessionId)
               : readdirSync(app.config.archiveDir, { recursive: true, withFileTypes: true })
                   .filter((entry) => entry.isFile())
                   .flatMap((entry) => readFileSync(join(entry.parentPath, entry.name), 'utf8').split('\n'))

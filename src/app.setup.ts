@@ -1,16 +1,34 @@
 import { INestApplication } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
+import type { IncomingMessage } from 'node:http';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from './config/app-config';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { bodyParserErrorHandler } from './common/body-parser-errors';
+import { buildOpenApiDocument } from './common/openapi-document';
 import { requestIdMiddleware } from './common/request-id.middleware';
+import { securityHeaders } from './common/security-headers';
 import { createValidationPipe } from './common/validation.pipe';
 
 /** JSON bodies fit a 5 MiB image (base64: ~6.7 MiB) and no more. */
 export const JSON_BODY_LIMIT = '8mb';
+
+/**
+ * Only the methods whose routes take a body have it parsed: a body sent with GET or DELETE is ignored,
+ * as those routes would ignore it anyway, rather than answered 400 or 413.
+ */
+const hasJsonBody = (request: IncomingMessage): boolean =>
+  ['POST', 'PUT', 'PATCH'].includes(request.method ?? '') &&
+  /^application\/json\s*(;|$)/i.test(request.headers['content-type'] ?? '');
+
+/** Express would answer `If-None-Match: *` with 304 even without an ETag. */
+function ignoreConditionalHeaders(request: IncomingMessage, _response: unknown, next: () => void): void {
+  delete request.headers['if-none-match'];
+  delete request.headers['if-modified-since'];
+  next();
+}
 
 /** Express's `trust proxy` from TRUST_PROXY: true/false, a hop count, or names/subnets. */
 function trustProxyValue(value: string): boolean | number | string {
@@ -27,20 +45,17 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
   expressApp.useLogger(app.get(Logger));
   expressApp.set('trust proxy', trustProxyValue(config.trustProxy));
   expressApp.disable('x-powered-by');
+  // No ETag and no conditional GET, so never a 304: answers are live state (a read even refreshes a
+  // session's activity), and 304 is a status the document does not list.
+  expressApp.set('etag', false);
+  expressApp.use(ignoreConditionalHeaders);
   expressApp.use(requestIdMiddleware);
-  expressApp.use(express.json({ limit: JSON_BODY_LIMIT }));
+  expressApp.use(securityHeaders());
+  expressApp.use(express.json({ limit: JSON_BODY_LIMIT, type: hasJsonBody }));
   expressApp.use(bodyParserErrorHandler);
   if (config.corsOrigins.length > 0) expressApp.enableCors({ origin: [...config.corsOrigins] });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Tour-guide sessions')
-      .setDescription('Sessions, queries and proactive messages of the AI tour-guide app (API.md)')
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-  );
+  const document = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }

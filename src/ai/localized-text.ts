@@ -12,6 +12,19 @@ export function guideLanguage(locale: string): GuideLanguage {
   return /^zh(-|_|$)/i.test(locale.trim()) ? 'zh' : 'en';
 }
 
+const CJK_EVERYWHERE = new RegExp(CJK.source, 'g');
+
+/**
+ * The language a question is written in, by its script: Chinese characters against English words.
+ * Null when it has neither (digits, emoji, punctuation), so the session locale decides.
+ */
+export function questionLanguage(text: string): GuideLanguage | null {
+  const chinese = text.match(CJK_EVERYWHERE)?.length ?? 0;
+  const englishWords = text.match(/[A-Za-z]{2,}/g)?.length ?? 0;
+  if (chinese === 0 && englishWords === 0) return null;
+  return chinese >= englishWords ? 'zh' : 'en';
+}
+
 /** "Chinese (China)" for zh-CN: models follow a language name more reliably than a tag. */
 export function languageName(locale: string): string {
   try {

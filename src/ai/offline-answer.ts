@@ -33,6 +33,14 @@ function namesOf(poi: Poi): string[] {
   return [...new Set(candidates)].filter((name) => name.length >= (/[a-z]/.test(name) ? 4 : 2));
 }
 
+/** The question without the names of the POI it mentions ("Tell me about 太和殿" → "Tell me about "). */
+export function withoutPoiNames(text: string, poi: Poi | null): string {
+  if (!poi) return text;
+  let rest = text.toLowerCase();
+  for (const name of namesOf(poi).sort((a, b) => b.length - a.length)) rest = rest.split(name).join(' ');
+  return rest;
+}
+
 const name = (poi: Poi, language: GuideLanguage) => pickLanguage(poi.name, language);
 const description = (poi: Poi, language: GuideLanguage) => pickLanguage(poi.description, language);
 

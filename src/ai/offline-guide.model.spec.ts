@@ -47,6 +47,23 @@ describe(OfflineGuideModel.name, () => {
       expect(answer).not.toMatch(/午门/);
     });
 
+    it.each([
+      [
+        'an English question in a zh-CN session',
+        'zh-CN',
+        'What is special about the Hall of Supreme Harmony?',
+        'en',
+      ],
+      ['an English question naming the POI in Chinese', 'zh-CN', 'Tell me about 太和殿 please', 'en'],
+      ['a Chinese question in an en session', 'en', '太和殿有什么特别？', 'zh'],
+      ['a Chinese question naming the POI in English', 'en', '请介绍一下 Hall of Supreme Harmony', 'zh'],
+      ['a question with no words, in a zh-CN session', 'zh-CN', '😀 ??', 'zh'],
+      ['a question with no words, in an en session', 'en', '42', 'en'],
+    ])('answers %s in the language of the question', async (_, locale, text, language) => {
+      const answer = await sut.answer(request({ locale, text }));
+      expect(/[\u4e00-\u9fff]/.test(answer) ? 'zh' : 'en').toBe(language);
+    });
+
     it('prefers the longest matching name', async () => {
       const answer = await sut.answer(request({ locale: 'en', text: 'And the gate of supreme harmony?' }));
       expect(answer).toMatch(/^Gate of Supreme Harmony:/);
@@ -84,7 +101,7 @@ describe(OfflineGuideModel.name, () => {
 
     it('answers even with no POI data at all', async () => {
       await pois.replaceAll([]);
-      expect(await sut.answer(request({ text: 'hi', location: HALL }))).toContain('离线模式');
+      expect(await sut.answer(request({ text: '你好', location: HALL }))).toContain('离线模式');
     });
   });
 

@@ -3,7 +3,7 @@ import { distanceM } from '../poi/geo';
 import { PoiService } from '../poi/poi.service';
 import { PoiWithDistance } from '../poi/poi.types';
 import { GuideModel, GuideRequest, ModelUnavailableError, ProactiveRequest } from './guide-model.port';
-import { guideLanguage, pickLanguage } from './localized-text';
+import { guideLanguage, pickLanguage, questionLanguage } from './localized-text';
 import {
   cannotSeeImages,
   chunksOf,
@@ -11,6 +11,7 @@ import {
   describeMentioned,
   describeNearby,
   findMentionedPoi,
+  withoutPoiNames,
 } from './offline-answer';
 import { templateMessage } from './template-messages';
 
@@ -22,7 +23,8 @@ const NEARBY_LIMIT = 4;
 
 /**
  * The guide with no model and no network (AI_PROVIDER=offline): answers from the POI data, so the
- * service is useful on a fresh machine. Chinese for zh-* locales, English otherwise.
+ * service is useful on a fresh machine. It answers in the language of the question; a question with
+ * no words (an emoji, a number) gets the session's: Chinese for zh-* locales, English otherwise.
  */
 export class OfflineGuideModel implements GuideModel {
   private readonly logger = new Logger(OfflineGuideModel.name);
@@ -31,11 +33,13 @@ export class OfflineGuideModel implements GuideModel {
     this.logger.log('AI provider: offline (answers from the POI data, no network)');
   }
 
+  /** In the language of the question (a POI's name aside), else in the session's. */
   async answer(request: GuideRequest): Promise<string> {
-    const language = guideLanguage(request.locale);
-    const prefix = request.image ? cannotSeeImages(language) : '';
     const all = await this.pois.all();
     const mentioned = findMentionedPoi(request.text, all);
+    const language =
+      questionLanguage(withoutPoiNames(request.text, mentioned)) ?? guideLanguage(request.locale);
+    const prefix = request.image ? cannotSeeImages(language) : '';
     if (mentioned) {
       const distance = request.location ? Math.round(distanceM(request.location, mentioned)) : null;
       return prefix + describeMentioned(mentioned, distance, language);

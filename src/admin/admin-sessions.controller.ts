@@ -1,6 +1,7 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiAdminAuth } from '../common/api-docs';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAdminAuth, ApiErrorResponses } from '../common/api-docs';
+import { HistoryQueryDto, HistoryViewDto } from '../sessions/session.dto';
 import { AdminListQueryDto } from './admin.dto';
 import { AdminGuard } from './admin.guard';
 import { AdminSessionsService } from './admin-sessions.service';
@@ -32,5 +33,17 @@ export class AdminSessionsController {
   @HttpCode(204)
   delete(@Param('id') id: string): Promise<void> {
     return this.admin.delete(id);
+  }
+
+  @Get(':id/history')
+  @ApiOperation({
+    summary: "A live session's history, as the client sees it",
+    description:
+      'The same page shape, limit and before as GET /v1/sessions/:id/history; not session activity.',
+  })
+  @ApiOkResponse({ type: HistoryViewDto })
+  @ApiErrorResponses(400, 404, 503)
+  history(@Param('id') id: string, @Query() query: HistoryQueryDto): Promise<HistoryViewDto> {
+    return this.admin.history(id, query.limit ?? 50, query.before ?? null);
   }
 }

@@ -1,7 +1,8 @@
-import { Controller, Get, UseGuards } from '@nestjs/common';
-import { ApiAdminAuth } from '../common/api-docs';
-import { ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Query, UseGuards } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAdminAuth, ApiErrorResponses } from '../common/api-docs';
 import { Stats, StatsService } from '../stats/stats.service';
+import { TimeseriesDto, TimeseriesQueryDto } from './admin-ops.dto';
 import { AdminGuard } from './admin.guard';
 
 @ApiTags('admin')
@@ -14,5 +15,17 @@ export class AdminStatsController {
   @Get()
   get(): Promise<Stats> {
     return this.stats.read();
+  }
+
+  @Get('timeseries')
+  @ApiOperation({
+    summary: 'Per-minute totals across all instances (kept in the store for a day)',
+    description:
+      'One entry per minute, oldest first, zeros included; the last entry is the current minute, still counting.',
+  })
+  @ApiOkResponse({ type: TimeseriesDto })
+  @ApiErrorResponses(400, 503)
+  async timeseries(@Query() query: TimeseriesQueryDto): Promise<TimeseriesDto> {
+    return { minutes: await this.stats.timeseries(query.minutes ?? 60) };
   }
 }

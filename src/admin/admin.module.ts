@@ -9,6 +9,7 @@ import { AdminDashboardController } from './admin-dashboard.controller';
 import { AdminGuard } from './admin.guard';
 import { AdminSessionsController } from './admin-sessions.controller';
 import { AdminSessionsService } from './admin-sessions.service';
+import { AdminArchiveController } from './admin-archive.controller';
 
 @Module({
   imports: [SessionModule, ProactiveModule, StatsModule],
@@ -18,6 +19,7 @@ import { AdminSessionsService } from './admin-sessions.service';
     AdminPoisController,
     AdminStatsController,
     AdminDashboardController,
+    AdminArchiveController,
   ],
   providers: [AdminGuard, AdminSessionsService],
 })

@@ -152,8 +152,10 @@ describe.each([
     it('lists ended sessions most recently ended first, page by page, each restorable', async () => {
       const ids = [await create(), await create(), await create()];
       await ask(ids[1], 'A question to archive');
-      for (const id of ids)
+      for (const id of ids) {
+        await nextMillisecond(); // distinct endedAt values, so the expected order is the deletion order
         await request(sut.server).delete(`/v1/admin/sessions/${id}`).set(admin).expect(204);
+      }
       const first = (await request(sut.server).get('/v1/admin/archive?limit=2').set(admin).expect(200)).body;
       expect(first.sessions).toHaveLength(2);
       expect(first.sessions.map((s: ArchiveLine) => s.sessionId)).toEqual([ids[2], ids[1]]);

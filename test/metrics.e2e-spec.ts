@@ -58,6 +58,8 @@ describe('GET /metrics on two instances of one Redis (e2e, Redis + fake OpenAI)'
       expect(valueOf(samples, 'proactive_messages_total', { kind })).toBe(0);
     }
     expect(valueOf(samples, 'store_up')).toBe(1);
+    expect(valueOf(samples, 'store_memory_used_bytes')).toBeGreaterThan(0);
+    expect(valueOf(samples, 'store_memory_limit_bytes')).toBe(0); // the test Redis has no maxmemory, no watermark is set
     for (const name of ['session_create_rate', 'session_create_growth', 'store_memory']) {
       expect(valueOf(samples, 'alerts_firing', { name })).toBe(0);
     }

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { PoiDto } from '../poi/poi.dto';
 import { END_REASONS } from '../sessions/session.types';
 
 export class TimeseriesQueryDto {
@@ -75,4 +76,10 @@ export class ArchiveListDto {
   sessions!: ArchiveSummaryDto[];
   @ApiProperty({ type: String, nullable: true, description: 'null on the last page' })
   nextCursor!: string | null;
+}
+
+@ApiSchema({ name: 'PoiList' })
+export class PoiListDto {
+  @ApiProperty({ type: [PoiDto], description: 'by name' })
+  pois!: PoiDto[];
 }

@@ -51,15 +51,14 @@ describe('The support console at /admin (e2e, Redis, Chromium)', () => {
       const shot = (name: string, fullPage = true) =>
         page.screenshot({ path: artifact(`console-${name}-${tag}.png`), fullPage });
       const noSidewaysScroll = async (view: string) => {
-        const [scrollWidth, width] = await page.evaluate(() => [
-          document.documentElement.scrollWidth,
-          innerWidth,
-        ]);
+        const [scrollWidth, width] = await page.evaluate<number[]>(
+          '[document.documentElement.scrollWidth, innerWidth]',
+        );
         expect({ view, scrollWidth }).toEqual({ view, scrollWidth: width });
       };
       const text = (selector: string) => page.locator(selector).first().innerText();
       const go = async (hash: string, ready: string) => {
-        await page.evaluate((h) => (location.hash = h), hash);
+        await page.evaluate(`location.hash = ${JSON.stringify(hash)}`);
         await page.locator(ready).first().waitFor();
       };
 
@@ -106,12 +105,7 @@ describe('The support console at /admin (e2e, Redis, Chromium)', () => {
       expect(before).toBe((await api().get('/v1/admin/stats').set(admin)).body.activeSessions);
       await create();
       await create();
-      await page.waitForFunction(
-        ([selector, expected]) =>
-          document.querySelector(selector)?.textContent?.replace(/\D/g, '') === expected,
-        [active, String(before + 2)] as const,
-        { timeout: 20_000 },
-      );
+      await page.locator(active, { hasText: new RegExp(`^${before + 2}$`) }).waitFor({ timeout: 20_000 }); // the page polls every 5 s
       await page
         .locator('#alerts-list li', { hasText: 'Session creation rate high' })
         .waitFor({ timeout: 20_000 });
@@ -134,7 +128,7 @@ describe('The support console at /admin (e2e, Redis, Chromium)', () => {
         .locator('#sessions-table tbody tr[data-session] button', { hasText: 'Copy' })
         .first()
         .click();
-      expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(firstPage[0]);
+      expect(await page.evaluate('navigator.clipboard.readText()')).toBe(firstPage[0]);
       await noSidewaysScroll('sessions');
       await shot('sessions', false);
       await page.click('#sessions-next');
@@ -148,7 +142,7 @@ describe('The support console at /admin (e2e, Redis, Chromium)', () => {
       await page.click('#session-search button[type=submit]');
 
       // 4. A session's page: every field, flags, storeBytes, its history.
-      await page.waitForFunction((id) => location.hash === `#/sessions/${id}`, talker);
+      await page.waitForURL(`${sut.url}/admin#/sessions/${talker}`);
       await page.locator('#history-list .turn').first().waitFor();
       const fields = await text('#session-fields');
       for (const expected of [

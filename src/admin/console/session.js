@@ -96,6 +96,7 @@ export async function refreshSession() {
       h('li', { class: 'empty' }, 'The session is not live: its history is in the archive.'),
     );
     byId('history-older').hidden = true;
+    byId('history-hint').textContent = '';
     setLive(false, 'This session has ended (or never existed). Restore brings back its last archived state.');
   }
 }

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { END_REASONS } from '../src/sessions/session.types';
 import { FakeOpenAiServer } from './support/fake-openai.server';
 import { waitFor } from './support/lifecycle';
 import { parsePrometheusText, Sample, valueOf } from './support/prometheus-text';
@@ -6,16 +7,6 @@ import { testPrefix } from './support/redis';
 import { ADMIN_TOKEN, startTestApp, TestApp } from './support/test-app';
 
 const admin = { Authorization: `Bearer ${ADMIN_TOKEN}` };
-const END_REASONS = [
-  'expired',
-  'evicted',
-  'memory_pressure',
-  'client_closed',
-  'client_reset',
-  'admin_reset',
-  'admin_deleted',
-  'shutdown',
-];
 
 describe('GET /metrics on two instances of one Redis (e2e, Redis + fake OpenAI)', () => {
   let fake: FakeOpenAiServer;

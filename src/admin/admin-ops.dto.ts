@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { PoiDto } from '../poi/poi.dto';
 import { END_REASONS } from '../sessions/session.types';
+import { AdminPageLimitDto } from './admin.dto';
 
 export class TimeseriesQueryDto {
   @ApiPropertyOptional({
@@ -40,15 +41,7 @@ export class TimeseriesDto {
   minutes!: TimeseriesMinuteDto[];
 }
 
-export class ArchiveListQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-
+export class ArchiveListQueryDto extends AdminPageLimitDto {
   @ApiPropertyOptional({ description: 'opaque; nextCursor of the previous page' })
   @IsOptional()
   @IsString()

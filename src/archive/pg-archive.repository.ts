@@ -202,12 +202,7 @@ function toSummary(row: SummaryRow): ArchiveSummary {
 
 function toArchivedSession(row: ArchivedSessionRow): ArchivedSession {
   return {
-    sessionId: row.session_id,
-    generation: row.generation,
-    reason: row.reason,
-    createdAt: row.created_at.toISOString(),
-    endedAt: row.ended_at.toISOString(),
-    turnCount: row.turn_count,
+    ...toSummary(row),
     locale: row.locale,
     metadata: row.metadata,
     clientIp: row.client_ip,

@@ -3,10 +3,10 @@
 import { api, ApiFailure } from './api.js';
 import { attempt, byId, cell, h, idWithCopy, timeElement } from './dom.js';
 import { count, END_REASON_LABELS, labelOf } from './format.js';
+import { cursorPager } from './pager.js';
 
-let cursors = /** @type {Array<string | null>} */ ([null]);
-let page = 0;
-let nextCursor = /** @type {string | null} */ (null);
+/** @type {ReturnType<typeof cursorPager> | null} */
+let pager = null;
 
 /** @param {any} entry @param {HTMLElement} status */
 async function restore(entry, status) {
@@ -46,41 +46,32 @@ function row(entry) {
 }
 
 export async function refreshArchive() {
-  const cursor = cursors[page];
+  if (!pager) return;
+  const cursor = pager.cursor();
   const list = await api(
     `/v1/admin/archive?limit=20${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
   );
-  nextCursor = list.nextCursor;
+  const rows = list.sessions.length
+    ? list.sessions.map(row)
+    : [h('tr', {}, h('td', { colspan: '7', class: 'empty' }, 'The archive is empty.'))];
   byId('archive-table')
     .querySelector('tbody')
-    ?.replaceChildren(
-      ...(list.sessions.length
-        ? list.sessions.map(row)
-        : [h('tr', {}, h('td', { colspan: '7', class: 'empty' }, 'The archive is empty.'))]),
-    );
-  byId('archive-page').textContent = `Page ${page + 1}`;
-  /** @type {HTMLButtonElement} */ (byId('archive-prev')).disabled = page === 0;
-  /** @type {HTMLButtonElement} */ (byId('archive-next')).disabled = nextCursor === null;
+    ?.replaceChildren(...rows);
+  pager.loaded(list.nextCursor);
   byId('archive-note').textContent =
     'A reset archives the conversation it cleared: its session may still be live.';
 }
 
 export function setUpArchive() {
-  byId('archive-next').addEventListener('click', () => {
-    if (nextCursor === null) return;
-    cursors[page + 1] = nextCursor;
-    page += 1;
-    void attempt(refreshArchive());
-  });
-  byId('archive-prev').addEventListener('click', () => {
-    if (page === 0) return;
-    page -= 1;
-    void attempt(refreshArchive());
+  pager = cursorPager({
+    prev: 'archive-prev',
+    next: 'archive-next',
+    label: 'archive-page',
+    load: refreshArchive,
   });
 }
 
 /** Back to the newest page (on entering the view). */
 export function firstArchivePage() {
-  cursors = [null];
-  page = 0;
+  pager?.reset();
 }

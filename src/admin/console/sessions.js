@@ -3,10 +3,10 @@
 import { api, ApiFailure } from './api.js';
 import { attempt, byId, cell, h, idWithCopy, timeElement } from './dom.js';
 import { count, FLAG_LABELS, labelOf } from './format.js';
+import { cursorPager } from './pager.js';
 
-/** Cursors of the pages seen so far: cursors[i] opens page i (null: the first). */
-let cursors = /** @type {Array<string | null>} */ ([null]);
-let page = 0;
+/** @type {ReturnType<typeof cursorPager> | null} */
+let pager = null;
 let nextCursor = /** @type {string | null} */ (null);
 let filter = '';
 /** @type {any[]} */
@@ -59,14 +59,13 @@ function render() {
           ),
         ]),
   );
-  byId('sessions-page').textContent = `Page ${page + 1}${visible.length ? ` · ${visible.length} shown` : ''}`;
-  /** @type {HTMLButtonElement} */ (byId('sessions-prev')).disabled = page === 0;
-  /** @type {HTMLButtonElement} */ (byId('sessions-next')).disabled = nextCursor === null;
+  pager?.loaded(nextCursor, visible.length ? ` · ${visible.length} shown` : '');
 }
 
 /** Reloads the current page (also every few seconds while the list is open). */
 export async function refreshSessions() {
-  const cursor = cursors[page];
+  if (!pager) return;
+  const cursor = pager.cursor();
   const query = `limit=${pageSize()}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
   const list = await api(`/v1/admin/sessions?${query}`);
   shown = list.sessions;
@@ -107,19 +106,13 @@ export function setUpSessions() {
     if (filter.length < 36) render();
   });
   byId('page-size').addEventListener('change', () => {
-    cursors = [null];
-    page = 0;
+    pager?.reset();
     void attempt(refreshSessions());
   });
-  byId('sessions-next').addEventListener('click', () => {
-    if (nextCursor === null) return;
-    cursors[page + 1] = nextCursor;
-    page += 1;
-    void attempt(refreshSessions());
-  });
-  byId('sessions-prev').addEventListener('click', () => {
-    if (page === 0) return;
-    page -= 1;
-    void attempt(refreshSessions());
+  pager = cursorPager({
+    prev: 'sessions-prev',
+    next: 'sessions-next',
+    label: 'sessions-page',
+    load: refreshSessions,
   });
 }

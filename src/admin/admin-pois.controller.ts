@@ -24,7 +24,9 @@ export class AdminPoisController {
 
   @Put()
   @HttpCode(200)
+  @ApiOperation({ summary: 'Replace the whole set of points of interest' })
   @ApiOkResponse({ type: ReplacePoisResponseDto })
+  @ApiErrorResponses(400, 413, 503)
   async replace(@Body() body: ReplacePoisDto): Promise<ReplacePoisResponseDto> {
     return { count: await this.pois.replaceAll(body.pois) };
   }

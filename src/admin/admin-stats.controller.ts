@@ -1,6 +1,7 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiAdminAuth, ApiErrorResponses } from '../common/api-docs';
+import { StatsDto } from './admin.dto';
 import { Stats, StatsService } from '../stats/stats.service';
 import { TimeseriesDto, TimeseriesQueryDto } from './admin-ops.dto';
 import { AdminGuard } from './admin.guard';
@@ -13,6 +14,9 @@ export class AdminStatsController {
   constructor(private readonly stats: StatsService) {}
 
   @Get()
+  @ApiOperation({ summary: 'Session statistics and firing alerts (totals survive restarts in Redis mode)' })
+  @ApiOkResponse({ type: StatsDto })
+  @ApiErrorResponses(503)
   get(): Promise<Stats> {
     return this.stats.read();
   }

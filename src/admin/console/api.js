@@ -40,6 +40,8 @@ export async function api(path, options = {}) {
     response = await fetch(path, {
       method: options.method ?? 'GET',
       headers,
+      // Live figures: never an HTTP-cached (or 304-revalidated) answer.
+      cache: 'no-store',
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
     });
   } catch {

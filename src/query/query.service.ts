@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ApiError, sessionNotFound } from '../common/api-error';
 import { CLOCK, Clock } from '../common/clock';
+import { toStorableText } from '../common/well-formed-text';
 import { GUIDE_MODEL, GuideModel, GuideRequest, ModelUnavailableError } from '../ai/guide-model.port';
 import { PoiService } from '../poi/poi.service';
 import { GeoPoint } from '../poi/poi.types';
@@ -100,7 +101,8 @@ export class QueryService {
     };
     const saved = await this.sessions.appendExchange(sessionId, user, {
       role: 'assistant',
-      text: answerText,
+      // The model's text is not checked input: made storable here (see well-formed-text.ts).
+      text: toStorableText(answerText),
       createdAt: this.clock.now(),
     });
     if (!saved) throw sessionNotFound();

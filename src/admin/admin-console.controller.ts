@@ -23,29 +23,9 @@ const ASSETS = new Map(
     .map((name) => [name, join(CONSOLE_DIR, name)]),
 );
 
-/**
- * The page's own policy: its scripts, styles and API calls come from this origin only; no inline
- * script, style or handler can run (the global hardening headers may set a broader one for other pages).
- */
-const CONSOLE_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
-
 function serve(path: string, response: Response): StreamableFile {
-  response.set({
-    'Content-Type': TYPES[extname(path)],
-    'Cache-Control': 'no-cache',
-    'Content-Security-Policy': CONSOLE_CSP,
-    'X-Content-Type-Options': 'nosniff',
-  });
+  // The Content-Security-Policy (only this origin's script files run) is helmet's, on every response.
+  response.set({ 'Content-Type': TYPES[extname(path)], 'Cache-Control': 'no-cache' });
   return new StreamableFile(createReadStream(path));
 }
 

@@ -1,7 +1,7 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiAdminAuth, ApiErrorResponses, UNPARSABLE_BODY } from '../common/api-docs';
-import { SessionViewDto } from '../sessions/session.dto';
+import { HistoryQueryDto, HistoryViewDto, SessionViewDto } from '../sessions/session.dto';
 import { AdminListQueryDto, AdminSessionDetailDto, AdminSessionListDto } from './admin.dto';
 import { AdminGuard } from './admin.guard';
 import { AdminSessionsService } from './admin-sessions.service';
@@ -52,5 +52,17 @@ export class AdminSessionsController {
   @ApiErrorResponses(404, 503)
   delete(@Param('id') id: string): Promise<void> {
     return this.admin.delete(id);
+  }
+
+  @Get(':id/history')
+  @ApiOperation({
+    summary: "A live session's history, as the client sees it",
+    description:
+      'The same page shape, limit and before as GET /v1/sessions/:id/history; not session activity.',
+  })
+  @ApiOkResponse({ type: HistoryViewDto })
+  @ApiErrorResponses(400, 404, 503)
+  history(@Param('id') id: string, @Query() query: HistoryQueryDto): Promise<HistoryViewDto> {
+    return this.admin.history(id, query.limit ?? 50, query.before ?? null);
   }
 }

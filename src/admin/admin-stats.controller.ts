@@ -1,8 +1,9 @@
-import { Controller, Get, UseGuards } from '@nestjs/common';
+import { Controller, Get, Query, UseGuards } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiAdminAuth, ApiErrorResponses } from '../common/api-docs';
 import { StatsDto } from './admin.dto';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Stats, StatsService } from '../stats/stats.service';
+import { TimeseriesDto, TimeseriesQueryDto } from './admin-ops.dto';
 import { AdminGuard } from './admin.guard';
 
 @ApiTags('admin')
@@ -18,5 +19,17 @@ export class AdminStatsController {
   @ApiErrorResponses(503)
   get(): Promise<Stats> {
     return this.stats.read();
+  }
+
+  @Get('timeseries')
+  @ApiOperation({
+    summary: 'Per-minute totals across all instances (kept in the store for a day)',
+    description:
+      'One entry per minute, oldest first, zeros included; the last entry is the current minute, still counting.',
+  })
+  @ApiOkResponse({ type: TimeseriesDto })
+  @ApiErrorResponses(400, 503)
+  async timeseries(@Query() query: TimeseriesQueryDto): Promise<TimeseriesDto> {
+    return { minutes: await this.stats.timeseries(query.minutes ?? 60) };
   }
 }

@@ -4,7 +4,8 @@ import { END_REASONS, EndReason } from '../sessions/session.types';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
-export class AdminListQueryDto {
+/** `limit` of the admin lists: 1..100, 50 when absent. */
+export class AdminPageLimitDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
   @IsOptional()
   @Type(() => Number)
@@ -12,7 +13,9 @@ export class AdminListQueryDto {
   @Min(1)
   @Max(100)
   limit?: number;
+}
 
+export class AdminListQueryDto extends AdminPageLimitDto {
   @ApiPropertyOptional({ description: 'opaque; nextCursor of the previous page' })
   @IsOptional()
   @IsString()

@@ -28,6 +28,7 @@ describe('loadConfig', () => {
       trustProxy: 'loopback',
       redisKeyPrefix: 'tg:',
       alertMemoryRatio: 0.85,
+      alertGrowthMinRatePerMin: 10,
     });
     expect(Object.isFrozen(sut)).toBe(true);
   });
@@ -46,6 +47,7 @@ describe('loadConfig', () => {
     ['SESSION_IP_POLICY', 'maybe', /SESSION_IP_POLICY.*off, log, reject/],
     ['AI_PROVIDER', 'openai', /OPENAI_API_KEY/],
     ['ALERT_MEMORY_RATIO', '2', /ALERT_MEMORY_RATIO/],
+    ['ALERT_GROWTH_MIN_RATE_PER_MIN', '-1', /ALERT_GROWTH_MIN_RATE_PER_MIN.*number from 0/],
     ['REDIS_CLUSTER_NODES', 'a:1,b', /REDIS_CLUSTER_NODES.*host:port/],
     ['REDIS_KEY_PREFIX', 'bad prefix', /REDIS_KEY_PREFIX/],
   ])('rejects %s=%s with a message naming the variable', (name, value, message) => {

@@ -5,20 +5,9 @@ import { HealthLiveDto, HealthReadyDto } from './health.dto';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { ARCHIVE_REPOSITORY, ArchiveRepository } from '../archive/archive.repository';
 import { SESSION_REPOSITORY, SessionRepository } from '../sessions/session.repository';
+import { withinTimeout } from './within-timeout';
 
 const PING_TIMEOUT_MS = 1000;
-
-async function withinTimeout(check: Promise<void>): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${PING_TIMEOUT_MS} ms`)), PING_TIMEOUT_MS);
-  });
-  try {
-    await Promise.race([check, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 @ApiTags('operations')
 @Controller('health')
@@ -52,7 +41,7 @@ export class HealthController {
   private async ping(key: string, check: Promise<void>) {
     const indicator = this.indicators.check(key);
     try {
-      await withinTimeout(check);
+      await withinTimeout(check, PING_TIMEOUT_MS);
       return indicator.up();
     } catch (error) {
       return indicator.down({ message: error instanceof Error ? error.message : String(error) });

@@ -9,7 +9,7 @@ import {
 } from '@nestjs/swagger';
 import { ApiErrorResponses, UNPARSABLE_BODY } from '../common/api-docs';
 import { Client } from '../common/client-info.decorator';
-import { toSessionView, toTurnView, SessionView } from './session.view';
+import { toHistoryView, toSessionView, SessionView } from './session.view';
 import { CreateSessionDto, HistoryQueryDto, HistoryViewDto, SessionViewDto } from './session.dto';
 import { ClientInfo, SessionService } from './session.service';
 
@@ -67,11 +67,6 @@ export class SessionController {
   @ApiErrorResponses(400, 403, 404, 503)
   async history(@Param('id') id: string, @Query() query: HistoryQueryDto, @Client() client: ClientInfo) {
     await this.sessions.touch(id, client);
-    const page = await this.sessions.history(id, query.limit ?? 50, query.before ?? null);
-    return {
-      sessionId: id,
-      turns: page.turns.map(toTurnView),
-      nextBefore: page.hasOlder && page.turns.length > 0 ? page.turns[0].seq : null,
-    };
+    return toHistoryView(id, await this.sessions.history(id, query.limit ?? 50, query.before ?? null));
   }
 }

@@ -1,11 +1,12 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiAdminAuth } from '../common/api-docs';
+import { ApiAcceptedResponse, ApiTags } from '@nestjs/swagger';
 import { BroadcastDto } from '../proactive/proactive.dto';
 import { ProactiveTriggers } from '../proactive/proactive-triggers.service';
 import { AdminGuard } from './admin.guard';
 
 @ApiTags('admin')
-@ApiBearerAuth()
+@ApiAdminAuth()
 @UseGuards(AdminGuard)
 @Controller('v1/admin/broadcast')
 export class AdminBroadcastController {

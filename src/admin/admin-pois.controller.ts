@@ -1,11 +1,12 @@
 import { Body, Controller, HttpCode, Put, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAdminAuth } from '../common/api-docs';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ReplacePoisDto, ReplacePoisResponseDto } from '../poi/poi.dto';
 import { PoiService } from '../poi/poi.service';
 import { AdminGuard } from './admin.guard';
 
 @ApiTags('admin')
-@ApiBearerAuth()
+@ApiAdminAuth()
 @UseGuards(AdminGuard)
 @Controller('v1/admin/pois')
 export class AdminPoisController {

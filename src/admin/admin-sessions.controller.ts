@@ -1,11 +1,12 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiAdminAuth } from '../common/api-docs';
+import { ApiTags } from '@nestjs/swagger';
 import { AdminListQueryDto } from './admin.dto';
 import { AdminGuard } from './admin.guard';
 import { AdminSessionsService } from './admin-sessions.service';
 
 @ApiTags('admin')
-@ApiBearerAuth()
+@ApiAdminAuth()
 @UseGuards(AdminGuard)
 @Controller('v1/admin/sessions')
 export class AdminSessionsController {

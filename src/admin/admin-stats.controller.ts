@@ -1,10 +1,11 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiAdminAuth } from '../common/api-docs';
+import { ApiTags } from '@nestjs/swagger';
 import { Stats, StatsService } from '../stats/stats.service';
 import { AdminGuard } from './admin.guard';
 
 @ApiTags('admin')
-@ApiBearerAuth()
+@ApiAdminAuth()
 @UseGuards(AdminGuard)
 @Controller('v1/admin/stats')
 export class AdminStatsController {

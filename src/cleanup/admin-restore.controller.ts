@@ -1,12 +1,13 @@
 import { Controller, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiAdminAuth } from '../common/api-docs';
+import { ApiTags } from '@nestjs/swagger';
 import { AdminGuard } from '../admin/admin.guard';
 import { SessionService } from '../sessions/session.service';
 import { SessionView, toSessionView } from '../sessions/session.view';
 import { SessionRestoreService } from './session-restore.service';
 
 @ApiTags('admin')
-@ApiBearerAuth()
+@ApiAdminAuth()
 @UseGuards(AdminGuard)
 @Controller('v1/admin/sessions')
 export class AdminRestoreController {

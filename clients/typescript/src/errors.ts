@@ -109,11 +109,17 @@ export function streamError(data: { code: ErrorCode; message: string }, requestI
   return new TourApiError(200, data.code, data.message, requestId);
 }
 
-/** A failed fetch (not an HTTP status): worth retrying unless the caller aborted. */
+/** By name, not instanceof: fetch's errors may come from another realm (a worker, a test sandbox). */
+function errorName(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null ? (error as { name?: string }).name : undefined;
+}
+
+/** A failed fetch or a body cut short (fetch's TypeError), not an HTTP status: worth retrying. */
 export function isNetworkError(error: unknown): boolean {
-  return error instanceof TypeError || (error instanceof Error && error.name === 'SocketError');
+  return errorName(error) === 'TypeError';
 }
 
 export function isAbort(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
+  const name = errorName(error);
+  return name === 'AbortError' || name === 'TimeoutError';
 }

@@ -48,6 +48,13 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+export interface RetryOptions {
+  signal?: AbortSignal;
+  onRetry?: (notice: RetryNotice) => void;
+  /** False for a call that must not run twice: a network error is then final (a 503 is still retried). */
+  idempotent?: boolean;
+}
+
 /**
  * Runs `attempt` until it succeeds, fails with an error not worth retrying, or the policy's tries are
  * used up. A network error that outlives every try becomes a TourNetworkError; an abort is passed on.
@@ -55,14 +62,15 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 export async function withRetry<T>(
   policy: RetryPolicy,
   attempt: (tryNumber: number) => Promise<T>,
-  options: { signal?: AbortSignal; onRetry?: (notice: RetryNotice) => void } = {},
+  options: RetryOptions = {},
 ): Promise<T> {
   for (let tryNumber = 1; ; tryNumber++) {
     try {
       return await attempt(tryNumber);
     } catch (error) {
       if (isAbort(error) || options.signal?.aborted) throw error;
-      if (!isRetryable(error) || tryNumber >= policy.attempts) throw finalError(error);
+      const worthIt = isRetryable(error) && (options.idempotent !== false || !isNetworkError(error));
+      if (!worthIt || tryNumber >= policy.attempts) throw finalError(error);
       const retryAfter = error instanceof TourApiError ? error.retryAfterMs : undefined;
       const delayMs = backoffDelay(policy, tryNumber, retryAfter);
       options.onRetry?.({ attempt: tryNumber, delayMs, error });

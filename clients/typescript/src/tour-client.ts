@@ -72,8 +72,10 @@ export class TourClient {
   async startSession(body: CreateSessionBody = {}, signal?: AbortSignal): Promise<SessionView> {
     const locale = body.locale ?? this.options.locale;
     // Not retried after a lost answer: the retry would start a second session.
-    const view = await this.once(
-      this.api.POST('/v1/sessions', { body: { ...body, ...(locale ? { locale } : {}) }, signal }),
+    const view = await this.retried(
+      signal,
+      () => this.api.POST('/v1/sessions', { body: { ...body, ...(locale ? { locale } : {}) }, signal }),
+      false,
     );
     this.adopt(view.sessionId);
     return view;
@@ -221,8 +223,16 @@ export class TourClient {
   }
 
   /** One call, retried on network errors and 503s; the body of a 2xx, else a TourApiError. */
-  private retried<T>(signal: AbortSignal | undefined, call: () => Promise<Outcome<T>>): Promise<T> {
-    return withRetry(this.policy, () => this.once(call()), { signal, onRetry: this.options.onRetry });
+  private retried<T>(
+    signal: AbortSignal | undefined,
+    call: () => Promise<Outcome<T>>,
+    idempotent = true,
+  ): Promise<T> {
+    return withRetry(this.policy, () => this.once(call()), {
+      signal,
+      idempotent,
+      onRetry: this.options.onRetry,
+    });
   }
 
   private async once<T>(pending: Promise<Outcome<T>>): Promise<T> {

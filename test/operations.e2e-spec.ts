@@ -29,7 +29,7 @@ describe('Health, docs, metrics and rate limiting (e2e, Redis)', () => {
         '/v1/pois',
       ]),
     );
-    expect(doc.components.schemas.QueryDto.properties).toHaveProperty('text');
+    expect(doc.components.schemas.Query.properties).toHaveProperty('text');
     expect((await request(sut.server).get('/docs').expect(200)).text).toContain('swagger');
   });
 

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Put, UseGuards } from '@nestjs/common';
-import { ApiAdminAuth } from '../common/api-docs';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAdminAuth, ApiErrorResponses } from '../common/api-docs';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ReplacePoisDto, ReplacePoisResponseDto } from '../poi/poi.dto';
 import { PoiService } from '../poi/poi.service';
 import { AdminGuard } from './admin.guard';
@@ -14,7 +14,9 @@ export class AdminPoisController {
 
   @Put()
   @HttpCode(200)
+  @ApiOperation({ summary: 'Replace the whole set of points of interest' })
   @ApiOkResponse({ type: ReplacePoisResponseDto })
+  @ApiErrorResponses(400, 413, 503)
   async replace(@Body() body: ReplacePoisDto): Promise<ReplacePoisResponseDto> {
     return { count: await this.pois.replaceAll(body.pois) };
   }

@@ -26,7 +26,7 @@ export class AdminSessionsService {
     };
   }
 
-  async get(id: string): Promise<AdminSessionView> {
+  async get(id: string): Promise<Required<AdminSessionView>> {
     const record = await this.sessions.find(id);
     if (!record) throw sessionNotFound();
     return {

@@ -9,6 +9,7 @@ import {
   ApiSchema,
   getSchemaPath,
 } from '@nestjs/swagger';
+import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { ErrorCode, STATUS_OF } from './api-error';
 
 /**
@@ -16,7 +17,7 @@ import { ErrorCode, STATUS_OF } from './api-error';
  * statuses a route can answer, event streams, and the request headers of the query routes.
  */
 
-const ERROR_CODES = Object.keys(STATUS_OF) as ErrorCode[];
+export const ERROR_CODES = Object.keys(STATUS_OF) as ErrorCode[];
 
 @ApiSchema({ name: 'ErrorBody' })
 export class ErrorBodyDto {
@@ -84,6 +85,12 @@ export const ADMIN_BEARER = 'adminToken';
 export const ApiAdminAuth = (): MethodDecorator & ClassDecorator =>
   applyDecorators(ApiBearerAuth(ADMIN_BEARER), ApiErrorResponses(401));
 
+/** 400 of a POST that takes no body: the body parser still rejects a JSON body that is not JSON. */
+export const UNPARSABLE_BODY: [number, string] = [
+  400,
+  '`VALIDATION_FAILED`: a body was sent and is not valid JSON (the route takes none)',
+];
+
 /** The envelope as a response object, for DocumentBuilder.addGlobalResponse. */
 export const INTERNAL_ERROR_RESPONSE = { status: 500, description: MEANING[500], type: ErrorEnvelopeDto };
 
@@ -97,6 +104,24 @@ export interface StreamEvent {
   hasId?: boolean;
 }
 
+/** One parsed event as a schema: `{event: name, id?, data}`. */
+function eventSchema(event: StreamEvent): SchemaObject {
+  return {
+    type: 'object',
+    title: event.name,
+    description: event.description,
+    required: event.hasId ? ['event', 'id', 'data'] : ['event', 'data'],
+    additionalProperties: false,
+    properties: {
+      event: { type: 'string', enum: [event.name] },
+      ...(event.hasId
+        ? { id: { type: 'string', description: 'resume point: send it back as Last-Event-ID' } }
+        : {}),
+      data: { $ref: getSchemaPath(event.data) },
+    },
+  };
+}
+
 /**
  * A 200 `text/event-stream` response. OpenAPI 3.0 has no schema for a stream, so the events are told
  * twice: in the description (a table a person reads), and as the schema of the body parsed into its
@@ -105,13 +130,20 @@ export interface StreamEvent {
  * test receives against that item schema.
  */
 export function ApiEventStream(options: { description: string; events: StreamEvent[] }): MethodDecorator {
-  const table = options.events
-    .map(
-      (event) =>
-        `| \`${event.name}\` | ${event.hasId ? 'message id' : '–'} | \`${event.data.name.replace(/Dto$/, '')}\` | ${event.description} |`,
-    )
-    .join('\n');
-  const description = `${options.description}\n\n| event | id | data (JSON) | meaning |\n| --- | --- | --- | --- |\n${table}\n\nThe stream carries \`Cache-Control: no-cache\` and \`X-Accel-Buffering: no\`.`;
+  const rows = options.events.map(
+    (event) =>
+      `| \`${event.name}\` | ${event.hasId ? 'message id' : '–'} | \`${event.data.name.replace(/Dto$/, '')}\` | ${event.description} |`,
+  );
+  const description = [
+    options.description,
+    '',
+    '| event | id | data (JSON) | meaning |',
+    '| --- | --- | --- | --- |',
+    ...rows,
+    '',
+    'The stream carries `Cache-Control: no-cache` and `X-Accel-Buffering: no`.',
+  ].join('\n');
+  const items = options.events.map(eventSchema);
   return applyDecorators(
     ApiExtraModels(...options.events.map((event) => event.data)),
     ApiResponse({
@@ -120,7 +152,7 @@ export function ApiEventStream(options: { description: string; events: StreamEve
       headers: {
         'Cache-Control': { description: '`no-cache`: streamed, never stored', schema: { type: 'string' } },
         'X-Accel-Buffering': {
-          description: '`no`: proxies pass each event at once',
+          description: '`no`: proxies pass each event on at once',
           schema: { type: 'string' },
         },
       },
@@ -130,22 +162,7 @@ export function ApiEventStream(options: { description: string; events: StreamEve
             type: 'array',
             description:
               'The stream parsed into its events, in order (comments such as `: heartbeat` are not events)',
-            items: {
-              oneOf: options.events.map((event) => ({
-                type: 'object',
-                title: event.name,
-                description: event.description,
-                required: event.hasId ? ['event', 'id', 'data'] : ['event', 'data'],
-                additionalProperties: false,
-                properties: {
-                  event: { type: 'string', enum: [event.name] },
-                  ...(event.hasId
-                    ? { id: { type: 'string', description: 'resume point: send it back as Last-Event-ID' } }
-                    : {}),
-                  data: { $ref: getSchemaPath(event.data) },
-                },
-              })),
-            },
+            items: items.length === 1 ? items[0] : { oneOf: items },
           },
         },
       },

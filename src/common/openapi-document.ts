@@ -14,7 +14,8 @@ const TAGS: Array<[string, string]> = [
 /**
  * The OpenAPI document of the app (served at /docs-json, printed by openapi.cli.ts). Needs no listening
  * server and no store: it reads the controllers' decorators only. Every operation may answer 500
- * INTERNAL (the global filter), so that response is added to all of them here.
+ * INTERNAL (the global filter), so that response is added to all of them here;
+ * schema names lose their `Dto` suffix; operations without the admin scheme are marked public.
  */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const builder = new DocumentBuilder()
@@ -36,8 +37,38 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     )
     .addGlobalResponse(INTERNAL_ERROR_RESPONSE);
   for (const [name, description] of TAGS) builder.addTag(name, description);
-  return SwaggerModule.createDocument(app, builder.build(), {
+  const document = SwaggerModule.createDocument(app, builder.build(), {
     operationIdFactory: (controllerKey, methodKey) =>
       `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
   });
+  return withoutDtoSuffix(publicUnlessSecured(document));
+}
+
+/** An operation without the admin scheme is public: it says so (`security: []`) rather than by omission. */
+function publicUnlessSecured(document: OpenAPIObject): OpenAPIObject {
+  for (const path of Object.values(document.paths)) {
+    for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
+      const operation = path[method];
+      if (operation && !operation.security) operation.security = [];
+    }
+  }
+  return document;
+}
+
+/**
+ * Schema names as a client reads them: `SessionViewDto` is `SessionView` in the document (and in the
+ * types generated from it). Two classes that differ only by the suffix are an error.
+ */
+function withoutDtoSuffix(document: OpenAPIObject): OpenAPIObject {
+  const schemas = document.components?.schemas ?? {};
+  const renamed: typeof schemas = {};
+  for (const [name, schema] of Object.entries(schemas)) {
+    const plain = name.replace(/Dto$/, '');
+    if (plain in renamed) throw new Error(`Two OpenAPI schemas are named ${plain}`);
+    renamed[plain] = schema;
+  }
+  const json = JSON.stringify({ ...document, components: { ...document.components, schemas: renamed } });
+  return JSON.parse(
+    json.replace(/"#\/components\/schemas\/(\w+?)Dto"/g, '"#/components/schemas/$1"'),
+  ) as OpenAPIObject;
 }

@@ -1,5 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrorResponses } from '../common/api-docs';
+import { HealthLiveDto, HealthReadyDto } from './health.dto';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { ARCHIVE_REPOSITORY, ArchiveRepository } from '../archive/archive.repository';
 import { SESSION_REPOSITORY, SessionRepository } from '../sessions/session.repository';
@@ -28,15 +30,18 @@ export class HealthController {
     @Inject(ARCHIVE_REPOSITORY) private readonly archive: ArchiveRepository,
   ) {}
 
-  /** 200 while the process runs. */
   @Get('live')
-  live() {
+  @ApiOperation({ summary: 'Liveness: 200 while the process runs' })
+  @ApiOkResponse({ type: HealthLiveDto })
+  live(): HealthLiveDto {
     return { status: 'ok' };
   }
 
-  /** 200 when the store and the archive answer, else 503. */
   @Get('ready')
-  @HealthCheck()
+  @ApiOperation({ summary: 'Readiness: 200 when the store and the archive answer' })
+  @ApiOkResponse({ type: HealthReadyDto })
+  @ApiErrorResponses([503, '`STORE_UNAVAILABLE`: the store or the archive does not answer'])
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
   ready() {
     return this.health.check([
       () => this.ping('store', this.sessions.ping()),

@@ -9,6 +9,7 @@ import { SessionController } from './session.controller';
 import { SessionEndingService } from './session-ending.service';
 import { SESSION_REPOSITORY, SessionStoreSettings } from './session.repository';
 import { SessionService } from './session.service';
+import { IdempotencyKeys } from './idempotency-keys.service';
 
 const OUTBOX_MAX_LENGTH = 200;
 
@@ -30,7 +31,8 @@ const OUTBOX_MAX_LENGTH = 200;
     },
     SessionService,
     SessionEndingService,
+    IdempotencyKeys,
   ],
-  exports: [SessionService, SessionEndingService, SESSION_REPOSITORY],
+  exports: [SessionService, SessionEndingService, IdempotencyKeys, SESSION_REPOSITORY],
 })
 export class SessionModule {}

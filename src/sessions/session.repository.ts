@@ -44,6 +44,30 @@ export interface MessagePage {
 }
 
 /**
+ * A query's `Idempotency-Key` as the store keeps it with the session: the key, a fingerprint of the
+ * query's text (the same key with another text is a conflict), and the token of the request that holds
+ * the key while it waits for the model.
+ */
+export interface IdempotencyClaim {
+  key: string;
+  fingerprint: string;
+  token: string;
+}
+
+export type ClaimResult =
+  | { status: 'claimed' }
+  /** The key already has its answer (the assistant turn stored with it). */
+  | { status: 'answered'; answer: Turn }
+  /** Another request holds the key until `until` (epoch ms) while it waits for the model. */
+  | { status: 'held'; until: number }
+  /** The key was used with another text. */
+  | { status: 'conflict' }
+  | { status: 'gone' };
+
+/** `answered`: the key had its answer already, and nothing was appended. */
+export type AppendOnceResult = { status: 'stored'; turns: Turn[] } | { status: 'answered'; answer: Turn };
+
+/**
  * The session store port. Every write checks, in the same atomic step, that the session still exists
  * and is neither ended nor past its idle TTL, so no write path can bring a session back.
  * Times are epoch milliseconds.
@@ -62,6 +86,25 @@ export interface SessionRepository {
   /** Appends turns atomically with consecutive seqs; `touch` also counts it as client activity.
    *  Null when the session is gone. */
   appendTurns(id: string, turns: NewTurn[], now: number, touch: boolean): Promise<Turn[] | null>;
+  /**
+   * Claims an idempotency key for the request holding `claim.token` until `until`: `claimed` when the
+   * key is new to the session, was released, or its holder's time ran out; otherwise what the key holds.
+   * Keys are kept with the session (resets included) for as long as it lives.
+   */
+  claimIdempotencyKey(id: string, claim: IdempotencyClaim, now: number, until: number): Promise<ClaimResult>;
+  /** Lets a claimed key go (the model failed): only its holder can, and only while it has no answer. */
+  releaseIdempotencyKey(id: string, claim: IdempotencyClaim): Promise<void>;
+  /**
+   * `appendTurns` (as client activity) that records the last turn as the answer of `claim.key` in the
+   * same atomic step; when the key has an answer already, appends nothing and returns that answer, so
+   * at most one pair is ever stored per key. Null when the session is gone.
+   */
+  appendTurnsOnce(
+    id: string,
+    turns: NewTurn[],
+    now: number,
+    claim: IdempotencyClaim,
+  ): Promise<AppendOnceResult | null>;
   history(id: string, limit: number, before: number | null): Promise<HistoryPage>;
   /** Marks a session as ending: from then on it is gone for every call and no write succeeds. */
   markEnded(id: string, reason: EndReason, now: number, mode: EndMode): Promise<EndResult>;

@@ -8,7 +8,13 @@ import { SESSION_ADMISSION, SessionAdmission } from './session-admission';
 import { SessionEndingService } from './session-ending.service';
 import { isWellFormedSessionId, newSessionId, redactSessionId } from './session-id';
 import { SessionActiveEvent, SessionCreatedEvent, SessionEvents } from './session.events';
-import { HistoryPage, MessagePage, SESSION_REPOSITORY, SessionRepository } from './session.repository';
+import {
+  HistoryPage,
+  IdempotencyClaim,
+  MessagePage,
+  SESSION_REPOSITORY,
+  SessionRepository,
+} from './session.repository';
 import { EndReason, MessageKind, NewTurn, OutboxMessage, SessionRecord, Turn } from './session.types';
 
 /** Who is calling: for the IP policy and the admin view. */
@@ -116,9 +122,22 @@ export class SessionService {
     return (await this.sessions.history(id, limit, null)).turns;
   }
 
-  /** Stores a user turn and its answer together; null when the session ended meanwhile. */
-  async appendExchange(id: string, user: NewTurn, answer: NewTurn): Promise<Turn[] | null> {
-    return this.sessions.appendTurns(id, [user, answer], this.clock.now(), true);
+  /**
+   * Stores a user turn and its answer together and returns the stored answer; with a claimed
+   * idempotency key, the answer is kept with the key in the same step, or, when the key has an answer
+   * already, that one is returned and nothing is stored. Null when the session ended meanwhile.
+   */
+  async appendExchange(
+    id: string,
+    user: NewTurn,
+    answer: NewTurn,
+    claim?: IdempotencyClaim,
+  ): Promise<Turn | null> {
+    const now = this.clock.now();
+    if (!claim) return (await this.sessions.appendTurns(id, [user, answer], now, true))?.[1] ?? null;
+    const result = await this.sessions.appendTurnsOnce(id, [user, answer], now, claim);
+    if (!result) return null;
+    return result.status === 'stored' ? result.turns[1] : result.answer;
   }
 
   /** Remembers where the visitor was last seen (context for the model, broadcast circles). */

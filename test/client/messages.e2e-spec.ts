@@ -41,6 +41,10 @@ describe('TourClient.messages (e2e, Redis, SSE resume and long-poll fallback)', 
       .filter((turn) => turn.role === 'proactive')
       .map((turn) => turn.text);
 
+  /** Waits, polling, until `check` holds. */
+  const until = (check: () => boolean, timeoutMs = 15000) =>
+    eventually(() => Promise.resolve(check()), Boolean, timeoutMs);
+
   /** Collects a subscription's messages in the background until it ends. */
   function collect(messages: AsyncIterable<ProactiveMessage>) {
     const received: ProactiveMessage[] = [];
@@ -56,17 +60,10 @@ describe('TourClient.messages (e2e, Redis, SSE resume and long-poll fallback)', 
     const id = await sut.ensureSession();
     const subscription = sut.messages();
     const { received } = collect(subscription);
-    await eventually(
-      async () => proxy.openConnections,
-      (open) => open > 0,
-    );
+    await until(() => proxy.openConnections > 0);
     await broadcast('first');
     await broadcast('second');
-    await eventually(
-      async () => received.length,
-      (n) => n === 2,
-      15000,
-    );
+    await until(() => received.length === 2);
 
     proxy.refuse(true); // the connection drops, and reconnecting fails for a while
     await broadcast('third, while the app is offline');
@@ -79,17 +76,9 @@ describe('TourClient.messages (e2e, Redis, SSE resume and long-poll fallback)', 
     expect(received).toHaveLength(2);
     proxy.refuse(false);
 
-    await eventually(
-      async () => received.length,
-      (n) => n >= 4,
-      15000,
-    );
+    await until(() => received.length >= 4);
     await broadcast('fifth, live again');
-    await eventually(
-      async () => received.length,
-      (n) => n >= 5,
-      15000,
-    );
+    await until(() => received.length >= 5);
     subscription.close();
 
     const stored = await storedMessages(id);
@@ -121,16 +110,9 @@ describe('TourClient.messages (e2e, Redis, SSE resume and long-poll fallback)', 
     const id = await sut.ensureSession();
     const subscription = sut.messages({ waitSeconds: 5, onTransport: (t) => transports.push(t) });
     const { received } = collect(subscription);
-    await eventually(
-      async () => transports,
-      (list) => list.includes('long-poll'),
-    );
+    await until(() => transports.includes('long-poll'));
     await broadcast('one');
-    await eventually(
-      async () => received.length,
-      (n) => n === 1,
-      15000,
-    );
+    await until(() => received.length === 1);
     proxy.refuse(true); // the held long-poll is cut
     await broadcast('two, while offline');
     await eventually(
@@ -141,11 +123,7 @@ describe('TourClient.messages (e2e, Redis, SSE resume and long-poll fallback)', 
     expect(received).toHaveLength(1);
     proxy.refuse(false);
     await broadcast('three');
-    await eventually(
-      async () => received.length,
-      (n) => n >= 3,
-      15000,
-    );
+    await until(() => received.length >= 3);
     subscription.close();
     expect(transports).toEqual(['sse', 'long-poll']);
     expect(received.map((m) => m.text)).toEqual([
@@ -161,10 +139,7 @@ describe('TourClient.messages (e2e, Redis, SSE resume and long-poll fallback)', 
     const sut = new TourClient({ baseUrl: proxy.url, retry });
     const id = await sut.ensureSession();
     const { ended } = collect(sut.messages());
-    await eventually(
-      async () => proxy.openConnections,
-      (open) => open > 0,
-    );
+    await until(() => proxy.openConnections > 0);
     await request(app.server).delete(`/v1/sessions/${id}`).expect(204);
     const error = await ended.then(
       () => null,

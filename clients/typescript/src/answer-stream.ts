@@ -1,6 +1,6 @@
-import type { Answer, QueryBody } from './api-types';
+import type { Answer, QueryBody, StreamDeltaData, StreamErrorData, StreamSessionData } from './api-types';
 import { DeltaJoiner } from './delta-joiner';
-import { apiErrorFrom, type ErrorCode, streamError, TourApiError } from './errors';
+import { apiErrorFrom, streamError, TourApiError } from './errors';
 import { backoffDelay, isRetryable, type RetryNotice, type RetryPolicy, sleep } from './retry';
 import { isStreamingBody, serverSentEvents } from './sse';
 
@@ -81,19 +81,19 @@ export class AnswerStream implements AsyncIterable<string> {
     }
     for await (const event of serverSentEvents(response.body)) {
       const data: unknown = JSON.parse(event.data);
-      switch (event.event) {
+      switch (event.event ?? 'message') {
         case 'session':
-          this.deps.adopt((data as { sessionId: string }).sessionId);
+          this.deps.adopt((data as StreamSessionData).sessionId);
           break;
         case 'delta': {
-          const fresh = this.joiner.push((data as { text: string }).text);
+          const fresh = this.joiner.push((data as StreamDeltaData).text);
           if (fresh) yield fresh;
           break;
         }
         case 'done':
           return data as Answer;
         case 'error':
-          throw streamError(data as { code: ErrorCode; message: string }, requestId);
+          throw streamError(data as StreamErrorData, requestId);
         default:
           break;
       }

@@ -1,4 +1,4 @@
-import type { paths } from './schema';
+import type { components, paths } from './schema';
 
 /** The JSON body of a response, read from the generated `paths` by route, method and status. */
 type JsonResponse<
@@ -36,3 +36,8 @@ export type MessagesPage = JsonResponse<'/v1/sessions/{id}/messages', 'get', 200
 export type ProactiveMessage = MessagesPage['messages'][number];
 export type PoiList = JsonResponse<'/v1/pois', 'get', 200>;
 export type Poi = PoiList['pois'][number];
+
+/** The `data` of the events of POST /v1/query/stream (`session`, `delta`, `error`; `done` carries an Answer). */
+export type StreamSessionData = components['schemas']['StreamSessionData'];
+export type StreamDeltaData = components['schemas']['StreamDeltaData'];
+export type StreamErrorData = components['schemas']['StreamErrorData'];

@@ -1,23 +1,14 @@
+import type { StreamErrorData } from './api-types';
+import type { components } from './schema';
+
 /** One entry of an error envelope's `details` (`{field, message}` for validation, `{sessionId}` for AI_UNAVAILABLE). */
 export type ErrorDetail = Record<string, string>;
 
 /**
- * The error codes of API.md "Errors", and `UNEXPECTED_RESPONSE` for an answer that is not an error
- * envelope at all (a proxy's HTML error page, a body cut short).
+ * The error codes of the document's ErrorEnvelope (API.md "Errors"), and `UNEXPECTED_RESPONSE` for an
+ * answer that is not an error envelope at all (a proxy's HTML error page, a body cut short).
  */
-export type ErrorCode =
-  | 'VALIDATION_FAILED'
-  | 'UNAUTHORIZED'
-  | 'SESSION_IP_MISMATCH'
-  | 'SESSION_NOT_FOUND'
-  | 'NOT_FOUND'
-  | 'CONFLICT'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'RATE_LIMITED'
-  | 'INTERNAL'
-  | 'AI_UNAVAILABLE'
-  | 'STORE_UNAVAILABLE'
-  | 'UNEXPECTED_RESPONSE';
+export type ErrorCode = components['schemas']['ErrorBody']['code'] | 'UNEXPECTED_RESPONSE';
 
 /** The service answered with an error: the envelope's `code`, `message`, `details` and `requestId`. */
 export class TourApiError extends Error {
@@ -64,7 +55,7 @@ interface Envelope {
 
 function isEnvelope(body: unknown): body is Envelope {
   if (typeof body !== 'object' || body === null || !('error' in body)) return false;
-  const error = (body as { error: unknown }).error;
+  const error = body.error;
   return (
     typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string'
   );
@@ -105,7 +96,7 @@ export function apiErrorFrom(response: Response, body: unknown): TourApiError {
 }
 
 /** The typed error of an `error` event of an opened stream (`{code, message}`). */
-export function streamError(data: { code: ErrorCode; message: string }, requestId?: string): TourApiError {
+export function streamError(data: StreamErrorData, requestId?: string): TourApiError {
   return new TourApiError(200, data.code, data.message, requestId);
 }
 

@@ -15,6 +15,8 @@ export interface SubscribeOptions {
   signal?: AbortSignal;
   /** Told when the transport is chosen or changes (e.g. to show "live" or "polling"). */
   onTransport?: (transport: Transport) => void;
+  /** Told when a connection opens (an event stream, or a long-poll answered) and when one is lost. */
+  onConnection?: (state: 'open' | 'lost') => void;
 }
 
 /** What the subscription needs from the client: the two delivery routes of one session. */
@@ -93,6 +95,7 @@ export class MessageSubscription implements AsyncIterable<ProactiveMessage> {
         if (this.stop.signal.aborted || isAbort(error)) return;
         if (!isRetryable(error)) throw error;
         failure = error;
+        this.options.onConnection?.('lost');
       }
       // A long-poll that ended empty is the normal rhythm; an event stream that closed having sent
       // nothing, or a failure, waits before the next connection so that it is never a tight loop.
@@ -118,6 +121,7 @@ export class MessageSubscription implements AsyncIterable<ProactiveMessage> {
       this.options.onTransport?.(this.current);
       return;
     }
+    this.options.onConnection?.('open');
     for await (const event of serverSentEvents(response.body)) {
       if (event.event !== 'message') continue;
       const message = JSON.parse(event.data) as ProactiveMessage;
@@ -136,6 +140,7 @@ export class MessageSubscription implements AsyncIterable<ProactiveMessage> {
       this.stop.signal,
     );
     if (!response.ok || !data) throw apiErrorFrom(response, error);
+    this.options.onConnection?.('open');
     for (const message of data.messages) {
       this.cursor = message.id;
       yield message;

@@ -21,6 +21,10 @@ import { IdempotencyKey } from './idempotency-key.decorator';
 const QUERY_ERRORS = [
   400,
   [403, '`SESSION_IP_MISMATCH`: `SESSION_IP_POLICY=reject` and the named session belongs to another address'],
+  [
+    404,
+    '`SESSION_NOT_FOUND`: the session ended while the model was answering; nothing was stored (a session unknown when the query arrives is replaced by a new one instead)',
+  ],
   [409, '`CONFLICT`: this `Idempotency-Key` was used on this session with a different `text`'],
   413,
   429,

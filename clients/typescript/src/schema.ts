@@ -1284,6 +1284,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description `SESSION_NOT_FOUND`: the session ended while the model was answering; nothing was stored (a session unknown when the query arrives is replaced by a new one instead) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description `CONFLICT`: this `Idempotency-Key` was used on this session with a different `text` */
             409: {
                 headers: {
@@ -1398,6 +1407,15 @@ export interface operations {
             };
             /** @description `SESSION_IP_MISMATCH`: `SESSION_IP_POLICY=reject` and the named session belongs to another address */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `SESSION_NOT_FOUND`: the session ended while the model was answering; nothing was stored (a session unknown when the query arrives is replaced by a new one instead) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

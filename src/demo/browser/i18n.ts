@@ -7,6 +7,7 @@ export const LOCALE_OF: Record<Lang, string> = { zh: 'zh-CN', en: 'en-US' };
 
 const zh = {
   title: '故宫导览',
+  titleShort: '故宫导览',
   subtitle: '紫禁城 · AI 导游',
   mapHint: '点击地图或景点，游客就会走过去',
   you: '你',
@@ -36,6 +37,7 @@ export type Labels = typeof zh;
 
 const en: Labels = {
   title: 'Forbidden City Guide',
+  titleShort: 'Palace Guide',
   subtitle: 'Palace Museum · AI tour guide',
   mapHint: 'Tap the map or a sight to walk there',
   you: 'You',

@@ -1,4 +1,7 @@
-import './demo.css';
+import './styles/layout.css';
+import './styles/map.css';
+import './styles/chat.css';
+import './styles/phone.css'; // last: it overrides the others on narrow screens
 import { type Poi, TourApiError, TourClient } from '../../../clients/typescript/src';
 import { type AnswerBubble, ChatView } from './chat-view';
 import { type Lang, LABELS, LOCALE_OF, poiName } from './i18n';
@@ -188,6 +191,7 @@ class TourApp {
     const node = $('status');
     node.dataset.state = status;
     node.textContent = LABELS[this.lang][status];
+    node.title = LABELS[this.lang][status];
   }
 
   private setBusy(busy: boolean): void {

@@ -104,35 +104,32 @@ describe('GET /demo (e2e, Playwright + Chromium, Redis + fake OpenAI)', () => {
     for (const check of checks) check();
   });
 
-  const sessionIdOf = (page: Page) => page.evaluate(() => sessionStorage.getItem('tour-guide.sessionId'));
+  // Code run in the page is passed as text: this file is typechecked for Node, without the DOM library.
+  const SESSION_ID = "sessionStorage.getItem('tour-guide.sessionId')";
+  const sessionIdOf = (page: Page) => page.evaluate<string | null>(SESSION_ID);
   const historyOf = async (id: string) =>
     (await request(app.server).get(`/v1/sessions/${id}/history`).expect(200)).body.turns as Array<{
       role: string;
       text: string;
     }>;
   const noSidewaysScroll = (page: Page) =>
-    page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth);
+    page.evaluate<boolean>('document.documentElement.scrollWidth <= document.documentElement.clientWidth');
 
   /** Sends a question and returns the text the answer bubble showed while it was still streaming. */
   async function ask(page: Page, question: string): Promise<string> {
     const before = await page.locator('.bubble.from-guide').count();
     await page.fill('#question', question);
     await page.click('#ask button[type=submit]');
+    const bubble = `document.querySelectorAll('.bubble.from-guide')[${before}]`;
     const partial = await page.waitForFunction(
-      (index) => {
-        const bubble = document.querySelectorAll('.bubble.from-guide')[index];
-        const text = bubble?.querySelector('.text')?.textContent ?? '';
-        return bubble?.classList.contains('streaming') && text.length > 0 ? text : null;
-      },
-      before,
+      `${bubble}?.classList.contains('streaming') && ${bubble}.querySelector('.text').textContent || null`,
+      undefined,
       { timeout: 20_000 },
     );
     const shown = (await partial.jsonValue()) as string;
-    await page.waitForFunction(
-      (index) => !document.querySelectorAll('.bubble.from-guide')[index]?.classList.contains('streaming'),
-      before,
-      { timeout: 30_000 },
-    );
+    await page.waitForFunction(`${bubble} && !${bubble}.classList.contains('streaming')`, undefined, {
+      timeout: 30_000,
+    });
     return shown;
   }
 
@@ -196,10 +193,7 @@ describe('GET /demo (e2e, Playwright + Chromium, Redis + fake OpenAI)', () => {
     const first = await sessionIdOf(page);
     await page.click('[data-lang=en]');
     await page.locator('h1', { hasText: 'Palace Guide' }).waitFor();
-    await page.waitForFunction((old) => {
-      const id = sessionStorage.getItem('tour-guide.sessionId');
-      return id !== null && id !== old;
-    }, first);
+    await page.waitForFunction(`${SESSION_ID} !== null && ${SESSION_ID} !== ${JSON.stringify(first)}`);
     const sessionId = await sessionIdOf(page);
     const view = (await request(app.server).get(`/v1/sessions/${sessionId}`).expect(200)).body;
     expect(view.locale).toBe('en-US');

@@ -2,16 +2,26 @@ import { INestApplication } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
+import type { IncomingMessage } from 'node:http';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from './config/app-config';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { bodyParserErrorHandler } from './common/body-parser-errors';
 import { buildOpenApiDocument } from './common/openapi-document';
 import { requestIdMiddleware } from './common/request-id.middleware';
+import { securityHeaders } from './common/security-headers';
 import { createValidationPipe } from './common/validation.pipe';
 
 /** JSON bodies fit a 5 MiB image (base64: ~6.7 MiB) and no more. */
 export const JSON_BODY_LIMIT = '8mb';
+
+/**
+ * Only the methods whose routes take a body have it parsed: a body sent with GET or DELETE is ignored,
+ * as those routes would ignore it anyway, rather than answered 400 or 413.
+ */
+const hasJsonBody = (request: IncomingMessage): boolean =>
+  ['POST', 'PUT', 'PATCH'].includes(request.method ?? '') &&
+  /^application\/json\s*(;|$)/i.test(request.headers['content-type'] ?? '');
 
 /** Express's `trust proxy` from TRUST_PROXY: true/false, a hop count, or names/subnets. */
 function trustProxyValue(value: string): boolean | number | string {
@@ -29,7 +39,8 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
   expressApp.set('trust proxy', trustProxyValue(config.trustProxy));
   expressApp.disable('x-powered-by');
   expressApp.use(requestIdMiddleware);
-  expressApp.use(express.json({ limit: JSON_BODY_LIMIT }));
+  expressApp.use(securityHeaders());
+  expressApp.use(express.json({ limit: JSON_BODY_LIMIT, type: hasJsonBody }));
   expressApp.use(bodyParserErrorHandler);
   if (config.corsOrigins.length > 0) expressApp.enableCors({ origin: [...config.corsOrigins] });
   app.useGlobalPipes(createValidationPipe());

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { GUIDE_MODEL, GuideModel, ProactiveRequest } from '../ai/guide-model.port';
 import { templateMessage } from '../ai/template-messages';
+import { toStorableText } from '../common/well-formed-text';
 import { PoiService } from '../poi/poi.service';
 import { GeoPoint, Poi } from '../poi/poi.types';
 import { redactSessionId } from '../sessions/session-id';
@@ -42,7 +43,8 @@ export class ProactiveComposer {
         poi,
         nearbyPois,
       });
-      if (text.trim()) return text;
+      // The model's text is not checked input: made storable here (see well-formed-text.ts).
+      if (text.trim()) return toStorableText(text);
     } catch (error) {
       this.logger.warn({
         msg: 'model unavailable for a proactive message; sending the template',

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsNumber, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsNumber, IsOptional, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
 import { ERROR_CODES } from '../common/api-docs';
 import { IsImage } from '../common/validators';
 
@@ -25,10 +25,12 @@ export class LocationDto {
 }
 
 export class QueryDto {
-  @ApiPropertyOptional({ description: 'absent, malformed, unknown or expired: a new session is created' })
+  @ApiPropertyOptional({
+    description:
+      'Absent, malformed (whatever its length), unknown or expired: a new session is created and returned',
+  })
   @IsOptional()
   @IsString()
-  @MaxLength(256)
   sessionId?: string;
 
   @ApiProperty({ minLength: 1, maxLength: 4000 })

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ApiError, sessionNotFound } from '../common/api-error';
 import { CLOCK, Clock } from '../common/clock';
+import { toStorableText } from '../common/well-formed-text';
 import { GUIDE_MODEL, GuideModel, GuideRequest, ModelUnavailableError } from '../ai/guide-model.port';
 import { PoiService } from '../poi/poi.service';
 import { GeoPoint } from '../poi/poi.types';
@@ -140,7 +141,8 @@ export class QueryService {
     const saved = await this.sessions.appendExchange(
       sessionId,
       user,
-      { role: 'assistant', text: answerText, createdAt: this.clock.now() },
+      // The model's text is not checked input: made storable here (see well-formed-text.ts).
+      { role: 'assistant', text: toStorableText(answerText), createdAt: this.clock.now() },
       claim,
     );
     if (!saved) throw sessionNotFound();

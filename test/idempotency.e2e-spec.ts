@@ -150,11 +150,17 @@ describe('Idempotency-Key on /v1/query and /v1/query/stream (e2e, two instances,
 
   it('answers 400 for two Idempotency-Key headers, and accepts 64 characters of every allowed kind', async () => {
     const sessionId = await newSession();
-    await request(a.server)
-      .post('/v1/query')
-      .set('Idempotency-Key', ['one', 'two'])
-      .send({ sessionId, text: 'hello' })
-      .expect(400);
+    // Two header lines: Node joins them into one value, "one, two".
+    const twoHeaders = await fetch(`${a.url}/v1/query`, {
+      method: 'POST',
+      headers: [
+        ['content-type', 'application/json'],
+        ['idempotency-key', 'one'],
+        ['idempotency-key', 'two'],
+      ],
+      body: JSON.stringify({ sessionId, text: 'hello' }),
+    });
+    expect(twoHeaders.status).toBe(400);
     const longest = `${'Az09_-'.repeat(10)}abcd`;
     expect(longest).toHaveLength(64);
     await ask(a, { sessionId, text: 'hello' }, longest).expect(200);

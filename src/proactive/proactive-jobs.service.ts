@@ -7,6 +7,7 @@ import { ProactiveComposer } from './proactive-composer.service';
 import { ProactiveOutbox } from './proactive-outbox.service';
 import { IdleTipScanner } from './idle-tip.scanner';
 import { deliveryKeys, JobName, JobPayloads } from './proactive.jobs';
+import { TRIGGER_RECOVERY_EVERY_MS, TriggerRelay } from './trigger-relay.service';
 
 /** Sessions of a broadcast batch served at once. */
 const BROADCAST_PARALLEL = 20;
@@ -28,16 +29,19 @@ export class ProactiveJobs implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly composer: ProactiveComposer,
     private readonly outbox: ProactiveOutbox,
     private readonly tips: IdleTipScanner,
+    private readonly relay: TriggerRelay,
   ) {
     queue.handle(JobName.Greeting, (data) => this.greeting(data));
     queue.handle(JobName.Poi, (data) => this.poi(data));
     queue.handle(JobName.TipScan, () => this.tips.scan());
     queue.handle(JobName.Tip, (data) => this.tip(data));
     queue.handle(JobName.BroadcastBatch, (data) => this.broadcast(data));
+    queue.handle(JobName.TriggerRecovery, () => this.relay.recover());
   }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.queue.start();
+    await this.queue.every(JobName.TriggerRecovery, TRIGGER_RECOVERY_EVERY_MS, {});
     if (this.tips.enabled) await this.queue.every(JobName.TipScan, this.tips.scanEveryMs, {});
   }
 

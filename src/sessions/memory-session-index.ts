@@ -1,3 +1,6 @@
+import { PendingTrigger } from './session.repository';
+import { splitTriggerMember, triggerMember } from './session-record.codec';
+
 /**
  * The embedded adapter's session indexes: live ids in activity order (least recent first: a touched id
  * is deleted and re-inserted, so a Map keeps the order) and the ids being archived.
@@ -5,6 +8,28 @@
 export class MemorySessionIndex {
   private readonly activity = new Map<string, number>();
   private readonly ending = new Map<string, number>();
+  /** `id|trigger` → when it was recorded. */
+  private readonly triggers = new Map<string, number>();
+
+  recordTrigger(id: string, trigger: string, now: number): void {
+    const member = triggerMember(id, trigger);
+    if (!this.triggers.has(member)) this.triggers.set(member, now);
+  }
+
+  pendingTriggers(before: number, limit: number): PendingTrigger[] {
+    return [...this.triggers]
+      .filter(([, at]) => at < before)
+      .sort(([, x], [, y]) => x - y)
+      .slice(0, limit)
+      .map(([member, at]) => {
+        const [sessionId, trigger] = splitTriggerMember(member);
+        return { sessionId, trigger, at };
+      });
+  }
+
+  clearTrigger(id: string, trigger: string): void {
+    this.triggers.delete(triggerMember(id, trigger));
+  }
 
   /** Adds a session; beyond the cap the least recently active move to ending and are returned. */
   admit(newId: string, now: number, maxSessions: number): string[] {

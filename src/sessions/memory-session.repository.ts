@@ -3,6 +3,7 @@ import {
   AppendOnceResult,
   ClaimResult,
   ClientSeen,
+  CREATED_TRIGGER,
   EndMode,
   EndResult,
   HistoryPage,
@@ -10,6 +11,7 @@ import {
   MemoryUsage,
   MessagePage,
   NewSession,
+  PendingTrigger,
   SessionRepository,
   SessionStoreSettings,
   TouchResult,
@@ -18,7 +20,16 @@ import { isLive } from './session-record.codec';
 import { compareOutboxIds, OutboxIdSequence } from './outbox-id';
 import { MemorySessionIndex } from './memory-session-index';
 import { answerOf, claimKey, recordAnswer, releaseKey } from './memory-idempotency-keys';
-import { appendTurn, pendingOf, StoredSession, storedSession, viewOf } from './memory-stored-session';
+import {
+  appendTurn,
+  applyClientSeen,
+  bytesOf,
+  pendingOf,
+  pushToOutbox,
+  StoredSession,
+  storedSession,
+  viewOf,
+} from './memory-stored-session';
 import {
   EndReason,
   NewOutboxMessage,
@@ -63,10 +74,9 @@ export class MemorySessionRepository implements SessionRepository {
       endReason: null,
     };
     this.sessions.set(session.id, storedSession(record));
-    return Promise.resolve({
-      record: structuredClone(record),
-      evicted: this.index.admit(session.id, now, maxSessions),
-    });
+    const evicted = this.index.admit(session.id, now, maxSessions);
+    this.index.recordTrigger(session.id, CREATED_TRIGGER, now);
+    return Promise.resolve({ record: structuredClone(record), evicted });
   }
 
   find(id: string, now: number): Promise<SessionRecord | null> {
@@ -77,18 +87,9 @@ export class MemorySessionRepository implements SessionRepository {
   touch(id: string, now: number, client: ClientSeen | null): Promise<TouchResult> {
     const stored = this.live(id, now);
     if (!stored) return Promise.resolve({ status: 'gone' });
-    const record = stored.record;
-    let ipChanged = false;
-    if (client?.ip) {
-      if (record.clientIp && record.clientIp !== client.ip && client.policy !== 'off') {
-        if (client.policy === 'reject') return Promise.resolve({ status: 'ip_mismatch' });
-        ipChanged = true;
-        if (!record.flags.includes('ip_changed')) record.flags.push('ip_changed');
-      }
-      record.clientIp = client.ip;
-    }
-    if (client?.userAgent) record.userAgent = client.userAgent;
-    record.lastActivityAt = now;
+    const ipChanged = applyClientSeen(stored.record, client);
+    if (ipChanged === null) return Promise.resolve({ status: 'ip_mismatch' });
+    stored.record.lastActivityAt = now;
     this.index.refresh(id, now);
     return Promise.resolve({ status: 'ok', record: viewOf(stored), ipChanged });
   }
@@ -214,6 +215,18 @@ export class MemorySessionRepository implements SessionRepository {
     return Promise.resolve(this.index.count());
   }
 
+  recordTrigger(id: string, trigger: string, now: number): Promise<void> {
+    return Promise.resolve(this.index.recordTrigger(id, trigger, now));
+  }
+
+  pendingTriggers(before: number, limit: number): Promise<PendingTrigger[]> {
+    return Promise.resolve(this.index.pendingTriggers(before, limit));
+  }
+
+  clearTrigger(id: string, trigger: string): Promise<void> {
+    return Promise.resolve(this.index.clearTrigger(id, trigger));
+  }
+
   pushMessage(
     id: string,
     message: NewOutboxMessage,
@@ -221,18 +234,10 @@ export class MemorySessionRepository implements SessionRepository {
     deliveryKey?: string,
   ): Promise<OutboxMessage | null> {
     const stored = this.live(id, now);
-    if (!stored) return Promise.resolve(null);
-    if (deliveryKey !== undefined) {
-      const marker = `sent:${deliveryKey}`;
-      if (stored.markers.has(marker)) return Promise.resolve(null);
-      stored.markers.add(marker);
-    }
     const saved: OutboxMessage = { ...message, id: this.outboxIds.next(now) };
-    stored.outbox.push(saved);
-    if (stored.outbox.length > this.settings.outboxMaxLength) stored.outbox.shift();
-    const turn: NewTurn = { role: 'proactive', text: message.text, createdAt: message.createdAt };
-    appendTurn(stored, turn, this.settings.historyMaxTurns);
-    return Promise.resolve({ ...saved });
+    return Promise.resolve(
+      stored && pushToOutbox(stored, saved, deliveryKey, this.settings) ? { ...saved } : null,
+    );
   }
 
   readMessages(id: string, after: string | null, limit: number): Promise<MessagePage> {
@@ -273,9 +278,7 @@ export class MemorySessionRepository implements SessionRepository {
 
   storeBytes(id: string): Promise<number> {
     const stored = this.sessions.get(id);
-    if (!stored) return Promise.resolve(0);
-    const { record, turns, outbox } = stored;
-    return Promise.resolve(Buffer.byteLength(JSON.stringify({ record, turns, outbox })));
+    return Promise.resolve(stored ? bytesOf(stored) : 0);
   }
 
   memoryUsage(): Promise<MemoryUsage> {

@@ -1,5 +1,6 @@
 import { compareOutboxIds } from './outbox-id';
 import { IdempotencyEntry } from './memory-idempotency-keys';
+import { ClientSeen, SessionStoreSettings } from './session.repository';
 import { NewTurn, OutboxMessage, SessionRecord, Turn } from './session.types';
 
 /** Everything the embedded adapter keeps of one session. */
@@ -33,4 +34,48 @@ export function pendingOf(stored: StoredSession): number {
 /** The record as a client sees it (a copy, with its pending count). */
 export function viewOf(stored: StoredSession): SessionRecord {
   return structuredClone({ ...stored.record, pendingMessages: pendingOf(stored) });
+}
+
+/**
+ * The IP policy of a touch, as the Redis TOUCH script applies it: true when the address changed (and is
+ * flagged), false when not, null when the policy rejects the new address (nothing is changed then).
+ */
+export function applyClientSeen(record: SessionRecord, client: ClientSeen | null): boolean | null {
+  let ipChanged = false;
+  if (client?.ip) {
+    if (record.clientIp && record.clientIp !== client.ip && client.policy !== 'off') {
+      if (client.policy === 'reject') return null;
+      ipChanged = true;
+      if (!record.flags.includes('ip_changed')) record.flags.push('ip_changed');
+    }
+    record.clientIp = client.ip;
+  }
+  if (client?.userAgent) record.userAgent = client.userAgent;
+  return ipChanged;
+}
+
+export function bytesOf({ record, turns, outbox }: StoredSession): number {
+  return Buffer.byteLength(JSON.stringify({ record, turns, outbox }));
+}
+
+/**
+ * Puts a message in the outbox and history; false when `deliveryKey` was delivered before (the
+ * delivery keys share the once-set with the one-time markers, as in Redis).
+ */
+export function pushToOutbox(
+  stored: StoredSession,
+  message: OutboxMessage,
+  deliveryKey: string | undefined,
+  settings: SessionStoreSettings,
+): boolean {
+  if (deliveryKey !== undefined) {
+    const marker = `sent:${deliveryKey}`;
+    if (stored.markers.has(marker)) return false;
+    stored.markers.add(marker);
+  }
+  stored.outbox.push(message);
+  if (stored.outbox.length > settings.outboxMaxLength) stored.outbox.shift();
+  const turn: NewTurn = { role: 'proactive', text: message.text, createdAt: message.createdAt };
+  appendTurn(stored, turn, settings.historyMaxTurns);
+  return true;
 }

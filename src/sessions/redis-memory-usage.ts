@@ -17,3 +17,11 @@ export async function fullestMemoryUsage(store: RedisStore): Promise<MemoryUsage
     fullness(node) > fullness(fullest) ? node : fullest,
   );
 }
+
+/** Approximate bytes a set of keys occupies (MEMORY USAGE; 0 for a key that does not exist). */
+export async function bytesOfKeys(store: RedisStore, keys: string[]): Promise<number> {
+  const sizes = await Promise.all(
+    keys.map((key) => store.run((client) => client.call('MEMORY', 'USAGE', key))),
+  );
+  return sizes.reduce<number>((sum, size) => sum + Number(size ?? 0), 0);
+}

@@ -1,10 +1,12 @@
 import { RedisStore } from '../store/redis-store';
 import * as Lua from './redis-session.scripts';
+import { PendingTrigger } from './session.repository';
+import { splitTriggerMember, triggerMember } from './session-record.codec';
 
 /**
  * The session indexes in Redis, under one hash tag of their own: `{prefix}{idx}:activity` (id → last
- * activity: listing, the sweep, eviction, idle tips) and `{prefix}{idx}:ending` (ids being archived, for
- * crash recovery).
+ * activity: listing, the sweep, eviction, idle tips), `{prefix}{idx}:ending` (ids being archived, for
+ * crash recovery) and `{prefix}{idx}:triggers` (`id|trigger` → when it was recorded, until cleared).
  */
 export class RedisSessionIndex {
   constructor(private readonly store: RedisStore) {}
@@ -17,13 +19,40 @@ export class RedisSessionIndex {
     return this.store.key('{idx}', 'ending');
   }
 
-  /** Adds a session to the activity index; beyond the cap the least recently active move to ending. */
-  admit(id: string, now: number, maxSessions: number): Promise<string[]> {
+  private get triggersKey(): string {
+    return this.store.key('{idx}', 'triggers');
+  }
+
+  /**
+   * Adds a session to the activity index, with `trigger` pending for it in the same step (a create);
+   * beyond the cap the least recently active move to ending.
+   */
+  admit(id: string, now: number, maxSessions: number, trigger = ''): Promise<string[]> {
     return this.store.script<string[]>(
       Lua.INDEX_ADD_WITH_CAP,
-      [this.activityKey, this.endingKey],
-      [id, now, maxSessions],
+      [this.activityKey, this.endingKey, this.triggersKey],
+      [id, now, maxSessions, trigger],
     );
+  }
+
+  async recordTrigger(id: string, trigger: string, now: number): Promise<void> {
+    await this.store.run((client) => client.zadd(this.triggersKey, 'NX', now, triggerMember(id, trigger)));
+  }
+
+  async pendingTriggers(before: number, limit: number): Promise<PendingTrigger[]> {
+    const flat = await this.store.run((client) =>
+      client.zrangebyscore(this.triggersKey, '-inf', `(${before}`, 'WITHSCORES', 'LIMIT', 0, limit),
+    );
+    const triggers: PendingTrigger[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const [sessionId, trigger] = splitTriggerMember(flat[i]);
+      triggers.push({ sessionId, trigger, at: Number(flat[i + 1]) });
+    }
+    return triggers;
+  }
+
+  async clearTrigger(id: string, trigger: string): Promise<void> {
+    await this.store.run((client) => client.zrem(this.triggersKey, triggerMember(id, trigger)));
   }
 
   /** XX: an index entry removed by an eviction or an end is never added back. */

@@ -5,8 +5,9 @@ import { MessagePage, SessionStoreSettings } from './session.repository';
 import { NewOutboxMessage, NewTurn, OutboxMessage } from './session.types';
 
 /**
- * A session's outbox in Redis: the stream `{prefix}s:{ID}:m`, each message also a `proactive` turn in
- * history, written together. `keys` are the session's KEYS, as every session script gets them.
+ * A session's outbox in Redis: the stream `{prefix}s:{ID}:m` (each message also a `proactive` turn in
+ * history, written together), its acknowledged cursor, and the once-set `:once` of one-time markers and
+ * delivery keys. `keys` are the session's KEYS, as every session script gets them.
  */
 export class RedisSessionOutbox {
   constructor(
@@ -43,5 +44,22 @@ export class RedisSessionOutbox {
     ]);
     if (reply.length === 0) return { messages: [], pending: 0 };
     return { messages: reply[0].map(messageFromEntry), pending: reply[1] };
+  }
+
+  async acknowledge(keys: string[], cursor: string): Promise<void> {
+    await this.store.script(Lua.ACKNOWLEDGE, keys, [cursor]);
+  }
+
+  async markOnce(keys: string[], marker: string, now: number): Promise<boolean> {
+    const added = await this.store.script<number>(Lua.MARK_ONCE, keys, [
+      marker,
+      now,
+      this.settings.idleTtlMs,
+    ]);
+    return added === 1;
+  }
+
+  async isMarked(keys: string[], marker: string): Promise<boolean> {
+    return (await this.store.run((client) => client.sismember(keys[3], marker))) === 1;
   }
 }

@@ -2,12 +2,13 @@ import { RedisStore } from '../store/redis-store';
 import * as Lua from './redis-session.scripts';
 import { RedisSessionIndex } from './redis-session-index';
 import { RedisIdempotencyKeys } from './redis-idempotency-keys';
-import { fullestMemoryUsage } from './redis-memory-usage';
+import { bytesOfKeys, fullestMemoryUsage } from './redis-memory-usage';
 import { RedisSessionOutbox } from './redis-session-outbox';
 import {
   AppendOnceResult,
   ClaimResult,
   ClientSeen,
+  CREATED_TRIGGER,
   EndMode,
   EndResult,
   HistoryPage,
@@ -15,6 +16,7 @@ import {
   MemoryUsage,
   MessagePage,
   NewSession,
+  PendingTrigger,
   SessionRepository,
   SessionStoreSettings,
   TouchResult,
@@ -74,7 +76,7 @@ export class RedisSessionRepository implements SessionRepository {
     // Read before indexing: once indexed, a concurrent create may already evict it (cap ties).
     const record = await this.find(session.id, now);
     if (!record) throw new Error('Session vanished right after creation');
-    return { record, evicted: await this.index.admit(session.id, now, maxSessions) };
+    return { record, evicted: await this.index.admit(session.id, now, maxSessions, CREATED_TRIGGER) };
   }
 
   async find(id: string, now: number): Promise<SessionRecord | null> {
@@ -241,6 +243,18 @@ export class RedisSessionRepository implements SessionRepository {
     return this.index.count();
   }
 
+  recordTrigger(id: string, trigger: string, now: number): Promise<void> {
+    return this.index.recordTrigger(id, trigger, now);
+  }
+
+  pendingTriggers(before: number, limit: number): Promise<PendingTrigger[]> {
+    return this.index.pendingTriggers(before, limit);
+  }
+
+  clearTrigger(id: string, trigger: string): Promise<void> {
+    return this.index.clearTrigger(id, trigger);
+  }
+
   pushMessage(
     id: string,
     message: NewOutboxMessage,
@@ -254,33 +268,24 @@ export class RedisSessionRepository implements SessionRepository {
     return this.outbox.read(this.keys(id), after, limit);
   }
 
-  async acknowledge(id: string, cursor: string): Promise<void> {
-    await this.store.script(Lua.ACKNOWLEDGE, this.keys(id), [cursor]);
+  acknowledge(id: string, cursor: string): Promise<void> {
+    return this.outbox.acknowledge(this.keys(id), cursor);
   }
 
-  async markOnce(id: string, marker: string, now: number): Promise<boolean> {
-    const added = await this.store.script<number>(Lua.MARK_ONCE, this.keys(id), [
-      marker,
-      now,
-      this.settings.idleTtlMs,
-    ]);
-    return added === 1;
+  markOnce(id: string, marker: string, now: number): Promise<boolean> {
+    return this.outbox.markOnce(this.keys(id), marker, now);
   }
 
-  async isMarked(id: string, marker: string): Promise<boolean> {
-    const [, , , once] = this.keys(id);
-    return (await this.store.run((client) => client.sismember(once, marker))) === 1;
+  isMarked(id: string, marker: string): Promise<boolean> {
+    return this.outbox.isMarked(this.keys(id), marker);
   }
 
   async setLocation(id: string, lat: number, lon: number, now: number): Promise<void> {
     await this.store.script(Lua.SET_LOCATION, this.keys(id), [lat, lon, now, this.settings.idleTtlMs]);
   }
 
-  async storeBytes(id: string): Promise<number> {
-    const sizes = await Promise.all(
-      this.keys(id).map((key) => this.store.run((client) => client.call('MEMORY', 'USAGE', key))),
-    );
-    return sizes.reduce<number>((sum, size) => sum + Number(size ?? 0), 0);
+  storeBytes(id: string): Promise<number> {
+    return bytesOfKeys(this.store, this.keys(id));
   }
 
   memoryUsage(): Promise<MemoryUsage> {

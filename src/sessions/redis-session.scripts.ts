@@ -49,7 +49,10 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
 `;
 
-/** KEYS: activity index, ending set. ARGV: id, now, cap → the evicted ids (moved to the ending set). */
+/**
+ * KEYS: activity index, ending set, pending triggers. ARGV: id, now, cap, trigger ('' = none) → the
+ * evicted ids (moved to the ending set). The trigger is recorded in the same step as the admission.
+ */
 export const INDEX_ADD_WITH_CAP = `
 local cap = tonumber(ARGV[3])
 local victims = {}
@@ -64,6 +67,7 @@ if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then
   end
 end
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+if ARGV[4] ~= '' then redis.call('ZADD', KEYS[3], 'NX', ARGV[2], ARGV[1] .. '|' .. ARGV[4]) end
 return victims
 `;
 

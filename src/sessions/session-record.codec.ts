@@ -80,3 +80,13 @@ export function messageFromEntry([id, flat]: StreamEntry): OutboxMessage {
   if (fields.poiId) message.poiId = fields.poiId;
   return message;
 }
+
+/** A pending trigger as one string: session ids never contain `|`. */
+export function triggerMember(sessionId: string, trigger: string): string {
+  return `${sessionId}|${trigger}`;
+}
+
+export function splitTriggerMember(member: string): [sessionId: string, trigger: string] {
+  const bar = member.indexOf('|');
+  return [member.slice(0, bar), member.slice(bar + 1)];
+}

@@ -10,6 +10,7 @@ import { SessionEndingService } from './session-ending.service';
 import { SESSION_REPOSITORY, SessionStoreSettings } from './session.repository';
 import { SessionService } from './session.service';
 import { IdempotencyKeys } from './idempotency-keys.service';
+import { SessionTriggers } from './session-triggers.service';
 
 const OUTBOX_MAX_LENGTH = 200;
 
@@ -32,7 +33,8 @@ const OUTBOX_MAX_LENGTH = 200;
     SessionService,
     SessionEndingService,
     IdempotencyKeys,
+    SessionTriggers,
   ],
-  exports: [SessionService, SessionEndingService, IdempotencyKeys, SESSION_REPOSITORY],
+  exports: [SessionService, SessionEndingService, IdempotencyKeys, SessionTriggers, SESSION_REPOSITORY],
 })
 export class SessionModule {}

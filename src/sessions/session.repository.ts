@@ -64,6 +64,17 @@ export type ClaimResult =
   | { status: 'conflict' }
   | { status: 'gone' };
 
+/** Something a response promised for a session (a greeting, a POI introduction), until it is cleared. */
+export interface PendingTrigger {
+  sessionId: string;
+  trigger: string;
+  /** When it was recorded (epoch ms). */
+  at: number;
+}
+
+/** The trigger every create records, in the same atomic step as the session's admission. */
+export const CREATED_TRIGGER = 'created';
+
 /** `answered`: the key had its answer already, and nothing was appended. */
 export type AppendOnceResult = { status: 'stored'; turns: Turn[] } | { status: 'answered'; answer: Turn };
 
@@ -74,7 +85,8 @@ export type AppendOnceResult = { status: 'stored'; turns: Turn[] } | { status: '
  */
 export interface SessionRepository {
   /** Creates a session; beyond `maxSessions` the least recently active ones are evicted from the
-   *  activity index atomically and returned (the caller archives and purges them). */
+   *  activity index atomically and returned (the caller archives and purges them). The CREATED_TRIGGER
+   *  is recorded pending for the new session in the same atomic step as its admission. */
   create(
     session: NewSession,
     now: number,
@@ -152,6 +164,15 @@ export interface SessionRepository {
   /** True the first time `marker` is set for a live session, ever (a POI announced, a tip period, a
    *  broadcast): concurrent callers on any instance, exactly one gets true. Survives resets. */
   markOnce(id: string, marker: string, now: number): Promise<boolean>;
+  /**
+   * Durable triggers: what a response promised (CREATED_TRIGGER, a POI entered) stays pending in the
+   * store until whoever acts on it (queues its job) clears it, so the promise survives the instance
+   * that made it. Recording one already pending keeps its first time.
+   */
+  recordTrigger(id: string, trigger: string, now: number): Promise<void>;
+  /** Triggers recorded before `before`, oldest first. */
+  pendingTriggers(before: number, limit: number): Promise<PendingTrigger[]>;
+  clearTrigger(id: string, trigger: string): Promise<void>;
   /** Whether `marker` is set for the session (a read: false for an unknown session). */
   isMarked(id: string, marker: string): Promise<boolean>;
   setLocation(id: string, lat: number, lon: number, now: number): Promise<void>;

@@ -6,6 +6,7 @@ import request from 'supertest';
 import { DEMO_ASSETS_DIR } from '../src/demo/demo-assets';
 import { bundleDemo } from '../src/demo/demo-bundle';
 import { ChatCompletionRequestBody, FakeOpenAiServer, lastUserText } from './support/fake-openai.server';
+import { sleep } from './support/sse-client';
 import { startTestApp, TestApp } from './support/test-app';
 
 const ARTIFACTS = join(__dirname, 'artifacts');
@@ -78,7 +79,7 @@ describe('GET /demo (e2e, Playwright + Chromium, Redis + fake OpenAI)', () => {
     fake.reset();
     fake.respond = guide;
     fake.chunkPattern = /.{1,4}/gsu; // answers arrive spaced out, a few characters at a time
-    fake.chunkDelayMs = 80;
+    fake.chunkDelayMs = 120;
   });
 
   async function openDemo(width: number, height: number): Promise<{ page: Page; urls: string[] }> {
@@ -105,7 +106,18 @@ describe('GET /demo (e2e, Playwright + Chromium, Redis + fake OpenAI)', () => {
   });
 
   // Code run in the page is passed as text: this file is typechecked for Node, without the DOM library.
+  // page.evaluate runs it through the DevTools protocol; waitForFunction would eval it inside the
+  // page, which the page's CSP refuses (no unsafe-eval), so conditions are polled from here.
   const SESSION_ID = "sessionStorage.getItem('tour-guide.sessionId')";
+  async function untilInPage<T>(page: Page, expression: string, timeoutMs = 20_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await page.evaluate<T>(expression);
+      if (value) return value;
+      if (Date.now() > deadline) throw new Error(`timed out waiting in the page for ${expression}`);
+      await sleep(20);
+    }
+  }
   const sessionIdOf = (page: Page) => page.evaluate<string | null>(SESSION_ID);
   const historyOf = async (id: string) =>
     (await request(app.server).get(`/v1/sessions/${id}/history`).expect(200)).body.turns as Array<{
@@ -121,15 +133,11 @@ describe('GET /demo (e2e, Playwright + Chromium, Redis + fake OpenAI)', () => {
     await page.fill('#question', question);
     await page.click('#ask button[type=submit]');
     const bubble = `document.querySelectorAll('.bubble.from-guide')[${before}]`;
-    const partial = await page.waitForFunction(
+    const shown = await untilInPage<string>(
+      page,
       `${bubble}?.classList.contains('streaming') && ${bubble}.querySelector('.text').textContent || null`,
-      undefined,
-      { timeout: 20_000 },
     );
-    const shown = (await partial.jsonValue()) as string;
-    await page.waitForFunction(`${bubble} && !${bubble}.classList.contains('streaming')`, undefined, {
-      timeout: 30_000,
-    });
+    await untilInPage(page, `${bubble} && !${bubble}.classList.contains('streaming')`, 30_000);
     return shown;
   }
 
@@ -193,7 +201,7 @@ describe('GET /demo (e2e, Playwright + Chromium, Redis + fake OpenAI)', () => {
     const first = await sessionIdOf(page);
     await page.click('[data-lang=en]');
     await page.locator('h1', { hasText: 'Palace Guide' }).waitFor();
-    await page.waitForFunction(`${SESSION_ID} !== null && ${SESSION_ID} !== ${JSON.stringify(first)}`);
+    await untilInPage(page, `${SESSION_ID} !== null && ${SESSION_ID} !== ${JSON.stringify(first)}`);
     const sessionId = await sessionIdOf(page);
     const view = (await request(app.server).get(`/v1/sessions/${sessionId}`).expect(200)).body;
     expect(view.locale).toBe('en-US');
@@ -214,6 +222,19 @@ describe('GET /demo (e2e, Playwright + Chromium, Redis + fake OpenAI)', () => {
     expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(response.headers['cache-control']).toBe('no-store');
     expect(response.headers['x-request-id']).toEqual(expect.any(String));
+    const csp = String(response.headers['content-security-policy']);
+    const directives = new Map(
+      csp.split(';').map((part) => {
+        const [name, ...values] = part.trim().split(/\s+/);
+        return [name, values] as const;
+      }),
+    );
+    expect(directives.get('script-src')).toEqual(["'self'"]);
+    expect(directives.get('script-src-attr')).toEqual(["'none'"]);
+    expect(directives.get('connect-src')).toEqual(["'self'"]);
+    expect(csp).not.toMatch(/unsafe-eval|unsafe-inline[^;]*;?\s*script/);
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(response.headers['x-frame-options']).toBe('SAMEORIGIN');
     expect(response.text).toMatch(/<script src="\/demo\/demo\.js" defer><\/script>/);
     expect(response.text).not.toMatch(/<script>|<script [^>]*>[^<]+<\/script>|\son[a-z]+=/i);
     const script = await request(app.server).get('/demo/demo.js').expect(200);

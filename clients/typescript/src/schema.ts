@@ -556,7 +556,7 @@ export interface components {
             accuracy?: number;
         };
         Query: {
-            /** @description absent, malformed, unknown or expired: a new session is created */
+            /** @description Absent, malformed (whatever its length), unknown or expired: a new session is created and returned */
             sessionId?: string;
             text: string;
             /** @description data URL (png/jpeg/webp/gif, ≤5 MiB decoded) or https URL */

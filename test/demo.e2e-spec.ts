@@ -1,23 +1,16 @@
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Browser, chromium, Page } from 'playwright-core';
+import { Browser, Page } from 'playwright-core';
 import request from 'supertest';
 import { DEMO_ASSETS_DIR } from '../src/demo/demo-assets';
 import { bundleDemo } from '../src/demo/demo-bundle';
 import { ChatCompletionRequestBody, FakeOpenAiServer, lastUserText } from './support/fake-openai.server';
+import { launchChromium } from './support/chromium';
 import { sleep } from './support/sse-client';
 import { startTestApp, TestApp } from './support/test-app';
 
 const ARTIFACTS = join(__dirname, 'artifacts');
-const CHROMIUM_FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-sync',
-];
 const ANSWER_ZH =
   '太和殿俗称金銮殿，是中国现存最大的木结构殿宇。明清两代皇帝在这里举行登基、大婚和元旦大典。殿前的铜龟、铜鹤象征长寿，日晷和嘉量象征皇权公正。';
 const ANSWER_EN =
@@ -67,7 +60,7 @@ describe('GET /demo (e2e, Playwright + Chromium, Redis + fake OpenAI)', () => {
       },
       override: (builder) => builder.overrideProvider(DEMO_ASSETS_DIR).useValue(assetsDir),
     });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -61,6 +61,8 @@ export class IdempotencyKeys implements OnModuleDestroy {
         case 'claimed':
           return { status: 'claimed', claim };
         case 'answered':
+          // The claim refreshed the key (a write after the answer's): confirming it confirms the answer.
+          await this.sessions.confirmWrites(sessionId);
           return { status: 'answered', answer: result.answer };
         case 'conflict':
           throw new ApiError('CONFLICT', 'This Idempotency-Key was used with another text');

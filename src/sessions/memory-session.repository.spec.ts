@@ -5,11 +5,11 @@ import {
   describeSessionRepositoryContract,
 } from './session.repository.contract';
 import { describeIdempotencyContract } from './session-idempotency.contract';
-import { describeTriggersContract } from './session-triggers.contract';
+import { describeDurabilityContract } from './session-durability.contract';
 
 const make = (): Promise<ContractSubject> =>
   Promise.resolve({ sut: new MemorySessionRepository(CONTRACT_SETTINGS), cleanup: () => Promise.resolve() });
 
 describeSessionRepositoryContract(MemorySessionRepository.name, make);
 describeIdempotencyContract(MemorySessionRepository.name, make);
-describeTriggersContract(MemorySessionRepository.name, make);
+describeDurabilityContract(MemorySessionRepository.name, make);

@@ -291,4 +291,9 @@ export class MemorySessionRepository implements SessionRepository {
   ping(): Promise<void> {
     return Promise.resolve();
   }
+
+  /** One process, nothing to replicate. */
+  confirmWrites(): Promise<void> {
+    return Promise.resolve();
+  }
 }

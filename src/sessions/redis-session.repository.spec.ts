@@ -7,7 +7,7 @@ import {
   describeSessionRepositoryContract,
 } from './session.repository.contract';
 import { describeIdempotencyContract } from './session-idempotency.contract';
-import { describeTriggersContract } from './session-triggers.contract';
+import { describeDurabilityContract } from './session-durability.contract';
 
 const make = (): Promise<ContractSubject> => {
   const prefix = testPrefix('sessions');
@@ -23,7 +23,7 @@ const make = (): Promise<ContractSubject> => {
 
 describeSessionRepositoryContract(RedisSessionRepository.name, make);
 describeIdempotencyContract(RedisSessionRepository.name, make);
-describeTriggersContract(RedisSessionRepository.name, make);
+describeDurabilityContract(RedisSessionRepository.name, make);
 
 describe(RedisSessionRepository.name, () => {
   const prefix = testPrefix('sessions-ttl');

@@ -295,4 +295,8 @@ export class RedisSessionRepository implements SessionRepository {
   async ping(): Promise<void> {
     await this.store.ping();
   }
+
+  confirmWrites(id: string): Promise<void> {
+    return this.store.confirmReplicated(this.keys(id)[0]);
+  }
 }

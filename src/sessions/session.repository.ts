@@ -181,6 +181,11 @@ export interface SessionRepository {
   /** Bytes the store uses, and its limit (null when it has none); on a Cluster, its fullest master. */
   memoryUsage(): Promise<MemoryUsage>;
   ping(): Promise<void>;
+  /**
+   * Waits until the writes made so far for this session are confirmed by REDIS_MIN_REPLICAS_ACK
+   * replicas; StoreUnavailableError when not in time. Called before a response acknowledges a write.
+   */
+  confirmWrites(id: string): Promise<void>;
 }
 
 export const SESSION_REPOSITORY = Symbol('SESSION_REPOSITORY');

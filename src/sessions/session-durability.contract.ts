@@ -11,9 +11,9 @@ const newSession = (): NewSession => ({
   userAgent: null,
 });
 
-/** The durable-trigger cases of the SessionRepository contract, run against every adapter. */
-export function describeTriggersContract(name: string, make: () => Promise<ContractSubject>): void {
-  describe(`SessionRepository contract (durable triggers): ${name}`, () => {
+/** The durability cases of the SessionRepository contract (triggers, confirmed writes), run against every adapter. */
+export function describeDurabilityContract(name: string, make: () => Promise<ContractSubject>): void {
+  describe(`SessionRepository contract (durable triggers, confirmed writes): ${name}`, () => {
     let subject: ContractSubject;
     let sut: SessionRepository;
 
@@ -68,6 +68,13 @@ export function describeTriggersContract(name: string, make: () => Promise<Contr
       await sut.purge(id);
       await sut.restore(snapshot!, T0 + 2, 100);
       expect(await sut.pendingTriggers(T0 + 100, 10)).toEqual([]);
+    });
+
+    it('confirms the writes of a session (no replica acknowledgement asked for: at once)', async () => {
+      const id = (await sut.create(newSession(), T0, 100)).record.id;
+      await sut.appendTurns(id, [{ role: 'user', text: 'q', createdAt: T0 }], T0 + 1, true);
+      await expect(sut.confirmWrites(id)).resolves.toBeUndefined();
+      await expect(sut.confirmWrites(randomUUID())).resolves.toBeUndefined();
     });
   });
 }

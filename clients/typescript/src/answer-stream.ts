@@ -1,4 +1,4 @@
-import type { Answer, QueryBody, StreamDeltaData, StreamErrorData, StreamSessionData } from './api-types';
+import type { Answer, StreamDeltaData, StreamErrorData, StreamSessionData } from './api-types';
 import { DeltaJoiner } from './delta-joiner';
 import { apiErrorFrom, streamError, TourApiError } from './errors';
 import { backoffDelay, isRetryable, type RetryNotice, type RetryPolicy, sleep } from './retry';
@@ -7,9 +7,8 @@ import { isStreamingBody, serverSentEvents } from './sse';
 /** What the stream needs from the client: one POST /v1/query/stream, and session adoption. */
 export interface AnswerStreamDeps {
   policy: RetryPolicy;
-  /** Opens one try; `sessionId` is the session to name (the one adopted so far). */
-  open(body: QueryBody, signal: AbortSignal | undefined): Promise<{ response: Response; error?: unknown }>;
-  sessionId(): string | null;
+  /** Opens one try, naming the session adopted so far (it may change at a `session` event). */
+  open(signal: AbortSignal | undefined): Promise<{ response: Response; error?: unknown }>;
   adopt(sessionId: string): void;
   onRetry?: (notice: RetryNotice) => void;
 }
@@ -29,7 +28,6 @@ export class AnswerStream implements AsyncIterable<string> {
 
   constructor(
     private readonly deps: AnswerStreamDeps,
-    private readonly body: Omit<QueryBody, 'sessionId'>,
     private readonly signal?: AbortSignal,
   ) {
     this.answer = new Promise<Answer>((resolve, reject) => (this.settle = { resolve, reject }));
@@ -72,8 +70,7 @@ export class AnswerStream implements AsyncIterable<string> {
 
   /** One try: `session`, `delta`…, then `done` (returned) or `error` (thrown). */
   private async *attempt(): AsyncGenerator<string, Answer> {
-    const sessionId = this.deps.sessionId() ?? undefined;
-    const { response, error } = await this.deps.open({ ...this.body, sessionId }, this.signal);
+    const { response, error } = await this.deps.open(this.signal);
     if (!response.ok) throw apiErrorFrom(response, error);
     const requestId = response.headers.get('x-request-id') ?? undefined;
     if (!isStreamingBody(response.body)) {

@@ -114,24 +114,21 @@ export class TourClient {
   /** Asks the guide and streams the answer: `for await (const delta of client.askStream(text))`. */
   askStream(text: string, options: QueryOptions = {}): AnswerStream {
     const key = options.idempotencyKey ?? newIdempotencyKey();
-    const { sessionId: _unused, ...body } = this.queryBody(text, options);
     return new AnswerStream(
       {
         policy: this.policy,
         onRetry: this.options.onRetry,
-        sessionId: () => this.current,
         adopt: (id) => this.adopt(id),
-        open: async (attemptBody, signal) => {
+        open: async (signal) => {
           await this.ensureSession(signal);
           return this.api.POST('/v1/query/stream', {
-            body: { ...attemptBody, sessionId: this.current ?? undefined },
+            body: this.queryBody(text, options),
             headers: { 'Idempotency-Key': key, Accept: 'text/event-stream' },
             parseAs: 'stream',
             signal,
           });
         },
       },
-      body,
       options.signal,
     );
   }

@@ -14,6 +14,7 @@ import { QueryModule } from './query/query.module';
 import { ProactiveModule } from './proactive/proactive.module';
 import { AdminModule } from './admin/admin.module';
 import { CleanupModule } from './cleanup/cleanup.module';
+import { DemoModule } from './demo/demo.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { loggerOptions } from './observability/logger.options';
 
@@ -39,6 +40,7 @@ export class AppModule {
         ProactiveModule,
         AdminModule,
         CleanupModule,
+        DemoModule,
       ],
     };
   }

@@ -1,25 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Browser, chromium } from 'playwright-core';
+import { Browser } from 'playwright-core';
+import { launchChromium } from './support/chromium';
 import { startTestApp, TestApp } from './support/test-app';
 
 jest.setTimeout(90_000);
 
 const ARTIFACTS = join(__dirname, 'artifacts');
-
-/** Debian's chromium, as DEVELOPERS.md and the brief say: never a downloaded browser. */
-const launch = (): Promise<Browser> =>
-  chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-      '--disable-sync',
-    ],
-  });
 
 describe('/docs under the Content-Security-Policy (e2e, Chromium)', () => {
   let sut: TestApp;
@@ -27,7 +14,7 @@ describe('/docs under the Content-Security-Policy (e2e, Chromium)', () => {
 
   beforeAll(async () => {
     sut = await startTestApp();
-    browser = await launch();
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

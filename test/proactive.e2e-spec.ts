@@ -6,6 +6,7 @@ import { MessageHub } from '../src/proactive/message-hub.service';
 import { JobName } from '../src/proactive/proactive.jobs';
 import { ProactiveOutbox } from '../src/proactive/proactive-outbox.service';
 import { SessionService } from '../src/sessions/session.service';
+import { SessionTriggers } from '../src/sessions/session-triggers.service';
 import { OutboxMessage } from '../src/sessions/session.types';
 import { FakeOpenAiServer } from './support/fake-openai.server';
 import { testPrefix } from './support/redis';
@@ -204,29 +205,40 @@ describe('Proactive messages and delivery (e2e, two instances on one Redis, fake
       expect(await proactiveTurns(a, id)).toHaveLength(2);
     });
 
-    it('queues the POI again at the next report when queueing failed: the POI is marked only once queued', async () => {
+    it('answers 202 when queueing fails after the POI trigger is recorded: the recovery queues it, one message per POI', async () => {
       fake.respond = () => 'Look at this!';
       const id = await newSession(a);
       const queue = a.app.get<JobQueue>(JOB_QUEUE);
       const add = queue.add.bind(queue);
-      queue.add = () => Promise.reject(new StoreUnavailableError(new Error('Redis went away')));
+      let refused = 0;
+      queue.add = (name, data, options) => {
+        if (name !== JobName.Poi) return add(name, data, options);
+        refused += 1;
+        return Promise.reject(new StoreUnavailableError(new Error('Redis went away')));
+      };
       try {
-        const failed = await request(a.server).post(`/v1/sessions/${id}/location`).send(POINT);
-        expect({ status: failed.status, code: failed.body.error?.code }).toEqual({
-          status: 503,
-          code: 'STORE_UNAVAILABLE',
-        });
+        await request(a.server).post(`/v1/sessions/${id}/location`).send(POINT).expect(202);
+        await eventually(
+          () => Promise.resolve(refused),
+          (count) => count >= 2,
+        );
       } finally {
         queue.add = add;
       }
-      await request(a.server).post(`/v1/sessions/${id}/location`).send(POINT).expect(202);
       const messages = await eventually(
         () => messagesOf(a, id),
         (found) => found.length >= 2,
-        8000,
+        15_000,
       );
       expect(messages.map((m) => m.poiId).sort()).toEqual(['gate', 'square']);
-    });
+      await request(a.server).post(`/v1/sessions/${id}/location`).send(POINT).expect(202);
+      await eventually(
+        () => a.app.get(SessionTriggers).olderThan(-60_000, 10),
+        (pending) => !pending.some((trigger) => trigger.sessionId === id),
+        15_000,
+      );
+      expect(await messagesOf(a, id)).toHaveLength(2);
+    }, 30_000);
 
     it('answers 404 for a location post on an unknown session and 400 for a bad position', async () => {
       await request(a.server).post('/v1/sessions/not-a-session/location').send(POINT).expect(404);

@@ -6,6 +6,12 @@ export interface AppConfig {
   readonly port: number;
   readonly redisUrl: string | null;
   readonly redisClusterNodes: ReadonlyArray<{ host: string; port: number }> | null;
+  /** REDIS_SENTINELS: Sentinels watching the primary named REDIS_SENTINEL_NAME; wins over REDIS_URL. */
+  readonly redisSentinels: ReadonlyArray<{ host: string; port: number }> | null;
+  readonly redisSentinelName: string;
+  /** REDIS_MIN_REPLICAS_ACK: replicas that confirm (WAIT) every write a response acknowledges; 0: none. */
+  readonly redisMinReplicasAck: number;
+  readonly redisReplicaAckTimeoutMs: number;
   readonly redisKeyPrefix: string;
   readonly databaseUrl: string | null;
   readonly archiveDir: string;
@@ -42,9 +48,12 @@ export interface AppConfig {
   readonly logLevel: string;
 }
 
-/** True when every piece of shared state lives in Redis (API.md: `REDIS_URL` or `REDIS_CLUSTER_NODES`). */
+/**
+ * True when every piece of shared state lives in Redis (API.md: `REDIS_URL`, `REDIS_CLUSTER_NODES` or
+ * `REDIS_SENTINELS`).
+ */
 export function usesRedis(config: AppConfig): boolean {
-  return config.redisUrl !== null || config.redisClusterNodes !== null;
+  return config.redisUrl !== null || config.redisClusterNodes !== null || config.redisSentinels !== null;
 }
 
 /**

@@ -29,6 +29,10 @@ describe('loadConfig', () => {
       redisKeyPrefix: 'tg:',
       alertMemoryRatio: 0.85,
       alertGrowthMinRatePerMin: 10,
+      redisSentinels: null,
+      redisSentinelName: 'mymaster',
+      redisMinReplicasAck: 0,
+      redisReplicaAckTimeoutMs: 500,
     });
     expect(Object.isFrozen(sut)).toBe(true);
   });
@@ -50,9 +54,39 @@ describe('loadConfig', () => {
     ['ALERT_GROWTH_MIN_RATE_PER_MIN', '-1', /ALERT_GROWTH_MIN_RATE_PER_MIN.*number from 0/],
     ['REDIS_CLUSTER_NODES', 'a:1,b', /REDIS_CLUSTER_NODES.*host:port/],
     ['REDIS_KEY_PREFIX', 'bad prefix', /REDIS_KEY_PREFIX/],
+    ['REDIS_SENTINELS', 'sentinel-1', /REDIS_SENTINELS.*host:port/],
+    ['REDIS_SENTINEL_NAME', 'my master', /REDIS_SENTINEL_NAME/],
+    ['REDIS_MIN_REPLICAS_ACK', '-1', /REDIS_MIN_REPLICAS_ACK.*integer from 0/],
+    ['REDIS_REPLICA_ACK_TIMEOUT_MS', '0', /REDIS_REPLICA_ACK_TIMEOUT_MS.*integer from 1 to 5000/],
   ])('rejects %s=%s with a message naming the variable', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+
+  it('reads Sentinels and replica acknowledgements', () => {
+    expect(
+      loadConfig({
+        REDIS_URL: 'redis://ignored:6379',
+        REDIS_SENTINELS: 's1:26379, s2:26380',
+        REDIS_SENTINEL_NAME: 'tour-primary',
+        REDIS_MIN_REPLICAS_ACK: '1',
+        REDIS_REPLICA_ACK_TIMEOUT_MS: '250',
+      }),
+    ).toMatchObject({
+      redisSentinels: [
+        { host: 's1', port: 26379 },
+        { host: 's2', port: 26380 },
+      ],
+      redisSentinelName: 'tour-primary',
+      redisMinReplicasAck: 1,
+      redisReplicaAckTimeoutMs: 250,
+    });
+  });
+
+  it('stops start-up with a message naming both when REDIS_SENTINELS and REDIS_CLUSTER_NODES are set', () => {
+    const both = { REDIS_SENTINELS: 's1:26379', REDIS_CLUSTER_NODES: 'c1:7000,c2:7001' };
+    expect(() => loadConfig(both)).toThrow(ConfigError);
+    expect(() => loadConfig(both)).toThrow(/REDIS_SENTINELS.*REDIS_CLUSTER_NODES/);
   });
 
   it('derives a key TTL of idle TTL plus a grace of at least two sweep intervals', () => {

@@ -31,6 +31,15 @@ export function loadConfig(env: Env): AppConfig {
     port: read.integer('PORT', 3000, 0, 65535),
     redisUrl: read.optionalUrl('REDIS_URL', ['redis:', 'rediss:']),
     redisClusterNodes: read.hostPorts('REDIS_CLUSTER_NODES'),
+    redisSentinels: read.hostPorts('REDIS_SENTINELS'),
+    redisSentinelName: read.pattern(
+      'REDIS_SENTINEL_NAME',
+      'mymaster',
+      /^[A-Za-z0-9._-]{1,64}$/,
+      'a master name of letters, digits, "._-"',
+    ),
+    redisMinReplicasAck: read.integer('REDIS_MIN_REPLICAS_ACK', 0, 0, 100),
+    redisReplicaAckTimeoutMs: read.integer('REDIS_REPLICA_ACK_TIMEOUT_MS', 500, 1, 5000),
     redisKeyPrefix: read.pattern(
       'REDIS_KEY_PREFIX',
       'tg:',
@@ -71,6 +80,13 @@ export function loadConfig(env: Env): AppConfig {
     alertWebhookUrl: read.optionalUrl('ALERT_WEBHOOK_URL', ['http:', 'https:']),
     logLevel: read.oneOf('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   };
+  if (config.redisSentinels && config.redisClusterNodes) {
+    throw new ConfigError(
+      'REDIS_SENTINELS',
+      'to be unset when REDIS_CLUSTER_NODES is set (a Sentinel primary and a Cluster exclude each other: set one of REDIS_SENTINELS and REDIS_CLUSTER_NODES)',
+      env.REDIS_SENTINELS ?? '',
+    );
+  }
   if (config.aiProvider === 'openai' && !config.openaiApiKey) {
     throw new ConfigError('OPENAI_API_KEY', 'a key when AI_PROVIDER=openai', '');
   }

@@ -21,6 +21,7 @@ describe(MemoryJobQueue.name, () => {
     sut.handle(JobName.TipScan, () => Promise.resolve(void ran.push('scan')));
     sut.handle(JobName.Tip, () => Promise.resolve());
     sut.handle(JobName.BroadcastBatch, () => Promise.resolve());
+    sut.handle(JobName.TriggerRecovery, () => Promise.resolve());
   };
 
   describe('start', () => {

@@ -8,6 +8,7 @@ import { ProactiveComposer } from './proactive-composer.service';
 import { ProactiveOutbox } from './proactive-outbox.service';
 import { IdleTipScanner } from './idle-tip.scanner';
 import { deliveryKeys, JobName, JobPayloads } from './proactive.jobs';
+import { TRIGGER_RECOVERY_EVERY_MS, TriggerRelay } from './trigger-relay.service';
 
 /** Sessions of a broadcast batch served at once. */
 const BROADCAST_PARALLEL = 20;
@@ -30,12 +31,14 @@ export class ProactiveJobs implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly outbox: ProactiveOutbox,
     private readonly tips: IdleTipScanner,
     private readonly metrics: MetricsService,
+    private readonly relay: TriggerRelay,
   ) {
     queue.handle(JobName.Greeting, (data) => this.counted(this.greeting(data)));
     queue.handle(JobName.Poi, (data) => this.counted(this.poi(data)));
     queue.handle(JobName.TipScan, () => this.counted(this.tips.scan()));
     queue.handle(JobName.Tip, (data) => this.counted(this.tip(data)));
     queue.handle(JobName.BroadcastBatch, (data) => this.counted(this.broadcast(data)));
+    queue.handle(JobName.TriggerRecovery, () => this.counted(this.relay.recover()));
   }
 
   /** proactive_jobs_failed_total counts runs that threw; one left to another instance did not fail. */
@@ -50,6 +53,7 @@ export class ProactiveJobs implements OnApplicationBootstrap, OnModuleDestroy {
 
   async onApplicationBootstrap(): Promise<void> {
     await this.queue.start();
+    await this.queue.every(JobName.TriggerRecovery, TRIGGER_RECOVERY_EVERY_MS, {});
     if (this.tips.enabled) await this.queue.every(JobName.TipScan, this.tips.scanEveryMs, {});
   }
 

@@ -1,16 +1,17 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
-import { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
 import { distanceM } from '../poi/geo';
 import { PoiService } from '../poi/poi.service';
 import { GeoPoint, PoiWithDistance } from '../poi/poi.types';
-import { redactSessionId } from '../sessions/session-id';
+import { CLOCK, Clock } from '../common/clock';
 import { SessionEvents, SessionCreatedEvent } from '../sessions/session.events';
+import { CREATED_TRIGGER } from '../sessions/session.repository';
+import { SessionTriggers } from '../sessions/session-triggers.service';
 import { ClientInfo, SessionService } from '../sessions/session.service';
 import { JOB_QUEUE, JobQueue } from './job-queue.port';
-import { jobIds, JobName } from './proactive.jobs';
+import { jobIds, JobName, poiTrigger } from './proactive.jobs';
+import { TriggerRelay } from './trigger-relay.service';
 
 /** Sessions per broadcast job. */
 const BROADCAST_BATCH = 200;
@@ -25,49 +26,46 @@ export class ProactiveTriggers {
   private readonly logger = new Logger('Proactive');
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(JOB_QUEUE) private readonly queue: JobQueue,
+    @Inject(CLOCK) private readonly clock: Clock,
     private readonly sessions: SessionService,
+    private readonly triggers: SessionTriggers,
+    private readonly relay: TriggerRelay,
     private readonly pois: PoiService,
   ) {}
 
-  /** One delayed job per session, deduplicated by its id `greet:<session>`. */
+  /**
+   * The greeting: the create recorded its trigger in the same step as the session (SessionTriggers);
+   * this queues the delayed job `greet:<session>` from it. An instance that dies first leaves the
+   * trigger to the recovery.
+   */
   @OnEvent(SessionEvents.created)
   async onSessionCreated(event: SessionCreatedEvent): Promise<void> {
-    const delaySeconds = this.config.proactiveGreetingDelaySeconds;
-    if (delaySeconds < 0) return;
-    try {
-      await this.queue.add(
-        JobName.Greeting,
-        { sessionId: event.sessionId },
-        { jobId: jobIds.greeting(event.sessionId), delayMs: delaySeconds * 1000 },
-      );
-    } catch (error) {
-      this.logger.error({
-        msg: 'greeting not queued',
-        sessionId: redactSessionId(event.sessionId),
-        err: error instanceof Error ? error.message : String(error),
-      });
-    }
+    await this.relay.relay(event.sessionId, CREATED_TRIGGER, event.record.createdAt);
   }
 
   /**
-   * A position report (client activity): the POIs whose radius contains it, and one message queued for
-   * each POI entered for the first time. The job is queued before the POI is marked: concurrent reports
-   * on any number of instances queue one job (its id dedupes), a failure or crash before the mark lets
-   * the next report queue it again (the job delivers once, by its delivery key), and once marked the
-   * POI costs one read per report.
+   * A position report (client activity): the POIs whose radius contains it, and one message for each
+   * POI entered for the first time. Before the 202, the POI's trigger is recorded (durable) and then the
+   * POI marked; the job is queued from the trigger afterwards, or by the recovery if this instance dies
+   * first. Concurrent reports on any number of instances record one trigger and queue one job (its id
+   * dedupes); a crash between trigger and mark lets the next report record it again (still one job,
+   * delivered once by its delivery key); once marked, the POI costs one read per report.
    */
   async location(id: string, point: GeoPoint, client: ClientInfo): Promise<PoiWithDistance[]> {
     await this.sessions.touch(id, client);
     await this.sessions.updateLocation(id, point.lat, point.lon);
     const inside = await this.pois.containing(point);
+    const entered: string[] = [];
     for (const poi of inside) {
-      const marker = `poi:${poi.id}`;
-      if (await this.sessions.isMarked(id, marker)) continue;
-      await this.queue.add(JobName.Poi, { sessionId: id, poiId: poi.id }, { jobId: jobIds.poi(id, poi.id) });
-      await this.sessions.markOnce(id, marker);
+      const trigger = poiTrigger.of(poi.id);
+      if (await this.sessions.isMarked(id, trigger)) continue;
+      await this.triggers.record(id, trigger);
+      await this.sessions.markOnce(id, trigger);
+      entered.push(trigger);
     }
+    const now = this.clock.now();
+    for (const trigger of entered) void this.relay.relay(id, trigger, now);
     return inside;
   }
 

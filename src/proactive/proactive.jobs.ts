@@ -9,6 +9,7 @@ export enum JobName {
   TipScan = 'tip-scan',
   Tip = 'tip',
   BroadcastBatch = 'broadcast-batch',
+  TriggerRecovery = 'trigger-recovery',
 }
 
 export interface JobPayloads {
@@ -18,6 +19,7 @@ export interface JobPayloads {
   /** `tipNumber`: 1..PROACTIVE_MAX_TIPS, which of the session's tips this is. */
   [JobName.Tip]: { sessionId: string; tipNumber: number };
   [JobName.BroadcastBatch]: { broadcastId: string; text: string; sessionIds: string[] };
+  [JobName.TriggerRecovery]: Record<string, never>;
 }
 
 /** Every job is tried this often, with exponential backoff from `backoffMs`. */
@@ -45,4 +47,11 @@ export const deliveryKeys = {
   poi: (poiId: string) => `poi:${poiId}`,
   tip: (tipNumber: number) => `tip#${tipNumber}`,
   broadcast: (broadcastId: string) => `broadcast:${broadcastId}`,
+} as const;
+
+/** The durable trigger of a POI entered (the session's CREATED_TRIGGER stands for its greeting). */
+export const poiTrigger = {
+  of: (poiId: string) => `poi:${poiId}`,
+  /** The POI id of a POI trigger, else null. */
+  poiId: (trigger: string) => (trigger.startsWith('poi:') ? trigger.slice('poi:'.length) : null),
 } as const;

@@ -18,6 +18,7 @@ import { ProactiveJobs } from './proactive-jobs.service';
 import { ProactiveOutbox } from './proactive-outbox.service';
 import { ProactiveTriggers } from './proactive-triggers.service';
 import { RedisMessageNotifier } from './redis-message-notifier';
+import { TriggerRelay } from './trigger-relay.service';
 
 /** Triggers (created, location, idle, broadcast), the job queue, the outbox, long-poll and SSE delivery. */
 @Module({
@@ -41,6 +42,7 @@ import { RedisMessageNotifier } from './redis-message-notifier';
     ProactiveComposer,
     ProactiveOutbox,
     ProactiveTriggers,
+    TriggerRelay,
     IdleTipScanner,
     ProactiveJobs,
   ],

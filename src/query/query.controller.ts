@@ -15,6 +15,7 @@ import {
 } from './query.dto';
 import { QueryAnswer, QueryService } from './query.service';
 import { QueryStreamService } from './query-stream.service';
+import { IdempotencyKey } from './idempotency-key.decorator';
 
 /** The error statuses both query routes share (before a stream opens, the stream's are these too). */
 const QUERY_ERRORS = [
@@ -52,8 +53,12 @@ export class QueryController {
   @ApiIdempotencyKey()
   @ApiOkResponse({ type: QueryAnswerDto })
   @ApiErrorResponses(...QUERY_ERRORS)
-  ask(@Body() body: QueryDto, @Client() client: ClientInfo): Promise<QueryAnswer> {
-    return this.queries.ask(body, client);
+  ask(
+    @Body() body: QueryDto,
+    @Client() client: ClientInfo,
+    @IdempotencyKey() idempotencyKey?: string,
+  ): Promise<QueryAnswer> {
+    return this.queries.ask(body, client, idempotencyKey);
   }
 
   @Post('stream')
@@ -74,7 +79,12 @@ export class QueryController {
     ],
   })
   @ApiErrorResponses(...QUERY_ERRORS)
-  stream(@Body() body: QueryDto, @Client() client: ClientInfo, @Res() response: Response): Promise<void> {
-    return this.streams.stream(body, client, response);
+  stream(
+    @Body() body: QueryDto,
+    @Client() client: ClientInfo,
+    @Res() response: Response,
+    @IdempotencyKey() idempotencyKey?: string,
+  ): Promise<void> {
+    return this.streams.stream(body, client, response, idempotencyKey);
   }
 }

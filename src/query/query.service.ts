@@ -5,7 +5,9 @@ import { toStorableText } from '../common/well-formed-text';
 import { GUIDE_MODEL, GuideModel, GuideRequest, ModelUnavailableError } from '../ai/guide-model.port';
 import { PoiService } from '../poi/poi.service';
 import { GeoPoint } from '../poi/poi.types';
+import { IdempotencyKeys, KeyedQuery } from '../sessions/idempotency-keys.service';
 import { isWellFormedSessionId } from '../sessions/session-id';
+import { IdempotencyClaim } from '../sessions/session.repository';
 import { ClientInfo, SessionService } from '../sessions/session.service';
 import { SessionRecord, Turn } from '../sessions/session.types';
 import { QueryDto } from './query.dto';
@@ -33,6 +35,7 @@ export class QueryService {
   constructor(
     private readonly sessions: SessionService,
     private readonly pois: PoiService,
+    private readonly keys: IdempotencyKeys,
     @Inject(GUIDE_MODEL) private readonly model: GuideModel,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -72,17 +75,43 @@ export class QueryService {
     };
   }
 
-  async ask(query: QueryDto, client: ClientInfo): Promise<QueryAnswer> {
+  async ask(query: QueryDto, client: ClientInfo, idempotencyKey?: string): Promise<QueryAnswer> {
     const { record, created } = await this.resolveSession(query.sessionId, client);
+    const keyed = await this.claimKey(record.id, query, idempotencyKey);
+    if (keyed?.status === 'answered') return this.answerOf(record, created, keyed.answer);
+    const claim = keyed?.claim;
     const askedAt = this.clock.now();
-    const request = await this.buildRequest(record, query);
-    let text: string;
+    let answer: Turn;
     try {
-      text = await this.model.answer(request);
+      const request = await this.buildRequest(record, query);
+      let text: string;
+      try {
+        text = await this.model.answer(request);
+      } catch (error) {
+        throw this.modelFailure(error, record.id);
+      }
+      answer = await this.store(record.id, query, askedAt, text, claim);
     } catch (error) {
-      throw this.modelFailure(error, record.id);
+      if (claim) await this.keys.release(record.id, claim);
+      throw error;
     }
-    const answer = await this.store(record.id, query, askedAt, text);
+    return this.answerOf(record, created, answer);
+  }
+
+  /**
+   * With an Idempotency-Key: the key's stored answer, or the claim under which this query asks the
+   * model (waiting while another request holds the key). A new session keeps the key too: a client
+   * that got its id (the stream's `session` event) can retry on it.
+   */
+  async claimKey(sessionId: string, query: QueryDto, key: string | undefined): Promise<KeyedQuery | null> {
+    return key === undefined ? null : this.keys.claim(sessionId, key, query.text);
+  }
+
+  async releaseKey(sessionId: string, claim: IdempotencyClaim | undefined): Promise<void> {
+    if (claim) await this.keys.release(sessionId, claim);
+  }
+
+  private answerOf(record: SessionRecord, created: boolean, answer: Turn): QueryAnswer {
     return {
       sessionId: record.id,
       sessionCreated: created,
@@ -91,22 +120,33 @@ export class QueryService {
     };
   }
 
-  /** Stores the user turn and the answer together; a session deleted meanwhile stays deleted. */
-  async store(sessionId: string, query: QueryDto, askedAt: number, answerText: string): Promise<Turn> {
+  /**
+   * Stores the user turn and the answer together (with the claimed key, if any); returns the stored
+   * answer, which is another request's when that one stored first under the same key. A session
+   * deleted meanwhile stays deleted.
+   */
+  async store(
+    sessionId: string,
+    query: QueryDto,
+    askedAt: number,
+    answerText: string,
+    claim?: IdempotencyClaim,
+  ): Promise<Turn> {
     const user = {
       role: 'user' as const,
       text: query.text,
       createdAt: askedAt,
       ...(query.image ? { hasImage: true } : {}),
     };
-    const saved = await this.sessions.appendExchange(sessionId, user, {
-      role: 'assistant',
+    const saved = await this.sessions.appendExchange(
+      sessionId,
+      user,
       // The model's text is not checked input: made storable here (see well-formed-text.ts).
-      text: toStorableText(answerText),
-      createdAt: this.clock.now(),
-    });
+      { role: 'assistant', text: toStorableText(answerText), createdAt: this.clock.now() },
+      claim,
+    );
     if (!saved) throw sessionNotFound();
-    return saved[1];
+    return saved;
   }
 
   modelFailure(error: unknown, sessionId: string): Error {

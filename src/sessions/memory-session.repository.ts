@@ -1,18 +1,35 @@
 import { getHeapStatistics } from 'node:v8';
 import {
+  AppendOnceResult,
+  ClaimResult,
   ClientSeen,
+  CREATED_TRIGGER,
   EndMode,
   EndResult,
   HistoryPage,
+  IdempotencyClaim,
   MemoryUsage,
   MessagePage,
   NewSession,
+  PendingTrigger,
   SessionRepository,
   SessionStoreSettings,
   TouchResult,
 } from './session.repository';
 import { isLive } from './session-record.codec';
 import { compareOutboxIds, OutboxIdSequence } from './outbox-id';
+import { MemorySessionIndex } from './memory-session-index';
+import { answerOf, claimKey, recordAnswer, releaseKey } from './memory-idempotency-keys';
+import {
+  appendTurn,
+  applyClientSeen,
+  bytesOf,
+  pendingOf,
+  pushToOutbox,
+  StoredSession,
+  storedSession,
+  viewOf,
+} from './memory-stored-session';
 import {
   EndReason,
   NewOutboxMessage,
@@ -23,13 +40,6 @@ import {
   Turn,
 } from './session.types';
 
-interface StoredSession {
-  record: SessionRecord;
-  turns: Turn[];
-  outbox: OutboxMessage[];
-  markers: Set<string>;
-}
-
 /**
  * The embedded, in-process adapter: one instance only, state lost at exit. It keeps the same rules as
  * the Redis adapter (the shared contract suite runs against both). JavaScript runs each method body up
@@ -37,9 +47,7 @@ interface StoredSession {
  */
 export class MemorySessionRepository implements SessionRepository {
   private readonly sessions = new Map<string, StoredSession>();
-  /** Live ids in activity order, least recent first: a touched id is deleted and re-inserted. */
-  private readonly activity = new Map<string, number>();
-  private readonly ending = new Map<string, number>();
+  private readonly index = new MemorySessionIndex();
   private readonly outboxIds = new OutboxIdSequence();
 
   constructor(private readonly settings: SessionStoreSettings) {}
@@ -47,21 +55,6 @@ export class MemorySessionRepository implements SessionRepository {
   private live(id: string, now: number): StoredSession | null {
     const stored = this.sessions.get(id);
     return stored && isLive(stored.record, now, this.settings.idleTtlMs) ? stored : null;
-  }
-
-  private view(stored: StoredSession): SessionRecord {
-    return structuredClone({ ...stored.record, pendingMessages: this.pendingOf(stored) });
-  }
-
-  private pendingOf(stored: StoredSession): number {
-    return stored.outbox.filter((message) => compareOutboxIds(message.id, stored.record.ackCursor) > 0)
-      .length;
-  }
-
-  private markActive(id: string, now: number): void {
-    if (!this.activity.has(id)) return;
-    this.activity.delete(id);
-    this.activity.set(id, now);
   }
 
   create(session: NewSession, now: number, maxSessions: number) {
@@ -80,73 +73,66 @@ export class MemorySessionRepository implements SessionRepository {
       lastLon: null,
       endReason: null,
     };
-    this.sessions.set(session.id, { record, turns: [], outbox: [], markers: new Set() });
-    return Promise.resolve({
-      record: structuredClone(record),
-      evicted: this.admit(session.id, now, maxSessions),
-    });
-  }
-
-  /** Adds a session to the activity index; beyond the cap the least recently active move to ending. */
-  private admit(newId: string, now: number, maxSessions: number): string[] {
-    const evicted: string[] = [];
-    for (const id of this.activity.keys()) {
-      if (this.activity.size - evicted.length < maxSessions) break;
-      evicted.push(id);
-    }
-    for (const id of evicted) {
-      this.activity.delete(id);
-      this.ending.set(id, now);
-    }
-    this.activity.set(newId, now);
-    return evicted;
+    this.sessions.set(session.id, storedSession(record));
+    const evicted = this.index.admit(session.id, now, maxSessions);
+    this.index.recordTrigger(session.id, CREATED_TRIGGER, now);
+    return Promise.resolve({ record: structuredClone(record), evicted });
   }
 
   find(id: string, now: number): Promise<SessionRecord | null> {
     const stored = this.live(id, now);
-    return Promise.resolve(stored ? this.view(stored) : null);
+    return Promise.resolve(stored ? viewOf(stored) : null);
   }
 
   touch(id: string, now: number, client: ClientSeen | null): Promise<TouchResult> {
     const stored = this.live(id, now);
     if (!stored) return Promise.resolve({ status: 'gone' });
-    const record = stored.record;
-    let ipChanged = false;
-    if (client?.ip) {
-      if (record.clientIp && record.clientIp !== client.ip && client.policy !== 'off') {
-        if (client.policy === 'reject') return Promise.resolve({ status: 'ip_mismatch' });
-        ipChanged = true;
-        if (!record.flags.includes('ip_changed')) record.flags.push('ip_changed');
-      }
-      record.clientIp = client.ip;
-    }
-    if (client?.userAgent) record.userAgent = client.userAgent;
-    record.lastActivityAt = now;
-    this.markActive(id, now);
-    return Promise.resolve({ status: 'ok', record: this.view(stored), ipChanged });
+    const ipChanged = applyClientSeen(stored.record, client);
+    if (ipChanged === null) return Promise.resolve({ status: 'ip_mismatch' });
+    stored.record.lastActivityAt = now;
+    this.index.refresh(id, now);
+    return Promise.resolve({ status: 'ok', record: viewOf(stored), ipChanged });
   }
 
-  private append(stored: StoredSession, turn: NewTurn): Turn {
-    const record = stored.record;
-    record.lastSeq += 1;
-    record.turnCount += 1;
-    const saved: Turn = { ...turn, seq: record.lastSeq };
-    stored.turns.push(saved);
-    if (stored.turns.length > this.settings.historyMaxTurns) {
-      stored.turns.splice(0, stored.turns.length - this.settings.historyMaxTurns);
+  private append(stored: StoredSession, turns: NewTurn[], now: number, touch: boolean): Turn[] {
+    const saved = turns.map((turn) => appendTurn(stored, turn, this.settings.historyMaxTurns));
+    if (touch) {
+      stored.record.lastActivityAt = now;
+      this.index.refresh(stored.record.id, now);
     }
-    return structuredClone(saved);
+    return saved;
   }
 
   appendTurns(id: string, turns: NewTurn[], now: number, touch: boolean): Promise<Turn[] | null> {
     const stored = this.live(id, now);
+    return Promise.resolve(stored ? this.append(stored, turns, now, touch) : null);
+  }
+
+  appendTurnsOnce(
+    id: string,
+    turns: NewTurn[],
+    now: number,
+    claim: IdempotencyClaim,
+  ): Promise<AppendOnceResult | null> {
+    const stored = this.live(id, now);
     if (!stored) return Promise.resolve(null);
-    const saved = turns.map((turn) => this.append(stored, turn));
-    if (touch) {
-      stored.record.lastActivityAt = now;
-      this.markActive(id, now);
-    }
-    return Promise.resolve(saved);
+    const answer = answerOf(stored.idempotencyKeys, claim.key);
+    if (answer) return Promise.resolve({ status: 'answered', answer });
+    const saved = this.append(stored, turns, now, true);
+    recordAnswer(stored.idempotencyKeys, claim, saved[saved.length - 1]);
+    return Promise.resolve({ status: 'stored', turns: saved });
+  }
+
+  claimIdempotencyKey(id: string, claim: IdempotencyClaim, now: number, until: number): Promise<ClaimResult> {
+    const stored = this.live(id, now);
+    if (!stored) return Promise.resolve({ status: 'gone' });
+    return Promise.resolve(claimKey(stored.idempotencyKeys, claim, now, until));
+  }
+
+  releaseIdempotencyKey(id: string, claim: IdempotencyClaim): Promise<void> {
+    const stored = this.sessions.get(id);
+    if (stored) releaseKey(stored.idempotencyKeys, claim);
+    return Promise.resolve();
   }
 
   history(id: string, limit: number, before: number | null): Promise<HistoryPage> {
@@ -165,8 +151,7 @@ export class MemorySessionRepository implements SessionRepository {
       return Promise.resolve({ status: 'not_ended' });
     }
     record.endReason = reason;
-    this.activity.delete(id);
-    if (!this.ending.has(id)) this.ending.set(id, now);
+    this.index.markEnding(id, now);
     return Promise.resolve({ status: 'ended', reason });
   }
 
@@ -177,8 +162,7 @@ export class MemorySessionRepository implements SessionRepository {
 
   purge(id: string): Promise<boolean> {
     const deleted = this.sessions.delete(id);
-    this.activity.delete(id);
-    this.ending.delete(id);
+    this.index.remove(id);
     return Promise.resolve(deleted);
   }
 
@@ -192,9 +176,9 @@ export class MemorySessionRepository implements SessionRepository {
     stored.record.generation += 1;
     if (touch) {
       stored.record.lastActivityAt = now;
-      this.markActive(id, now);
+      this.index.refresh(id, now);
     }
-    return Promise.resolve(this.view(stored));
+    return Promise.resolve(viewOf(stored));
   }
 
   restore(snapshot: SessionSnapshot, now: number, maxSessions: number): Promise<string[] | null> {
@@ -207,41 +191,40 @@ export class MemorySessionRepository implements SessionRepository {
     };
     record.endReason = null;
     const turns = structuredClone(snapshot.turns).slice(-this.settings.historyMaxTurns);
-    this.sessions.set(id, { record, turns, outbox: [], markers: new Set() });
-    return Promise.resolve(this.admit(id, now, maxSessions));
+    this.sessions.set(id, storedSession(record, turns));
+    return Promise.resolve(this.index.admit(id, now, maxSessions));
   }
 
   listByActivity(limit: number, cursor: string | null) {
-    const offset = cursor === null ? 0 : Number(cursor);
-    const ids = [...this.activity.keys()].reverse().slice(offset, offset + limit + 1);
-    const hasMore = ids.length > limit;
-    return Promise.resolve({ ids: ids.slice(0, limit), nextCursor: hasMore ? String(offset + limit) : null });
+    return Promise.resolve(this.index.listByActivity(limit, cursor));
   }
 
   sweepCandidates(cutoff: number, endingCutoff: number, limit: number): Promise<string[]> {
-    const ids = [...this.ending].filter(([, since]) => since < endingCutoff).map(([id]) => id);
-    for (const [id, lastActivity] of this.activity) {
-      if (lastActivity >= cutoff || ids.length >= 2 * limit) break;
-      ids.push(id);
-    }
-    return Promise.resolve([...new Set(ids)].slice(0, 2 * limit));
+    return Promise.resolve(this.index.sweepCandidates(cutoff, endingCutoff, limit));
   }
 
   leastRecentlyActive(limit: number): Promise<string[]> {
-    return Promise.resolve([...this.activity.keys()].slice(0, limit));
+    return Promise.resolve(this.index.leastRecentlyActive(limit));
   }
 
   activeBetween(from: number, to: number, limit: number): Promise<string[]> {
-    const ids: string[] = [];
-    for (const [id, lastActivity] of this.activity) {
-      if (lastActivity >= to || ids.length >= limit) break;
-      if (lastActivity >= from) ids.push(id);
-    }
-    return Promise.resolve(ids);
+    return Promise.resolve(this.index.activeBetween(from, to, limit));
   }
 
   count(): Promise<number> {
-    return Promise.resolve(this.activity.size);
+    return Promise.resolve(this.index.count());
+  }
+
+  recordTrigger(id: string, trigger: string, now: number): Promise<void> {
+    return Promise.resolve(this.index.recordTrigger(id, trigger, now));
+  }
+
+  pendingTriggers(before: number, limit: number): Promise<PendingTrigger[]> {
+    return Promise.resolve(this.index.pendingTriggers(before, limit));
+  }
+
+  clearTrigger(id: string, trigger: string): Promise<void> {
+    return Promise.resolve(this.index.clearTrigger(id, trigger));
   }
 
   pushMessage(
@@ -251,17 +234,10 @@ export class MemorySessionRepository implements SessionRepository {
     deliveryKey?: string,
   ): Promise<OutboxMessage | null> {
     const stored = this.live(id, now);
-    if (!stored) return Promise.resolve(null);
-    if (deliveryKey !== undefined) {
-      const marker = `sent:${deliveryKey}`;
-      if (stored.markers.has(marker)) return Promise.resolve(null);
-      stored.markers.add(marker);
-    }
     const saved: OutboxMessage = { ...message, id: this.outboxIds.next(now) };
-    stored.outbox.push(saved);
-    if (stored.outbox.length > this.settings.outboxMaxLength) stored.outbox.shift();
-    this.append(stored, { role: 'proactive', text: message.text, createdAt: message.createdAt });
-    return Promise.resolve({ ...saved });
+    return Promise.resolve(
+      stored && pushToOutbox(stored, saved, deliveryKey, this.settings) ? { ...saved } : null,
+    );
   }
 
   readMessages(id: string, after: string | null, limit: number): Promise<MessagePage> {
@@ -271,7 +247,7 @@ export class MemorySessionRepository implements SessionRepository {
     const messages = stored.outbox
       .filter((message) => compareOutboxIds(message.id, from) > 0)
       .slice(0, limit);
-    return Promise.resolve({ messages: structuredClone(messages), pending: this.pendingOf(stored) });
+    return Promise.resolve({ messages: structuredClone(messages), pending: pendingOf(stored) });
   }
 
   acknowledge(id: string, cursor: string): Promise<void> {
@@ -302,9 +278,7 @@ export class MemorySessionRepository implements SessionRepository {
 
   storeBytes(id: string): Promise<number> {
     const stored = this.sessions.get(id);
-    if (!stored) return Promise.resolve(0);
-    const { record, turns, outbox } = stored;
-    return Promise.resolve(Buffer.byteLength(JSON.stringify({ record, turns, outbox })));
+    return Promise.resolve(stored ? bytesOf(stored) : 0);
   }
 
   memoryUsage(): Promise<MemoryUsage> {
@@ -315,6 +289,11 @@ export class MemorySessionRepository implements SessionRepository {
   }
 
   ping(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** One process, nothing to replicate. */
+  confirmWrites(): Promise<void> {
     return Promise.resolve();
   }
 }

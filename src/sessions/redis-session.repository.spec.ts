@@ -1,9 +1,15 @@
 import calculateSlot from 'cluster-key-slot';
 import { deleteKeysWithPrefix, testPrefix, testStore } from '../../test/support/redis';
 import { RedisSessionRepository } from './redis-session.repository';
-import { CONTRACT_SETTINGS, describeSessionRepositoryContract } from './session.repository.contract';
+import {
+  CONTRACT_SETTINGS,
+  ContractSubject,
+  describeSessionRepositoryContract,
+} from './session.repository.contract';
+import { describeIdempotencyContract } from './session-idempotency.contract';
+import { describeDurabilityContract } from './session-durability.contract';
 
-describeSessionRepositoryContract(RedisSessionRepository.name, () => {
+const make = (): Promise<ContractSubject> => {
   const prefix = testPrefix('sessions');
   const store = testStore(prefix);
   return store.waitUntilReady(2000).then(() => ({
@@ -13,7 +19,11 @@ describeSessionRepositoryContract(RedisSessionRepository.name, () => {
       await store.close();
     },
   }));
-});
+};
+
+describeSessionRepositoryContract(RedisSessionRepository.name, make);
+describeIdempotencyContract(RedisSessionRepository.name, make);
+describeDurabilityContract(RedisSessionRepository.name, make);
 
 describe(RedisSessionRepository.name, () => {
   const prefix = testPrefix('sessions-ttl');
@@ -51,6 +61,11 @@ describe(RedisSessionRepository.name, () => {
       await sut.pushMessage(id, { kind: 'tip', text: 't', createdAt: now }, now);
       await sut.markOnce(id, 'poi:gate', now);
       expect(await expectEveryKeyToExpire(id)).toBe(4);
+      const claim = { key: 'k1', fingerprint: 'f', token: 't' };
+      await sut.claimIdempotencyKey(id, claim, now, now + 1000);
+      expect(await expectEveryKeyToExpire(id)).toBe(5);
+      await sut.appendTurnsOnce(id, [{ role: 'assistant', text: 'a', createdAt: now }], now, claim);
+      expect(await expectEveryKeyToExpire(id)).toBe(5);
       await sut.touch(id, now + 1, null);
       await sut.setLocation(id, 1, 2, now + 1);
       await sut.acknowledge(id, '1-0');
@@ -67,8 +82,9 @@ describe(RedisSessionRepository.name, () => {
       );
       await sut.pushMessage('slot-1', { kind: 'tip', text: 't', createdAt: 1 }, Date.now());
       await sut.markOnce('slot-1', 'poi:gate', Date.now());
+      await sut.claimIdempotencyKey('slot-1', { key: 'k', fingerprint: 'f', token: 't' }, Date.now(), 1);
       const keys = await store.client.keys(`${prefix}s:*slot-1*`);
-      expect(keys).toHaveLength(4);
+      expect(keys).toHaveLength(5);
       const slots = keys.map((key) => calculateSlot(key));
       expect(new Set(slots).size).toBe(1);
     });

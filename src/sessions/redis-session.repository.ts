@@ -1,18 +1,34 @@
 import { RedisStore } from '../store/redis-store';
 import * as Lua from './redis-session.scripts';
+import { RedisSessionIndex } from './redis-session-index';
+import { RedisIdempotencyKeys } from './redis-idempotency-keys';
+import { bytesOfKeys, fullestMemoryUsage } from './redis-memory-usage';
+import { RedisSessionOutbox } from './redis-session-outbox';
 import {
+  AppendOnceResult,
+  ClaimResult,
   ClientSeen,
+  CREATED_TRIGGER,
   EndMode,
   EndResult,
   HistoryPage,
+  IdempotencyClaim,
   MemoryUsage,
   MessagePage,
   NewSession,
+  PendingTrigger,
   SessionRepository,
   SessionStoreSettings,
   TouchResult,
 } from './session.repository';
-import { fieldsFromRecord, isLive, pairsToObject, parseTurn, recordFromFields } from './session-record.codec';
+import {
+  answerFromEntry,
+  fieldsFromRecord,
+  isLive,
+  pairsToObject,
+  parseTurn,
+  recordFromFields,
+} from './session-record.codec';
 import {
   EndReason,
   NewOutboxMessage,
@@ -23,30 +39,28 @@ import {
   Turn,
 } from './session.types';
 
-type StreamEntry = [id: string, fields: string[]];
-
 /**
  * Sessions in Redis: `{prefix}s:{ID}` (hash), `:h` (history list), `:m` (outbox stream), `:once` (one-time
- * POIs), all under the session's hash tag; `{prefix}{idx}:activity` (id → last activity) and
- * `{prefix}{idx}:ending` (ids being archived, for crash recovery) share another.
+ * markers and delivery keys), `:k` (idempotency keys), all under the session's hash tag; the indexes
+ * share another (RedisSessionIndex).
  */
 export class RedisSessionRepository implements SessionRepository {
+  private readonly index: RedisSessionIndex;
+  private readonly idempotency: RedisIdempotencyKeys;
+  private readonly outbox: RedisSessionOutbox;
+
   constructor(
     private readonly store: RedisStore,
     private readonly settings: SessionStoreSettings,
-  ) {}
+  ) {
+    this.index = new RedisSessionIndex(store);
+    this.idempotency = new RedisIdempotencyKeys(store, settings);
+    this.outbox = new RedisSessionOutbox(store, settings);
+  }
 
   private keys(id: string): string[] {
     const base = this.store.key(`s:{${id}}`);
-    return [base, `${base}:h`, `${base}:m`, `${base}:once`];
-  }
-
-  private get activityKey(): string {
-    return this.store.key('{idx}', 'activity');
-  }
-
-  private get endingKey(): string {
-    return this.store.key('{idx}', 'ending');
+    return [base, `${base}:h`, `${base}:m`, `${base}:once`, `${base}:k`];
   }
 
   async create(session: NewSession, now: number, maxSessions: number) {
@@ -62,16 +76,7 @@ export class RedisSessionRepository implements SessionRepository {
     // Read before indexing: once indexed, a concurrent create may already evict it (cap ties).
     const record = await this.find(session.id, now);
     if (!record) throw new Error('Session vanished right after creation');
-    return { record, evicted: await this.admit(session.id, now, maxSessions) };
-  }
-
-  /** Adds a session to the activity index; beyond the cap the least recently active move to ending. */
-  private admit(id: string, now: number, maxSessions: number): Promise<string[]> {
-    return this.store.script<string[]>(
-      Lua.INDEX_ADD_WITH_CAP,
-      [this.activityKey, this.endingKey],
-      [id, now, maxSessions],
-    );
+    return { record, evicted: await this.index.admit(session.id, now, maxSessions, CREATED_TRIGGER) };
   }
 
   async find(id: string, now: number): Promise<SessionRecord | null> {
@@ -92,7 +97,7 @@ export class RedisSessionRepository implements SessionRepository {
     ]);
     if (reply[0] === -1) return { status: 'ip_mismatch' };
     if (reply[0] !== 1) return { status: 'gone' };
-    await this.refreshIndex(id, now);
+    await this.index.refresh(id, now);
     return {
       status: 'ok',
       record: recordFromFields(id, pairsToObject(reply[2] ?? []), reply[3] ?? 0),
@@ -100,23 +105,54 @@ export class RedisSessionRepository implements SessionRepository {
     };
   }
 
-  /** XX: an index entry removed by an eviction or an end is never added back. */
-  private async refreshIndex(id: string, now: number): Promise<void> {
-    await this.store.run((client) => client.zadd(this.activityKey, 'XX', now, id));
+  async appendTurns(id: string, turns: NewTurn[], now: number, touch: boolean): Promise<Turn[] | null> {
+    const reply = await this.append(id, turns, now, touch, null);
+    return reply && reply[0] === 1 ? turns.map((turn, i) => ({ ...turn, seq: reply[1][i] })) : null;
   }
 
-  async appendTurns(id: string, turns: NewTurn[], now: number, touch: boolean): Promise<Turn[] | null> {
-    const seqs = await this.store.script<number[] | null>(Lua.APPEND_TURNS, this.keys(id), [
-      now,
-      this.settings.idleTtlMs,
-      this.settings.keyTtlMs,
-      this.settings.historyMaxTurns,
-      touch ? 1 : 0,
-      JSON.stringify(turns),
-    ]);
-    if (!seqs) return null;
-    if (touch) await this.refreshIndex(id, now);
-    return turns.map((turn, i) => ({ ...turn, seq: seqs[i] }));
+  async appendTurnsOnce(
+    id: string,
+    turns: NewTurn[],
+    now: number,
+    claim: IdempotencyClaim,
+  ): Promise<AppendOnceResult | null> {
+    const reply = await this.append(id, turns, now, true, claim);
+    if (!reply) return null;
+    if (reply[0] === 2) return { status: 'answered', answer: answerFromEntry(reply[1]) };
+    return { status: 'stored', turns: turns.map((turn, i) => ({ ...turn, seq: reply[1][i] })) };
+  }
+
+  private async append(
+    id: string,
+    turns: NewTurn[],
+    now: number,
+    touch: boolean,
+    claim: IdempotencyClaim | null,
+  ): Promise<[1, number[]] | [2, string] | null> {
+    const reply = await this.store.script<[1, number[]] | [2, string] | null>(
+      Lua.APPEND_TURNS,
+      this.keys(id),
+      [
+        now,
+        this.settings.idleTtlMs,
+        this.settings.keyTtlMs,
+        this.settings.historyMaxTurns,
+        touch ? 1 : 0,
+        JSON.stringify(turns),
+        claim?.key ?? '',
+        claim?.fingerprint ?? '',
+      ],
+    );
+    if (reply && reply[0] === 1 && touch) await this.index.refresh(id, now);
+    return reply;
+  }
+
+  claimIdempotencyKey(id: string, claim: IdempotencyClaim, now: number, until: number): Promise<ClaimResult> {
+    return this.idempotency.claim(this.keys(id), claim, now, until);
+  }
+
+  releaseIdempotencyKey(id: string, claim: IdempotencyClaim): Promise<void> {
+    return this.idempotency.release(this.keys(id), claim);
   }
 
   async history(id: string, limit: number, before: number | null): Promise<HistoryPage> {
@@ -137,9 +173,7 @@ export class RedisSessionRepository implements SessionRepository {
     if (!inForce) return { status: 'not_ended' };
     // Out of the activity index at once; kept in the ending set until purged, so a crash before the
     // archive is written leaves it for the sweep instead of losing it.
-    await this.store.run((client) =>
-      client.multi().zrem(this.activityKey, id).zadd(this.endingKey, 'NX', now, id).exec(),
-    );
+    await this.index.markEnding(id, now);
     return { status: 'ended', reason: inForce };
   }
 
@@ -154,9 +188,7 @@ export class RedisSessionRepository implements SessionRepository {
     // The hash alone first: DEL answers 1 to exactly one of several racing purges.
     const deleted = await this.store.run((client) => client.del(hash));
     await this.store.run((client) => client.del(...others));
-    await this.store.run((client) =>
-      client.multi().zrem(this.activityKey, id).zrem(this.endingKey, id).exec(),
-    );
+    await this.index.remove(id);
     return deleted === 1;
   }
 
@@ -168,7 +200,7 @@ export class RedisSessionRepository implements SessionRepository {
     );
     if (reply[0] === -1) return 'changed' as const;
     if (reply[0] !== 1) return null;
-    if (touch) await this.refreshIndex(id, now);
+    if (touch) await this.index.refresh(id, now);
     return recordFromFields(id, pairsToObject(reply[1] ?? []), 0);
   }
 
@@ -188,134 +220,83 @@ export class RedisSessionRepository implements SessionRepository {
       ...snapshot.turns.slice(-this.settings.historyMaxTurns).map((turn) => JSON.stringify(turn)),
     ]);
     if (restored !== 1) return null;
-    return this.admit(record.id, now, maxSessions);
+    return this.index.admit(record.id, now, maxSessions);
   }
 
-  async listByActivity(limit: number, cursor: string | null) {
-    const offset = cursor === null ? 0 : Number(cursor);
-    const ids = await this.store.run((client) =>
-      client.zrevrangebyscore(this.activityKey, '+inf', '-inf', 'LIMIT', offset, limit + 1),
-    );
-    const hasMore = ids.length > limit;
-    return { ids: ids.slice(0, limit), nextCursor: hasMore ? String(offset + limit) : null };
+  listByActivity(limit: number, cursor: string | null) {
+    return this.index.listByActivity(limit, cursor);
   }
 
-  async sweepCandidates(cutoff: number, endingCutoff: number, limit: number): Promise<string[]> {
-    const [idle, ending] = await Promise.all([
-      this.store.run((client) =>
-        client.zrangebyscore(this.activityKey, '-inf', `(${cutoff}`, 'LIMIT', 0, limit),
-      ),
-      this.store.run((client) =>
-        client.zrangebyscore(this.endingKey, '-inf', `(${endingCutoff}`, 'LIMIT', 0, limit),
-      ),
-    ]);
-    return [...new Set([...ending, ...idle])];
+  sweepCandidates(cutoff: number, endingCutoff: number, limit: number): Promise<string[]> {
+    return this.index.sweepCandidates(cutoff, endingCutoff, limit);
   }
 
-  async leastRecentlyActive(limit: number): Promise<string[]> {
-    return this.store.run((client) => client.zrange(this.activityKey, '0', String(limit - 1)));
+  leastRecentlyActive(limit: number): Promise<string[]> {
+    return this.index.leastRecentlyActive(limit);
   }
 
-  async activeBetween(from: number, to: number, limit: number): Promise<string[]> {
-    return this.store.run((client) =>
-      client.zrangebyscore(this.activityKey, from, `(${to}`, 'LIMIT', 0, limit),
-    );
+  activeBetween(from: number, to: number, limit: number): Promise<string[]> {
+    return this.index.activeBetween(from, to, limit);
   }
 
-  async count(): Promise<number> {
-    return this.store.run((client) => client.zcard(this.activityKey));
+  count(): Promise<number> {
+    return this.index.count();
   }
 
-  async pushMessage(
+  recordTrigger(id: string, trigger: string, now: number): Promise<void> {
+    return this.index.recordTrigger(id, trigger, now);
+  }
+
+  pendingTriggers(before: number, limit: number): Promise<PendingTrigger[]> {
+    return this.index.pendingTriggers(before, limit);
+  }
+
+  clearTrigger(id: string, trigger: string): Promise<void> {
+    return this.index.clearTrigger(id, trigger);
+  }
+
+  pushMessage(
     id: string,
     message: NewOutboxMessage,
     now: number,
     deliveryKey?: string,
   ): Promise<OutboxMessage | null> {
-    const turn: NewTurn = { role: 'proactive', text: message.text, createdAt: message.createdAt };
-    const messageId = await this.store.script<string | null>(Lua.PUSH_MESSAGE, this.keys(id), [
-      now,
-      this.settings.idleTtlMs,
-      this.settings.historyMaxTurns,
-      this.settings.outboxMaxLength,
-      message.kind,
-      message.text,
-      message.poiId ?? '',
-      message.createdAt,
-      JSON.stringify(turn),
-      deliveryKey ?? '',
-    ]);
-    return messageId ? { ...message, id: messageId } : null;
+    return this.outbox.push(this.keys(id), message, now, deliveryKey);
   }
 
-  async readMessages(id: string, after: string | null, limit: number): Promise<MessagePage> {
-    const reply = await this.store.script<[StreamEntry[], number] | []>(Lua.READ_MESSAGES, this.keys(id), [
-      after ?? '',
-      limit,
-    ]);
-    if (reply.length === 0) return { messages: [], pending: 0 };
-    return { messages: reply[0].map(messageFromEntry), pending: reply[1] };
+  readMessages(id: string, after: string | null, limit: number): Promise<MessagePage> {
+    return this.outbox.read(this.keys(id), after, limit);
   }
 
-  async acknowledge(id: string, cursor: string): Promise<void> {
-    await this.store.script(Lua.ACKNOWLEDGE, this.keys(id), [cursor]);
+  acknowledge(id: string, cursor: string): Promise<void> {
+    return this.outbox.acknowledge(this.keys(id), cursor);
   }
 
-  async markOnce(id: string, marker: string, now: number): Promise<boolean> {
-    const added = await this.store.script<number>(Lua.MARK_ONCE, this.keys(id), [
-      marker,
-      now,
-      this.settings.idleTtlMs,
-    ]);
-    return added === 1;
+  markOnce(id: string, marker: string, now: number): Promise<boolean> {
+    return this.outbox.markOnce(this.keys(id), marker, now);
   }
 
-  async isMarked(id: string, marker: string): Promise<boolean> {
-    const [, , , once] = this.keys(id);
-    return (await this.store.run((client) => client.sismember(once, marker))) === 1;
+  isMarked(id: string, marker: string): Promise<boolean> {
+    return this.outbox.isMarked(this.keys(id), marker);
   }
 
   async setLocation(id: string, lat: number, lon: number, now: number): Promise<void> {
     await this.store.script(Lua.SET_LOCATION, this.keys(id), [lat, lon, now, this.settings.idleTtlMs]);
   }
 
-  async storeBytes(id: string): Promise<number> {
-    const sizes = await Promise.all(
-      this.keys(id).map((key) => this.store.run((client) => client.call('MEMORY', 'USAGE', key))),
-    );
-    return sizes.reduce<number>((sum, size) => sum + Number(size ?? 0), 0);
+  storeBytes(id: string): Promise<number> {
+    return bytesOfKeys(this.store, this.keys(id));
   }
 
-  /**
-   * On a Cluster, the fullest master speaks for all, as it runs out of memory first: the highest share
-   * of its `maxmemory` among masters that have one, else the most bytes used.
-   */
-  async memoryUsage(): Promise<MemoryUsage> {
-    const nodes = (await this.store.infoPerNode('memory')).map((info): MemoryUsage => {
-      const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? 0);
-      const limit = field('maxmemory');
-      return { used: field('used_memory'), limit: limit > 0 ? limit : null };
-    });
-    const limited = nodes.filter((node) => node.limit !== null);
-    const fullness = (node: MemoryUsage) => (node.limit === null ? node.used : node.used / node.limit);
-    return (limited.length > 0 ? limited : nodes).reduce((fullest, node) =>
-      fullness(node) > fullness(fullest) ? node : fullest,
-    );
+  memoryUsage(): Promise<MemoryUsage> {
+    return fullestMemoryUsage(this.store);
   }
 
   async ping(): Promise<void> {
     await this.store.ping();
   }
-}
 
-function messageFromEntry([id, flat]: StreamEntry): OutboxMessage {
-  const fields = pairsToObject(flat);
-  const message: OutboxMessage = {
-    id,
-    kind: fields.kind as OutboxMessage['kind'],
-    text: fields.text,
-    createdAt: Number(fields.createdAt),
-  };
-  if (fields.poiId) message.poiId = fields.poiId;
-  return message;
+  confirmWrites(id: string): Promise<void> {
+    return this.store.confirmReplicated(this.keys(id)[0]);
+  }
 }

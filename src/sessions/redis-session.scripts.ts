@@ -1,11 +1,11 @@
 /**
  * Lua scripts of the Redis session adapter. Every script touching a session gets the same KEYS:
- * [hash, history list, outbox stream, one-time marker set], all under one hash tag, so it runs in one
- * Cluster slot. Each write checks that the session exists, is not ending and is not past its idle TTL
+ * [hash, history list, outbox stream, one-time marker set, idempotency keys], all under one hash tag, so
+ * it runs in one Cluster slot. Each write checks that the session exists, is not ending and is not past its idle TTL
  * before it writes, and refreshes the TTL of the keys it writes: nothing is read-modify-written from Node.
  */
 
-const HELPERS = `
+export const HELPERS = `
 local function is_live(now, idle)
   local v = redis.call('HMGET', KEYS[1], 'lastActivityAt', 'endReason')
   if not v[1] or v[2] then return false end
@@ -49,7 +49,10 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
 `;
 
-/** KEYS: activity index, ending set. ARGV: id, now, cap → the evicted ids (moved to the ending set). */
+/**
+ * KEYS: activity index, ending set, pending triggers. ARGV: id, now, cap, trigger ('' = none) → the
+ * evicted ids (moved to the ending set). The trigger is recorded in the same step as the admission.
+ */
 export const INDEX_ADD_WITH_CAP = `
 local cap = tonumber(ARGV[3])
 local victims = {}
@@ -64,6 +67,7 @@ if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then
   end
 end
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+if ARGV[4] ~= '' then redis.call('ZADD', KEYS[3], 'NX', ARGV[2], ARGV[1] .. '|' .. ARGV[4]) end
 return victims
 `;
 
@@ -102,22 +106,40 @@ expire_all(tonumber(ARGV[3]))
 return {1, changed, redis.call('HGETALL', KEYS[1]), pending()}
 `;
 
-/** ARGV: now, idleMs, keyTtlMs, maxTurns, touch (1|0), turns JSON array → seqs, or nil when gone. */
+/**
+ * ARGV: now, idleMs, keyTtlMs, maxTurns, touch (1|0), turns JSON array, idempotency key ('' = none),
+ * text fingerprint → {1, seqs} stored | {2, entry JSON} the key's answer, nothing stored | nil when gone.
+ * With a key, the last turn is recorded as its answer in the same step: one pair per key, ever.
+ */
 export const APPEND_TURNS =
   HELPERS +
   `
 local now, idle = tonumber(ARGV[1]), tonumber(ARGV[2])
 if not is_live(now, idle) then return false end
+local key = ARGV[7]
+if key ~= '' then
+  local held = redis.call('HGET', KEYS[5], key)
+  if held and cjson.decode(held).seq then return {2, held} end
+end
+local turns = cjson.decode(ARGV[6])
 local seqs = {}
-for i, turn in ipairs(cjson.decode(ARGV[6])) do seqs[i] = append_turn(turn, tonumber(ARGV[4])) end
+for i, turn in ipairs(turns) do seqs[i] = append_turn(turn, tonumber(ARGV[4])) end
+if key ~= '' then
+  local answer = turns[#turns]
+  redis.call('HSET', KEYS[5], key,
+    cjson.encode({f = ARGV[8], seq = answer.seq, text = answer.text, createdAt = answer.createdAt}))
+end
 if ARGV[5] == '1' then
   redis.call('HSET', KEYS[1], 'lastActivityAt', ARGV[1])
   expire_all(tonumber(ARGV[3]))
 else
   local ttl = redis.call('PTTL', KEYS[1])
-  if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+  if ttl > 0 then
+    redis.call('PEXPIRE', KEYS[2], ttl)
+    if key ~= '' then redis.call('PEXPIRE', KEYS[5], ttl) end
+  end
 end
-return seqs
+return {1, seqs}
 `;
 
 /**

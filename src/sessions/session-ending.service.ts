@@ -26,10 +26,16 @@ export class SessionEndingService {
 
   /** Ends a session for `reason`; false when there was nothing to end under `mode`. */
   async end(id: string, reason: EndReason, mode: EndMode): Promise<boolean> {
-    const marked = await this.sessions.markEnded(id, reason, this.clock.now(), mode);
-    if (marked.status === 'not_ended') return false;
-    await this.finish(id, marked.reason);
+    const inForce = await this.mark(id, reason, mode);
+    if (!inForce) return false;
+    await this.finish(id, inForce);
     return true;
+  }
+
+  /** Marks a session as ending (gone for every call from then on): the reason in force, or null. */
+  async mark(id: string, reason: EndReason, mode: EndMode): Promise<EndReason | null> {
+    const marked = await this.sessions.markEnded(id, reason, this.clock.now(), mode);
+    return marked.status === 'ended' ? marked.reason : null;
   }
 
   /** Archives and deletes a session already marked as ending (or a leftover whose keys are gone). */

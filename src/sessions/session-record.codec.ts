@@ -1,4 +1,4 @@
-import { END_REASONS, EndReason, SessionRecord, Turn } from './session.types';
+import { END_REASONS, EndReason, OutboxMessage, SessionRecord, Turn } from './session.types';
 
 /** Converts the flat string fields a store keeps into a SessionRecord, and back. */
 export function recordFromFields(id: string, fields: Record<string, string>, pending: number): SessionRecord {
@@ -58,4 +58,35 @@ export function isLive(record: SessionRecord, now: number, idleTtlMs: number): b
 
 export function parseTurn(json: string): Turn {
   return JSON.parse(json) as Turn;
+}
+
+/** An idempotency key's answer entry `{f, seq, text, createdAt}` as the assistant turn it names. */
+export function answerFromEntry(json: string): Turn {
+  const entry = JSON.parse(json) as { seq: number; text: string; createdAt: number };
+  return { seq: entry.seq, role: 'assistant', text: entry.text, createdAt: entry.createdAt };
+}
+
+/** An outbox stream entry as Redis answers XRANGE. */
+export type StreamEntry = [id: string, fields: string[]];
+
+export function messageFromEntry([id, flat]: StreamEntry): OutboxMessage {
+  const fields = pairsToObject(flat);
+  const message: OutboxMessage = {
+    id,
+    kind: fields.kind as OutboxMessage['kind'],
+    text: fields.text,
+    createdAt: Number(fields.createdAt),
+  };
+  if (fields.poiId) message.poiId = fields.poiId;
+  return message;
+}
+
+/** A pending trigger as one string: session ids never contain `|`. */
+export function triggerMember(sessionId: string, trigger: string): string {
+  return `${sessionId}|${trigger}`;
+}
+
+export function splitTriggerMember(member: string): [sessionId: string, trigger: string] {
+  const bar = member.indexOf('|');
+  return [member.slice(0, bar), member.slice(bar + 1)];
 }

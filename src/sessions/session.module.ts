@@ -9,6 +9,8 @@ import { SessionController } from './session.controller';
 import { SessionEndingService } from './session-ending.service';
 import { SESSION_REPOSITORY, SessionStoreSettings } from './session.repository';
 import { SessionService } from './session.service';
+import { IdempotencyKeys } from './idempotency-keys.service';
+import { SessionTriggers } from './session-triggers.service';
 
 const OUTBOX_MAX_LENGTH = 200;
 
@@ -30,7 +32,9 @@ const OUTBOX_MAX_LENGTH = 200;
     },
     SessionService,
     SessionEndingService,
+    IdempotencyKeys,
+    SessionTriggers,
   ],
-  exports: [SessionService, SessionEndingService, SESSION_REPOSITORY],
+  exports: [SessionService, SessionEndingService, IdempotencyKeys, SessionTriggers, SESSION_REPOSITORY],
 })
 export class SessionModule {}

@@ -44,13 +44,49 @@ export interface MessagePage {
 }
 
 /**
+ * A query's `Idempotency-Key` as the store keeps it with the session: the key, a fingerprint of the
+ * query's text (the same key with another text is a conflict), and the token of the request that holds
+ * the key while it waits for the model.
+ */
+export interface IdempotencyClaim {
+  key: string;
+  fingerprint: string;
+  token: string;
+}
+
+export type ClaimResult =
+  | { status: 'claimed' }
+  /** The key already has its answer (the assistant turn stored with it). */
+  | { status: 'answered'; answer: Turn }
+  /** Another request holds the key until `until` (epoch ms) while it waits for the model. */
+  | { status: 'held'; until: number }
+  /** The key was used with another text. */
+  | { status: 'conflict' }
+  | { status: 'gone' };
+
+/** Something a response promised for a session (a greeting, a POI introduction), until it is cleared. */
+export interface PendingTrigger {
+  sessionId: string;
+  trigger: string;
+  /** When it was recorded (epoch ms). */
+  at: number;
+}
+
+/** The trigger every create records, in the same atomic step as the session's admission. */
+export const CREATED_TRIGGER = 'created';
+
+/** `answered`: the key had its answer already, and nothing was appended. */
+export type AppendOnceResult = { status: 'stored'; turns: Turn[] } | { status: 'answered'; answer: Turn };
+
+/**
  * The session store port. Every write checks, in the same atomic step, that the session still exists
  * and is neither ended nor past its idle TTL, so no write path can bring a session back.
  * Times are epoch milliseconds.
  */
 export interface SessionRepository {
   /** Creates a session; beyond `maxSessions` the least recently active ones are evicted from the
-   *  activity index atomically and returned (the caller archives and purges them). */
+   *  activity index atomically and returned (the caller archives and purges them). The CREATED_TRIGGER
+   *  is recorded pending for the new session in the same atomic step as its admission. */
   create(
     session: NewSession,
     now: number,
@@ -62,6 +98,25 @@ export interface SessionRepository {
   /** Appends turns atomically with consecutive seqs; `touch` also counts it as client activity.
    *  Null when the session is gone. */
   appendTurns(id: string, turns: NewTurn[], now: number, touch: boolean): Promise<Turn[] | null>;
+  /**
+   * Claims an idempotency key for the request holding `claim.token` until `until`: `claimed` when the
+   * key is new to the session, was released, or its holder's time ran out; otherwise what the key holds.
+   * Keys are kept with the session (resets included) for as long as it lives.
+   */
+  claimIdempotencyKey(id: string, claim: IdempotencyClaim, now: number, until: number): Promise<ClaimResult>;
+  /** Lets a claimed key go (the model failed): only its holder can, and only while it has no answer. */
+  releaseIdempotencyKey(id: string, claim: IdempotencyClaim): Promise<void>;
+  /**
+   * `appendTurns` (as client activity) that records the last turn as the answer of `claim.key` in the
+   * same atomic step; when the key has an answer already, appends nothing and returns that answer, so
+   * at most one pair is ever stored per key. Null when the session is gone.
+   */
+  appendTurnsOnce(
+    id: string,
+    turns: NewTurn[],
+    now: number,
+    claim: IdempotencyClaim,
+  ): Promise<AppendOnceResult | null>;
   history(id: string, limit: number, before: number | null): Promise<HistoryPage>;
   /** Marks a session as ending: from then on it is gone for every call and no write succeeds. */
   markEnded(id: string, reason: EndReason, now: number, mode: EndMode): Promise<EndResult>;
@@ -109,6 +164,15 @@ export interface SessionRepository {
   /** True the first time `marker` is set for a live session, ever (a POI announced, a tip period, a
    *  broadcast): concurrent callers on any instance, exactly one gets true. Survives resets. */
   markOnce(id: string, marker: string, now: number): Promise<boolean>;
+  /**
+   * Durable triggers: what a response promised (CREATED_TRIGGER, a POI entered) stays pending in the
+   * store until whoever acts on it (queues its job) clears it, so the promise survives the instance
+   * that made it. Recording one already pending keeps its first time.
+   */
+  recordTrigger(id: string, trigger: string, now: number): Promise<void>;
+  /** Triggers recorded before `before`, oldest first. */
+  pendingTriggers(before: number, limit: number): Promise<PendingTrigger[]>;
+  clearTrigger(id: string, trigger: string): Promise<void>;
   /** Whether `marker` is set for the session (a read: false for an unknown session). */
   isMarked(id: string, marker: string): Promise<boolean>;
   setLocation(id: string, lat: number, lon: number, now: number): Promise<void>;
@@ -117,6 +181,11 @@ export interface SessionRepository {
   /** Bytes the store uses, and its limit (null when it has none); on a Cluster, its fullest master. */
   memoryUsage(): Promise<MemoryUsage>;
   ping(): Promise<void>;
+  /**
+   * Waits until the writes made so far for this session are confirmed by REDIS_MIN_REPLICAS_ACK
+   * replicas; StoreUnavailableError when not in time. Called before a response acknowledges a write.
+   */
+  confirmWrites(id: string): Promise<void>;
 }
 
 export const SESSION_REPOSITORY = Symbol('SESSION_REPOSITORY');

@@ -8,7 +8,13 @@ import { SESSION_ADMISSION, SessionAdmission } from './session-admission';
 import { SessionEndingService } from './session-ending.service';
 import { isWellFormedSessionId, newSessionId, redactSessionId } from './session-id';
 import { SessionActiveEvent, SessionCreatedEvent, SessionEvents } from './session.events';
-import { HistoryPage, MessagePage, SESSION_REPOSITORY, SessionRepository } from './session.repository';
+import {
+  HistoryPage,
+  IdempotencyClaim,
+  MessagePage,
+  SESSION_REPOSITORY,
+  SessionRepository,
+} from './session.repository';
 import { EndReason, MessageKind, NewTurn, OutboxMessage, SessionRecord, Turn } from './session.types';
 
 /** Who is calling: for the IP policy and the admin view. */
@@ -62,13 +68,14 @@ export class SessionService {
       now,
       this.config.maxSessions,
     );
+    await this.sessions.confirmWrites(record.id);
     this.logger.log({
       msg: 'session created',
       event: SessionEvents.created,
       sessionId: redactSessionId(record.id),
     });
     // Cap eviction happens inside the create call that exceeds MAX_SESSIONS (API.md).
-    for (const id of evicted) await this.endQuietly(id, 'evicted');
+    for (const id of evicted) await this.quietly(id, 'evicted', () => this.ending.end(id, 'evicted', 'any'));
     this.events.emit(SessionEvents.created, { sessionId: record.id, record } satisfies SessionCreatedEvent);
     return record;
   }
@@ -116,9 +123,27 @@ export class SessionService {
     return (await this.sessions.history(id, limit, null)).turns;
   }
 
-  /** Stores a user turn and its answer together; null when the session ended meanwhile. */
-  async appendExchange(id: string, user: NewTurn, answer: NewTurn): Promise<Turn[] | null> {
-    return this.sessions.appendTurns(id, [user, answer], this.clock.now(), true);
+  /**
+   * Stores a user turn and its answer together and returns the stored answer; with a claimed
+   * idempotency key, the answer is kept with the key in the same step, or, when the key has an answer
+   * already, that one is returned and nothing is stored. Null when the session ended meanwhile.
+   */
+  async appendExchange(
+    id: string,
+    user: NewTurn,
+    answer: NewTurn,
+    claim?: IdempotencyClaim,
+  ): Promise<Turn | null> {
+    const now = this.clock.now();
+    let stored: Turn | null;
+    if (!claim) {
+      stored = (await this.sessions.appendTurns(id, [user, answer], now, true))?.[1] ?? null;
+    } else {
+      const result = await this.sessions.appendTurnsOnce(id, [user, answer], now, claim);
+      stored = result && (result.status === 'stored' ? result.turns[1] : result.answer);
+    }
+    if (stored) await this.sessions.confirmWrites(id);
+    return stored;
   }
 
   /** Remembers where the visitor was last seen (context for the model, broadcast circles). */
@@ -148,6 +173,7 @@ export class SessionService {
 
   async acknowledge(id: string, cursor: string): Promise<void> {
     await this.sessions.acknowledge(id, cursor);
+    await this.sessions.confirmWrites(id);
   }
 
   /** True the first time `key` is marked for this session, ever (POI announcements and the like). */
@@ -169,10 +195,18 @@ export class SessionService {
     return this.sessions.listByActivity(limit, cursor);
   }
 
-  /** Client close / admin delete: archived with `reason`; false when there was no live session. */
+  /**
+   * Client close / admin delete: archived with `reason`; false when there was no live session. The end
+   * itself is stored (and confirmed) before this answers, or it fails (503); archiving may be left to
+   * the sweep.
+   */
   async destroy(id: string, reason: EndReason): Promise<boolean> {
     if (!isWellFormedSessionId(id)) return false;
-    return this.endQuietly(id, reason);
+    const inForce = await this.ending.mark(id, reason, 'live');
+    if (!inForce) return false;
+    await this.sessions.confirmWrites(id);
+    await this.quietly(id, inForce, () => this.ending.finish(id, inForce));
+    return true;
   }
 
   /** Archives the conversation, then clears it; the same id lives on with turnCount 0. */
@@ -192,6 +226,7 @@ export class SessionService {
       );
       if (cleared === null) throw sessionNotFound();
       if (cleared === 'changed') continue; // a turn landed between snapshot and clear: archive again
+      await this.sessions.confirmWrites(id);
       this.ending.reportEnd(snapshot, reason, this.clock.now());
       return cleared;
     }
@@ -199,12 +234,12 @@ export class SessionService {
   }
 
   /**
-   * Ends a session; an archive failure is logged, not returned: the session is already gone for its
-   * client, and the sweep archives it on its next run.
+   * The archiving part of an end (or the whole end of an evicted session): a failure is logged, not
+   * returned, as the session is already gone for its client and the sweep archives it on its next run.
    */
-  private async endQuietly(id: string, reason: EndReason): Promise<boolean> {
+  private async quietly(id: string, reason: EndReason, step: () => Promise<unknown>): Promise<void> {
     try {
-      return await this.ending.end(id, reason, reason === 'evicted' ? 'any' : 'live');
+      await step();
     } catch (error) {
       this.logger.error({
         msg: 'session end not archived yet; the sweep will retry',
@@ -212,7 +247,6 @@ export class SessionService {
         reason,
         err: error,
       });
-      return true;
     }
   }
 }

@@ -4,16 +4,29 @@ import { StoreUnavailableError } from '../common/api-error';
 
 export type RedisClient = Redis | Cluster;
 
+export type HostPort = { host: string; port: number };
+
 export interface RedisConnectionOptions {
   url: string | null;
-  clusterNodes: ReadonlyArray<{ host: string; port: number }> | null;
+  clusterNodes: ReadonlyArray<HostPort> | null;
+  /** Sentinels watching the primary named `sentinelName`; wins over `url`. */
+  sentinels?: ReadonlyArray<HostPort> | null;
+  sentinelName?: string;
   keyPrefix: string;
+  /** Replicas that must confirm an acknowledged write (Redis WAIT); 0: none. */
+  minReplicasAck?: number;
+  replicaAckTimeoutMs?: number;
 }
+
+const COMMAND_TIMEOUT_MS = 1000;
 
 /**
  * The one Redis connection of an instance, its key prefix and its Lua scripts. Adapters use it; services
  * never do. Commands fail fast while Redis is unreachable (no offline queue, a command timeout), so a
- * request answers 503 STORE_UNAVAILABLE within about a second instead of hanging.
+ * request answers 503 STORE_UNAVAILABLE within about a second instead of hanging. One node, a Cluster,
+ * or a primary found through Sentinel: every connection (this one and its duplicates for subscribers,
+ * BullMQ and the rate limiter) asks the Sentinels for the primary whenever it reconnects, so a failover
+ * is a short outage of fast 503s after which all of them follow the new primary by themselves.
  */
 export class RedisStore {
   readonly client: RedisClient;
@@ -22,42 +35,49 @@ export class RedisStore {
     private readonly options: RedisConnectionOptions,
     client?: RedisClient,
   ) {
-    this.client = client ?? RedisStore.connect(options);
+    this.client = client ?? this.connect({}, false);
     // ioredis reports connection errors as events; without a listener Node would crash the process.
     this.client.on('error', () => undefined);
   }
 
-  static connectionOptions(): RedisOptions {
+  /** Fail-fast settings of every connection; WAIT may block for its whole timeout, so it is allowed that. */
+  private connectionOptions(): RedisOptions {
+    const ackTimeoutMs =
+      (this.options.minReplicasAck ?? 0) > 0 ? (this.options.replicaAckTimeoutMs ?? 500) : 0;
     return {
       enableOfflineQueue: false,
-      commandTimeout: 1000,
+      commandTimeout: Math.max(COMMAND_TIMEOUT_MS, ackTimeoutMs + 500),
       connectTimeout: 1000,
       maxRetriesPerRequest: 1,
-      retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
+      // Through Sentinel, a reconnect is how a failover is followed: try again soon.
+      retryStrategy: (attempt: number) =>
+        Math.min(attempt * (this.options.sentinels ? 100 : 200), this.options.sentinels ? 500 : 2000),
     };
   }
 
-  private static connect(options: RedisConnectionOptions): RedisClient {
-    if (options.clusterNodes) {
-      return new Cluster([...options.clusterNodes], {
-        enableOfflineQueue: false,
-        redisOptions: RedisStore.connectionOptions(),
+  private connect(overrides: RedisOptions = {}, clusterOfflineQueue = true): RedisClient {
+    const options = { ...this.connectionOptions(), ...overrides };
+    if (this.options.clusterNodes) {
+      return new Cluster([...this.options.clusterNodes], {
+        enableOfflineQueue: clusterOfflineQueue,
+        redisOptions: options,
       });
     }
-    return new Redis(options.url ?? 'redis://127.0.0.1:6379', RedisStore.connectionOptions());
+    if (this.options.sentinels) {
+      return new Redis({
+        ...options,
+        sentinels: [...this.options.sentinels],
+        name: this.options.sentinelName ?? 'mymaster',
+        // A primary demoted while still reachable (a manual failover) is left at once, not at the next error.
+        failoverDetector: true,
+      });
+    }
+    return new Redis(this.options.url ?? 'redis://127.0.0.1:6379', options);
   }
 
   /** A fresh connection with the same settings (for subscribers and blocking clients such as BullMQ's). */
   duplicate(overrides: RedisOptions = {}): RedisClient {
-    if (this.options.clusterNodes) {
-      return new Cluster([...this.options.clusterNodes], {
-        redisOptions: { ...RedisStore.connectionOptions(), ...overrides },
-      });
-    }
-    return new Redis(this.options.url ?? 'redis://127.0.0.1:6379', {
-      ...RedisStore.connectionOptions(),
-      ...overrides,
-    });
+    return this.connect(overrides);
   }
 
   get prefix(): string {
@@ -127,6 +147,28 @@ export class RedisStore {
 
   async ping(): Promise<void> {
     await this.run((client) => client.ping());
+  }
+
+  /**
+   * Waits until the writes this connection sent so far are on REDIS_MIN_REPLICAS_ACK replicas (WAIT);
+   * StoreUnavailableError when they are not within REDIS_REPLICA_ACK_TIMEOUT_MS. `routingKey`, a key
+   * the writes touched, sends WAIT to the node that took them on a Cluster. No round trip when no
+   * acknowledgement is asked for.
+   */
+  async confirmReplicated(routingKey: string): Promise<void> {
+    const needed = this.options.minReplicasAck ?? 0;
+    if (needed === 0) return;
+    const timeoutMs = this.options.replicaAckTimeoutMs ?? 500;
+    const replies = await this.run((client) =>
+      client.pipeline().pttl(routingKey).call('WAIT', needed, timeoutMs).exec(),
+    );
+    const [error, confirmed] = replies?.[1] ?? [new Error('no reply to WAIT'), 0];
+    if (error) throw new StoreUnavailableError(error);
+    if (Number(confirmed) < needed) {
+      throw new StoreUnavailableError(
+        new Error(`write confirmed by ${String(confirmed)} of ${needed} replicas within ${timeoutMs} ms`),
+      );
+    }
   }
 
   async close(): Promise<void> {

@@ -11,7 +11,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { AppConfig, usesRedis } from '../config/app-config';
 import { RedisStore } from './redis-store';
 
-/** The RedisStore, or null in embedded mode (no REDIS_URL / REDIS_CLUSTER_NODES). */
+/** The RedisStore, or null in embedded mode (no REDIS_URL / REDIS_CLUSTER_NODES / REDIS_SENTINELS). */
 export const REDIS_STORE = Symbol('REDIS_STORE');
 
 @Global()
@@ -25,7 +25,11 @@ export const REDIS_STORE = Symbol('REDIS_STORE');
           ? new RedisStore({
               url: config.redisUrl,
               clusterNodes: config.redisClusterNodes,
+              sentinels: config.redisSentinels,
+              sentinelName: config.redisSentinelName,
               keyPrefix: config.redisKeyPrefix,
+              minReplicasAck: config.redisMinReplicasAck,
+              replicaAckTimeoutMs: config.redisReplicaAckTimeoutMs,
             })
           : null,
     },

@@ -29,6 +29,8 @@ export function lastUserText(body: ChatCompletionRequestBody): string {
   return '';
 }
 
+const WORDS = /\S+\s*|\s+/g;
+
 const defaultRespond: RespondHook = (body) => `echo: ${lastUserText(body)}`;
 
 /**
@@ -39,6 +41,7 @@ const defaultRespond: RespondHook = (body) => `echo: ${lastUserText(body)}`;
  *   new OpenAI({ apiKey: 'test', baseURL: fake.baseUrl });
  *   fake.requests  // every request body, in arrival order
  *   fake.fail(true); fake.setDelay(200); fake.respond = (body) => 'hi';
+ *   fake.chunkPattern = /.{1,3}/gsu;  // chunks for text without spaces (Chinese)
  *   await fake.close();
  */
 export class FakeOpenAiServer {
@@ -49,6 +52,8 @@ export class FakeOpenAiServer {
   respond: RespondHook = defaultRespond;
   /** Milliseconds between two streamed chunks. */
   chunkDelayMs = 0;
+  /** How a streamed answer is cut into chunks: by default a word (with its trailing space) each. */
+  chunkPattern: RegExp = WORDS;
   /** Sent as `retry-after-ms` with failures, so the SDK's retries do not slow tests down. */
   retryAfterMs = 1;
   private failure: FailureMode = false;
@@ -94,6 +99,7 @@ export class FakeOpenAiServer {
     this.failure = false;
     this.delayMs = 0;
     this.chunkDelayMs = 0;
+    this.chunkPattern = WORDS;
   }
 
   /** Resolves once `count` requests have arrived (or rejects after `timeoutMs`). */
@@ -189,7 +195,7 @@ export class FakeOpenAiServer {
     const send = (payload: object | string) =>
       response.write(`data: ${typeof payload === 'string' ? payload : JSON.stringify(payload)}\n\n`);
     send(chunk({ role: 'assistant', content: '' }, null));
-    for (const piece of text.match(/\S+\s*|\s+/g) ?? []) {
+    for (const piece of text.match(this.chunkPattern) ?? []) {
       if (this.chunkDelayMs > 0) await sleep(this.chunkDelayMs);
       if (gone()) return;
       send(chunk({ content: piece }, null));

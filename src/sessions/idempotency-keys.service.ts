@@ -1,0 +1,107 @@
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { createHash, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ApiError, sessionNotFound, StoreUnavailableError } from '../common/api-error';
+import { CLOCK, Clock } from '../common/clock';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { redactSessionId } from './session-id';
+import { IdempotencyClaim, SESSION_REPOSITORY, SessionRepository } from './session.repository';
+import { Turn } from './session.types';
+
+/** How often a request whose key another request holds looks at the store again. */
+const HELD_POLL_MS = 100;
+/** A holder's time beyond the model's deadline (AI_TIMEOUT_MS): its store writes, clock skew. */
+const HOLD_MARGIN_MS = 5000;
+/** How often a release the store refused (an outage, a failover) is tried again. */
+const RELEASE_RETRY_MS = 250;
+
+/** What a query with an `Idempotency-Key` does: return the key's answer, or ask the model itself. */
+export type KeyedQuery =
+  { status: 'answered'; answer: Turn } | { status: 'claimed'; claim: IdempotencyClaim };
+
+export function textFingerprint(text: string): string {
+  return createHash('sha256').update(text).digest('base64url');
+}
+
+/**
+ * API.md's `Idempotency-Key`: kept with the session, one stored pair per key. A request claims the key
+ * before it calls the model and stores its answer with the pair (SessionService.appendExchange). A
+ * repeat that finds the key held by a request still waiting for the model, on whichever instance, polls
+ * the key in the store every HELD_POLL_MS: it returns the answer once the holder stored it, or claims
+ * the key itself when the holder gave it up (the model failed) or ran out of time (its instance died).
+ */
+@Injectable()
+export class IdempotencyKeys implements OnModuleDestroy {
+  private readonly logger = new Logger('IdempotencyKeys');
+  private closing = false;
+
+  constructor(
+    @Inject(SESSION_REPOSITORY) private readonly sessions: SessionRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  onModuleDestroy(): void {
+    this.closing = true;
+  }
+
+  /** How long a claim holds: the model's deadline and a margin. */
+  private get holdMs(): number {
+    return this.config.aiTimeoutMs + HOLD_MARGIN_MS;
+  }
+
+  /** 409 CONFLICT when the key was used with another text; 404 when the session ended meanwhile. */
+  async claim(sessionId: string, key: string, text: string): Promise<KeyedQuery> {
+    const claim: IdempotencyClaim = { key, fingerprint: textFingerprint(text), token: randomUUID() };
+    for (;;) {
+      const now = this.clock.now();
+      const result = await this.sessions.claimIdempotencyKey(sessionId, claim, now, now + this.holdMs);
+      switch (result.status) {
+        case 'claimed':
+          return { status: 'claimed', claim };
+        case 'answered':
+          // The claim refreshed the key (a write after the answer's): confirming it confirms the answer.
+          await this.sessions.confirmWrites(sessionId);
+          return { status: 'answered', answer: result.answer };
+        case 'conflict':
+          throw new ApiError('CONFLICT', 'This Idempotency-Key was used with another text');
+        case 'gone':
+          throw sessionNotFound();
+        case 'held':
+          await sleep(Math.max(1, Math.min(HELD_POLL_MS, result.until - now)));
+      }
+    }
+  }
+
+  /**
+   * Gives a claimed key up (the model failed, the client left, the store failed), so that a retry asks
+   * the model again at once. When the store does not take it now, it is tried again in the background
+   * until the claim would have run out anyway.
+   */
+  async release(sessionId: string, claim: IdempotencyClaim): Promise<void> {
+    if (await this.tryRelease(sessionId, claim)) return;
+    const giveUpAt = Date.now() + this.holdMs;
+    void (async () => {
+      while (!this.closing && Date.now() < giveUpAt) {
+        await sleep(RELEASE_RETRY_MS, undefined, { ref: false });
+        if (await this.tryRelease(sessionId, claim)) return;
+      }
+    })();
+  }
+
+  private async tryRelease(sessionId: string, claim: IdempotencyClaim): Promise<boolean> {
+    try {
+      await this.sessions.releaseIdempotencyKey(sessionId, claim);
+      return true;
+    } catch (error) {
+      if (error instanceof StoreUnavailableError) return false;
+      this.logger.error({
+        msg: 'idempotency key not released',
+        sessionId: redactSessionId(sessionId),
+        err: error,
+      });
+      return true;
+    }
+  }
+}

@@ -1,0 +1,65 @@
+import { RedisStore } from '../store/redis-store';
+import * as Lua from './redis-session.scripts';
+import { messageFromEntry, StreamEntry } from './session-record.codec';
+import { MessagePage, SessionStoreSettings } from './session.repository';
+import { NewOutboxMessage, NewTurn, OutboxMessage } from './session.types';
+
+/**
+ * A session's outbox in Redis: the stream `{prefix}s:{ID}:m` (each message also a `proactive` turn in
+ * history, written together), its acknowledged cursor, and the once-set `:once` of one-time markers and
+ * delivery keys. `keys` are the session's KEYS, as every session script gets them.
+ */
+export class RedisSessionOutbox {
+  constructor(
+    private readonly store: RedisStore,
+    private readonly settings: SessionStoreSettings,
+  ) {}
+
+  async push(
+    keys: string[],
+    message: NewOutboxMessage,
+    now: number,
+    deliveryKey?: string,
+  ): Promise<OutboxMessage | null> {
+    const turn: NewTurn = { role: 'proactive', text: message.text, createdAt: message.createdAt };
+    const messageId = await this.store.script<string | null>(Lua.PUSH_MESSAGE, keys, [
+      now,
+      this.settings.idleTtlMs,
+      this.settings.historyMaxTurns,
+      this.settings.outboxMaxLength,
+      message.kind,
+      message.text,
+      message.poiId ?? '',
+      message.createdAt,
+      JSON.stringify(turn),
+      deliveryKey ?? '',
+    ]);
+    return messageId ? { ...message, id: messageId } : null;
+  }
+
+  async read(keys: string[], after: string | null, limit: number): Promise<MessagePage> {
+    const reply = await this.store.script<[StreamEntry[], number] | []>(Lua.READ_MESSAGES, keys, [
+      after ?? '',
+      limit,
+    ]);
+    if (reply.length === 0) return { messages: [], pending: 0 };
+    return { messages: reply[0].map(messageFromEntry), pending: reply[1] };
+  }
+
+  async acknowledge(keys: string[], cursor: string): Promise<void> {
+    await this.store.script(Lua.ACKNOWLEDGE, keys, [cursor]);
+  }
+
+  async markOnce(keys: string[], marker: string, now: number): Promise<boolean> {
+    const added = await this.store.script<number>(Lua.MARK_ONCE, keys, [
+      marker,
+      now,
+      this.settings.idleTtlMs,
+    ]);
+    return added === 1;
+  }
+
+  async isMarked(keys: string[], marker: string): Promise<boolean> {
+    return (await this.store.run((client) => client.sismember(keys[3], marker))) === 1;
+  }
+}

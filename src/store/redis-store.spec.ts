@@ -1,0 +1,69 @@
+import { ChildProcess } from 'node:child_process';
+import { StoreUnavailableError } from '../common/api-error';
+import { freePort } from '../../test/support/ports';
+import { redisCli, startRedisServer } from '../../test/support/redis-server';
+import { RedisStore } from './redis-store';
+
+/** REDIS_MIN_REPLICAS_ACK against servers of this spec's own: a primary, and a replica to start and stop. */
+describe(RedisStore.name, () => {
+  describe('confirmReplicated', () => {
+    let primaryPort: number;
+    let primary: ChildProcess;
+    let replica: ChildProcess | null = null;
+    const stores: RedisStore[] = [];
+
+    const storeAsking = (minReplicasAck: number, replicaAckTimeoutMs = 300) => {
+      const store = new RedisStore({
+        url: `redis://127.0.0.1:${primaryPort}`,
+        clusterNodes: null,
+        keyPrefix: 'tgtest:wait:',
+        minReplicasAck,
+        replicaAckTimeoutMs,
+      });
+      stores.push(store);
+      return store;
+    };
+    /** Replicas that finished their first sync. */
+    const onlineReplicas = async () =>
+      (await redisCli(['-p', String(primaryPort), 'info', 'replication'])).match(/state=online/g)?.length ??
+      0;
+
+    beforeAll(async () => {
+      primaryPort = await freePort();
+      primary = await startRedisServer(primaryPort, ['--repl-diskless-sync-delay', '0']);
+    });
+    afterAll(async () => {
+      for (const store of stores) await store.close();
+      replica?.kill('SIGKILL');
+      primary.kill('SIGKILL');
+    });
+
+    it('answers at once, without asking Redis, when no replica acknowledgement is wanted', async () => {
+      const sut = storeAsking(0);
+      await sut.waitUntilReady(2000);
+      await expect(sut.confirmReplicated('tgtest:wait:k')).resolves.toBeUndefined();
+    });
+
+    it('fails with StoreUnavailableError when no replica confirms the writes in time', async () => {
+      const sut = storeAsking(1);
+      await sut.waitUntilReady(2000);
+      await sut.run((client) => client.set('tgtest:wait:k', 'v'));
+      await expect(sut.confirmReplicated('tgtest:wait:k')).rejects.toThrow(StoreUnavailableError);
+      await expect(sut.confirmReplicated('tgtest:wait:k')).rejects.toThrow(/confirmed by 0 of 1 replicas/);
+    });
+
+    it('resolves once a replica has the writes', async () => {
+      const replicaPort = await freePort();
+      replica = await startRedisServer(replicaPort, ['--replicaof', '127.0.0.1', String(primaryPort)]);
+      const deadline = Date.now() + 15_000;
+      while ((await onlineReplicas()) < 1 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const sut = storeAsking(1, 2000);
+      await sut.waitUntilReady(2000);
+      await sut.run((client) => client.set('tgtest:wait:k', 'replicated'));
+      await expect(sut.confirmReplicated('tgtest:wait:k')).resolves.toBeUndefined();
+      expect(await redisCli(['-p', String(replicaPort), 'get', 'tgtest:wait:k'])).toContain('replicated');
+    });
+  });
+});

@@ -293,6 +293,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/sessions/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A live session's history, as the client sees it
+         * @description The same page shape, limit and before as GET /v1/sessions/:id/history; not session activity.
+         */
+        get: operations["AdminSessions_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/broadcast": {
         parameters: {
             query?: never;
@@ -317,7 +337,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Every point of interest (an addition to API.md, for the support console) */
+        get: operations["AdminPois_list"];
         /** Replace the whole set of points of interest */
         put: operations["AdminPois_replace"];
         post?: never;
@@ -344,6 +365,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/stats/timeseries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Per-minute totals across all instances (kept in the store for a day)
+         * @description One entry per minute, oldest first, zeros included; the last entry is the current minute, still counting.
+         */
+        get: operations["AdminStats_timeseries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin": {
         parameters: {
             query?: never;
@@ -351,8 +392,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The live dashboard for operators (asks for the admin token in the page) */
-        get: operations["AdminDashboard_page"];
+        /** The support console (HTML); asks for the admin token in the page */
+        get: operations["AdminConsole_page"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Ended sessions in the archive (PostgreSQL or files), most recently ended first
+         * @description Each archived generation is one entry; a reset archives the conversation it cleared.
+         */
+        get: operations["AdminArchive_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -740,6 +801,10 @@ export interface components {
              */
             radiusM: number;
         };
+        PoiList: {
+            /** @description by name */
+            pois: components["schemas"]["Poi"][];
+        };
         ReplacePois: {
             pois: components["schemas"]["Poi"][];
         };
@@ -777,6 +842,41 @@ export interface components {
             queriesLastMinute: number;
             proactiveSentTotal: number;
             alerts: components["schemas"]["ActiveAlert"][];
+        };
+        TimeseriesMinute: {
+            /**
+             * @description the minute's start (ISO-8601 UTC)
+             * @example 2026-05-01T12:34:00.000Z
+             */
+            at: string;
+            /** @description sessions created in that minute, all instances */
+            created: number;
+            /** @description session ends in that minute (resets included) */
+            ended: number;
+            /** @description answered /v1/query and /v1/query/stream requests */
+            queries: number;
+            /** @description proactive messages delivered */
+            proactiveSent: number;
+        };
+        Timeseries: {
+            /** @description one entry per minute, oldest first, zeros included; the last is the current minute */
+            minutes: components["schemas"]["TimeseriesMinute"][];
+        };
+        ArchivedSessionSummary: {
+            sessionId: string;
+            /** @description 0 at creation, +1 at every reset: (sessionId, generation) is one conversation */
+            generation: number;
+            /** @enum {string} */
+            reason: "expired" | "evicted" | "memory_pressure" | "client_closed" | "client_reset" | "admin_reset" | "admin_deleted" | "shutdown";
+            createdAt: string;
+            endedAt: string;
+            turnCount: number;
+        };
+        ArchiveList: {
+            /** @description most recently ended first */
+            sessions: components["schemas"]["ArchivedSessionSummary"][];
+            /** @description null on the last page */
+            nextCursor: string | null;
         };
     };
     responses: never;
@@ -1011,6 +1111,15 @@ export interface operations {
                     "application/json": components["schemas"]["SessionView"];
                 };
             };
+            /** @description `VALIDATION_FAILED`: a path segment is not valid percent-encoding (such as `%zz`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description `SESSION_IP_MISMATCH`: `SESSION_IP_POLICY=reject` and the session was created from another address */
             403: {
                 headers: {
@@ -1066,6 +1175,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `VALIDATION_FAILED`: a path segment is not valid percent-encoding (such as `%zz`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
             };
             /** @description `INTERNAL`: an unexpected failure (logged with the request id); never caused by bad input */
             500: {
@@ -1786,6 +1904,15 @@ export interface operations {
                     "application/json": components["schemas"]["AdminSessionDetail"];
                 };
             };
+            /** @description `VALIDATION_FAILED`: a path segment is not valid percent-encoding (such as `%zz`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description `UNAUTHORIZED`: no valid admin bearer token, or the admin API is disabled (`ADMIN_TOKEN` unset) */
             401: {
                 headers: {
@@ -1841,6 +1968,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `VALIDATION_FAILED`: a path segment is not valid percent-encoding (such as `%zz`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
             };
             /** @description `UNAUTHORIZED`: no valid admin bearer token, or the admin API is disabled (`ADMIN_TOKEN` unset) */
             401: {
@@ -1964,6 +2100,76 @@ export interface operations {
             };
         };
     };
+    AdminSessions_history: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description exclusive: turns with a lower seq */
+                before?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoryView"];
+                };
+            };
+            /** @description `VALIDATION_FAILED`: the body, a parameter or a header is not valid (`details`: `{field, message}`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `UNAUTHORIZED`: no valid admin bearer token, or the admin API is disabled (`ADMIN_TOKEN` unset) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `SESSION_NOT_FOUND`: no live session with this id (unknown, malformed, ended or expired) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `INTERNAL`: an unexpected failure (logged with the request id); never caused by bad input */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `STORE_UNAVAILABLE`: the session store does not answer; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     AdminBroadcast_broadcast: {
         parameters: {
             query?: never;
@@ -2005,6 +2211,52 @@ export interface operations {
             };
             /** @description `PAYLOAD_TOO_LARGE`: the JSON body is over 8 MiB */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `INTERNAL`: an unexpected failure (logged with the request id); never caused by bad input */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `STORE_UNAVAILABLE`: the session store does not answer; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    AdminPois_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PoiList"];
+                };
+            };
+            /** @description `UNAUTHORIZED`: no valid admin bearer token, or the admin API is disabled (`ADMIN_TOKEN` unset) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2146,7 +2398,65 @@ export interface operations {
             };
         };
     };
-    AdminDashboard_page: {
+    AdminStats_timeseries: {
+        parameters: {
+            query?: {
+                /** @description minutes back, the current one included */
+                minutes?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Timeseries"];
+                };
+            };
+            /** @description `VALIDATION_FAILED`: the body, a parameter or a header is not valid (`details`: `{field, message}`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `UNAUTHORIZED`: no valid admin bearer token, or the admin API is disabled (`ADMIN_TOKEN` unset) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `INTERNAL`: an unexpected failure (logged with the request id); never caused by bad input */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `STORE_UNAVAILABLE`: the session store does not answer; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    AdminConsole_page: {
         parameters: {
             query?: never;
             header?: never;
@@ -2155,13 +2465,63 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description HTML page */
+            /** @description The page */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "text/html": string;
+                };
+            };
+            /** @description `INTERNAL`: an unexpected failure (logged with the request id); never caused by bad input */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    AdminArchive_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description opaque; nextCursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArchiveList"];
+                };
+            };
+            /** @description `VALIDATION_FAILED`: the body, a parameter or a header is not valid (`details`: `{field, message}`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `UNAUTHORIZED`: no valid admin bearer token, or the admin API is disabled (`ADMIN_TOKEN` unset) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
             /** @description `INTERNAL`: an unexpected failure (logged with the request id); never caused by bad input */
@@ -2317,6 +2677,15 @@ export interface operations {
                 content: {
                     "text/javascript": string;
                     "text/css": string;
+                };
+            };
+            /** @description `VALIDATION_FAILED`: a path segment is not valid percent-encoding (such as `%zz`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
             /** @description `NOT_FOUND`: no such file of the demo page */

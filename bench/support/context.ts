@@ -1,0 +1,49 @@
+import { LoadGenerator } from './load';
+import { Spread } from './stats';
+
+/** Sizes of one run: the full one, or `--quick` (same scenarios, fewer rounds, smaller populations). */
+export function sizesFor(quick: boolean) {
+  return {
+    throughputRounds: quick ? 2 : 3,
+    throughputSeconds: quick ? 2 : 4,
+    connections: 50,
+    historyShort: 10,
+    historyLong: 500,
+    roundTripQueries: quick ? 100 : 300,
+    bytesSessions: quick ? 300 : 2000,
+    heapSessions: quick ? 10_000 : 100_000,
+    streams: quick ? 2_000 : 10_000,
+    broadcastRounds: quick ? 2 : 3,
+    poiProbes: quick ? 50 : 200,
+    sweepSessions: quick ? 10_000 : 100_000,
+    sweepLoadRate: 100,
+    sweepWindowSeconds: quick ? 2 : 3,
+    sweepWaitCapSeconds: quick ? 40 : 150,
+    backlogSessions: quick ? 10_000 : 40_000,
+    backlogWindows: quick ? 2 : 3,
+    backlogWindowSeconds: quick ? 3 : 5,
+    tickLargeLive: quick ? 100_000 : 1_000_000,
+    tickSmallLive: 10_000,
+    tickDue: 1_000,
+    tickRounds: quick ? 2 : 3,
+  };
+}
+
+export type Sizes = ReturnType<typeof sizesFor>;
+
+export interface BenchContext {
+  quick: boolean;
+  sizes: Sizes;
+  redisUrl: string;
+  load: LoadGenerator;
+  log(message: string): void;
+}
+
+/** What a scenario hands back: its section of BENCHMARKS.md and the figures the goals are judged on. */
+export interface ScenarioResult {
+  title: string;
+  method: string;
+  table: string[][];
+  figures: Record<string, Spread | number>;
+  notes?: string[];
+}

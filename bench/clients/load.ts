@@ -11,6 +11,8 @@ export interface LoadRequest {
   path: string;
   connections: number;
   durationS: number;
+  /** Stop after this many requests instead of after `durationS`. */
+  amount?: number;
   /** Requests per second over all connections (a constant rate instead of as fast as possible). */
   overallRate?: number;
   headers?: Record<string, string>;
@@ -39,6 +41,7 @@ function run(request: LoadRequest): Promise<LoadResult> {
     url: request.url,
     connections: request.connections,
     duration: request.durationS,
+    amount: request.amount,
     overallRate: request.overallRate,
     timeout: 30,
     requests: [

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { start } from './processes';
 
 /**
- * A bench client process (bench/clients/NAME.ts under ts-node) spoken to over IPC: each call sends one
+ * A bench client process (bench/NAME.ts under ts-node, e.g. 'clients/load') spoken to over IPC: each call sends one
  * message `{id, ...payload}` and resolves with the answer carrying the same id.
  */
 export class ChildRpc {
@@ -12,8 +12,8 @@ export class ChildRpc {
   readonly stop: () => Promise<void>;
 
   constructor(name: string, options: { fdLimit?: number; env?: Record<string, string> } = {}) {
-    const script = join(__dirname, '..', 'clients', `${name}.ts`);
-    const started = start(`client-${name}`, 'node', ['-r', 'ts-node/register/transpile-only', script], {
+    const script = join(__dirname, '..', `${name}.ts`);
+    const started = start(name.replace('/', '-'), 'node', ['-r', 'ts-node/register/transpile-only', script], {
       ipc: true,
       ...options,
     });

@@ -5,7 +5,7 @@ export type { LoadRequest, LoadResult };
 
 /** The autocannon process: one for the whole run, asked for one load run at a time. */
 export class LoadGenerator {
-  private readonly rpc = new ChildRpc('load', { fdLimit: 65536 });
+  private readonly rpc = new ChildRpc('clients/load', { fdLimit: 65536 });
 
   run(request: LoadRequest): Promise<LoadResult> {
     return this.rpc.call<LoadResult>({ request });

@@ -13,7 +13,7 @@ async function run(redisUrl: string, prefix: string, count: number, concurrency:
   let done = 0;
   let finish: () => void = () => undefined;
   const finished = new Promise<void>((resolve) => (finish = resolve));
-  const worker = new Worker(name, async () => undefined, {
+  const worker = new Worker(name, () => Promise.resolve(), {
     connection: connection(),
     prefix,
     concurrency,

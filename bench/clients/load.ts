@@ -34,10 +34,10 @@ export interface LoadResult {
   durationS: number;
 }
 
-function run(request: LoadRequest): Promise<LoadResult> {
+async function run(request: LoadRequest): Promise<LoadResult> {
   let assigned = 0;
   const pool = request.perConnection ?? [];
-  const instance = autocannon({
+  const result = await autocannon({
     url: request.url,
     connections: request.connections,
     duration: request.durationS,
@@ -49,7 +49,8 @@ function run(request: LoadRequest): Promise<LoadResult> {
         method: request.method,
         path: request.path,
         headers: { 'content-type': 'application/json', ...request.headers },
-        setupRequest: (req: autocannon.Request, context: Record<string, string>) => {
+        setupRequest: (req: autocannon.Request, untyped: object) => {
+          const context = untyped as { own?: string };
           if (pool.length === 0) return { ...req, body: request.body };
           context.own ??= pool[assigned++ % pool.length];
           if (request.perConnectionHeader) {
@@ -64,21 +65,16 @@ function run(request: LoadRequest): Promise<LoadResult> {
       },
     ],
   });
-  return new Promise((resolve, reject) => {
-    instance.on('done', (result: autocannon.Result) => {
-      resolve({
-        okPerSecond: result['2xx'] / result.duration,
-        ok: result['2xx'],
-        non2xx: result.non2xx,
-        errors: result.errors,
-        timeouts: result.timeouts,
-        p50: result.latency.p50,
-        p99: result.latency.p99,
-        durationS: result.duration,
-      });
-    });
-    instance.on('error', reject);
-  });
+  return {
+    okPerSecond: result['2xx'] / result.duration,
+    ok: result['2xx'],
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    durationS: result.duration,
+  };
 }
 
 process.on('message', (message: { id: number; request: LoadRequest }) => {

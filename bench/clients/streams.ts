@@ -1,18 +1,15 @@
 /**
  * The stream swarm, a process of its own (started by bench/scenarios/streams.ts, fd limit raised):
- * creates sessions, holds one SSE stream open per session from several loopback source addresses,
+ * takes the sessions it is given, holds one SSE stream open per session from several loopback source addresses,
  * timestamps each broadcast as it arrives, and measures POI messages on waiting long-polls. Commands
  * come over IPC: {id, op, ...}; the answer carries the same id.
  */
-import { Agent, ClientRequest, request } from 'node:http';
+import { ClientRequest, request } from 'node:http';
+import { sourceAddress } from '../support/addresses';
 
 /** Without a `longpoll_waiting` gauge, how long long-polls get to reach their wait. */
 export const SETTLE_MS = 500;
 const clock = () => performance.timeOrigin + performance.now();
-const addresses = Array.from({ length: 8 }, (_, i) => `127.0.0.${i + 2}`);
-const agents = addresses.map(
-  (localAddress) => new Agent({ keepAlive: true, maxSockets: 64, localAddress } as object),
-);
 
 interface Stream {
   sessionId: string;
@@ -22,18 +19,13 @@ interface Stream {
 }
 const streams: Stream[] = [];
 
-function http(
-  url: string,
-  method: string,
-  body: object | undefined,
-  slot: number | null,
-  agent?: Agent | false,
-) {
+/** One request on a connection of its own (no pooling: a waiting long-poll must not hold up others). */
+function http(url: string, method: string, body?: object) {
   return new Promise<{ status: number; text: string }>((resolve, reject) => {
     const payload = body ? JSON.stringify(body) : undefined;
     const req = request(url, {
       method,
-      agent: agent ?? (slot === null ? undefined : agents[slot % agents.length]),
+      agent: false,
       headers: payload
         ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
         : {},
@@ -58,12 +50,9 @@ async function inParallel(count: number, parallel: number, work: (i: number) => 
   );
 }
 
-async function create(url: string, count: number) {
-  await inParallel(count, 64, async (i) => {
-    const { status, text } = await http(`${url}/v1/sessions`, 'POST', {}, i);
-    if (status !== 201) throw new Error(`create answered ${status}`);
-    streams.push({ sessionId: (JSON.parse(text) as { sessionId: string }).sessionId, received: new Map() });
-  });
+/** Sessions seeded by the suite: session i was created from source address i % 8 and streams from it. */
+function adopt(ids: string[]) {
+  for (const sessionId of ids) streams.push({ sessionId, received: new Map() });
   return streams.length;
 }
 
@@ -71,7 +60,7 @@ function openOne(url: string, stream: Stream, slot: number): Promise<boolean> {
   return new Promise((resolve) => {
     const req = request(`${url}/v1/sessions/${stream.sessionId}/events`, {
       agent: false,
-      localAddress: addresses[slot % addresses.length],
+      localAddress: sourceAddress(slot),
       headers: { accept: 'text/event-stream' },
     });
     stream.request = req;
@@ -110,7 +99,7 @@ async function awaitBroadcast(round: number, timeoutMs: number) {
 
 /** The service's `longpoll_waiting` gauge; null when this build does not export it. */
 async function waiting(url: string): Promise<number | null> {
-  const text = (await http(`${url}/metrics`, 'GET', undefined, null)).text;
+  const text = (await http(`${url}/metrics`, 'GET')).text;
   const match = /^longpoll_waiting (\S+)$/m.exec(text);
   return match ? Number(match[1]) : null;
 }
@@ -131,13 +120,12 @@ async function poi(url: string, probes: number, at: { lat: number; lon: number }
     const ids = await Promise.all(
       Array.from(
         { length: size },
-        async () =>
-          JSON.parse((await http(`${url}/v1/sessions`, 'POST', {}, null, false)).text).sessionId as string,
+        async () => JSON.parse((await http(`${url}/v1/sessions`, 'POST', {})).text).sessionId as string,
       ),
     );
     const base = await waiting(url);
     const polls = ids.map((id) =>
-      http(`${url}/v1/sessions/${id}/messages?wait=30`, 'GET', undefined, null, false).then((r) => ({
+      http(`${url}/v1/sessions/${id}/messages?wait=30`, 'GET').then((r) => ({
         at: clock(),
         r,
       })),
@@ -146,7 +134,7 @@ async function poi(url: string, probes: number, at: { lat: number; lon: number }
     const sent = await Promise.all(
       ids.map(async (id) => {
         const t0 = clock();
-        await http(`${url}/v1/sessions/${id}/location`, 'POST', at, null, false);
+        await http(`${url}/v1/sessions/${id}/location`, 'POST', at);
         return t0;
       }),
     );
@@ -160,6 +148,7 @@ async function poi(url: string, probes: number, at: { lat: number; lon: number }
 
 type Command = {
   id: number;
+  ids?: string[];
   op: string;
   url: string;
   count?: number;
@@ -172,8 +161,8 @@ type Command = {
 
 async function handle(command: Command): Promise<unknown> {
   switch (command.op) {
-    case 'create':
-      return create(command.url, command.count!);
+    case 'adopt':
+      return adopt(command.ids!);
     case 'open':
       return open(command.url);
     case 'broadcast':

@@ -13,7 +13,9 @@ export async function heapSessions(ctx: BenchContext): Promise<ScenarioResult> {
   const service = await startService('heap', serviceEnv('heap', ctx.redisUrl));
   try {
     // Warm-up: every route of the scenario runs hot before the first reading; its sessions are deleted.
-    const warm = await inParallel(Array.from({ length: 1000 }), 20, () => createSession(service.url));
+    const warm = await inParallel(Array.from({ length: ctx.quick ? 200 : 1000 }), 20, () =>
+      createSession(service.url),
+    );
     await inParallel(warm.slice(0, 200), 20, (id) => query(service.url, id, QUESTION));
     await inParallel(warm, 20, (id) => fetch(`${service.url}/v1/sessions/${id}`, { method: 'DELETE' }));
     const ten = await inParallel(Array.from({ length: 10 }), 10, () => createSession(service.url));
@@ -34,7 +36,7 @@ export async function heapSessions(ctx: BenchContext): Promise<ScenarioResult> {
     const heapGrowth = atN.heapUsed - at10.heapUsed;
     return {
       title: 'Process heap and live sessions',
-      method: `One instance. Warm-up: 1,000 sessions created, 200 queried, all deleted. Then 10 sessions created and queried: reading 1 (forced GC in the service process, heap used and RSS). Then ${fmt(n, 0)} sessions created with autocannon (\`POST /v1/sessions\`, ${ctx.sizes.connections} connections; ${fmt(created.okPerSecond, 0)} created/s): reading 2. Live sessions are \`activeSessions\` of \`GET /v1/admin/stats\`.`,
+      method: `One instance. Warm-up: ${ctx.quick ? 200 : '1,000'} sessions created, 200 queried, all deleted. Then 10 sessions created and queried: reading 1 (forced GC in the service process, heap used and RSS). Then ${fmt(n, 0)} sessions created with autocannon (\`POST /v1/sessions\`, ${ctx.sizes.connections} connections; ${fmt(created.okPerSecond, 0)} created/s): reading 2. Live sessions are \`activeSessions\` of \`GET /v1/admin/stats\`.`,
       table: [
         ['live sessions', 'heap used after GC', 'RSS'],
         [fmt(live10, 0), `${fmt(at10.heapUsed / MiB, 2)} MiB`, `${fmt(at10.rss / MiB, 1)} MiB`],

@@ -21,13 +21,8 @@ export async function queryThroughput(ctx: BenchContext): Promise<ScenarioResult
     durationS: sizes.throughputSeconds,
   };
   try {
-    const hello = await startNestBaseline('hello');
-    targets.push({
-      name: 'NestJS hello',
-      request: { ...base, url: hello.url, path: '/hello', body: JSON.stringify({ text: QUESTION }) },
-      stop: hello.stop,
-    });
-    for (const turns of [sizes.historyShort, sizes.historyLong]) {
+    // Every target boots at once (each its own process), then they take turns.
+    const query = async (turns: number) => {
       const env = serviceEnv(`query${turns}`, ctx.redisUrl, { HISTORY_MAX_TURNS: String(turns) });
       const seeder = new SessionSeeder(ctx.redisUrl, env);
       const sessions = await seeder.seed(sizes.connections, {
@@ -38,13 +33,13 @@ export async function queryThroughput(ctx: BenchContext): Promise<ScenarioResult
       await seeder.close();
       const service = await startService(`query${turns}`, env);
       const body = JSON.stringify({ sessionId: '$SESSION', text: QUESTION });
-      targets.push({
+      return {
         name: `query, ${turns} turns`,
         request: { ...base, url: service.url, path: '/v1/query', body, perConnection: sessions },
         stop: service.stop,
-      });
-    }
-    for (const turns of [sizes.historyShort, sizes.historyLong]) {
+      };
+    };
+    const connectRedis = async (turns: number) => {
       const baseline = await startNestBaseline('session', {
         REDIS_URL: ctx.redisUrl,
         KEY_PREFIX: `bench:cr${turns}:${process.pid}:`,
@@ -59,9 +54,27 @@ export async function queryThroughput(ctx: BenchContext): Promise<ScenarioResult
         perConnection: cookies,
         perConnectionHeader: 'cookie',
       };
-      targets.push({ name: `connect-redis, ${turns} turns`, request, stop: baseline.stop });
-    }
-    for (const target of targets) await ctx.load.run({ ...target.request, durationS: 1 }); // warm-up
+      return { name: `connect-redis, ${turns} turns`, request, stop: baseline.stop };
+    };
+    const hello = async () => {
+      const baseline = await startNestBaseline('hello');
+      return {
+        name: 'NestJS hello',
+        request: { ...base, url: baseline.url, path: '/hello', body: JSON.stringify({ text: QUESTION }) },
+        stop: baseline.stop,
+      };
+    };
+    const booting = [
+      hello(),
+      query(sizes.historyShort),
+      query(sizes.historyLong),
+      connectRedis(sizes.historyShort),
+      connectRedis(sizes.historyLong),
+    ];
+    const settled = await Promise.allSettled(booting);
+    for (const boot of settled) if (boot.status === 'fulfilled') targets.push(boot.value);
+    for (const boot of settled) if (boot.status === 'rejected') throw boot.reason;
+    for (const target of targets) await ctx.load.run({ ...target.request, durationS: ctx.quick ? 0.5 : 1 }); // warm-up
     const results = new Map<string, LoadResult[]>(targets.map((t) => [t.name, []]));
     for (let round = 0; round < sizes.throughputRounds; round++) {
       for (const target of targets) results.get(target.name)!.push(await ctx.load.run(target.request));
@@ -114,7 +127,7 @@ export async function queryThroughput(ctx: BenchContext): Promise<ScenarioResult
     ];
     return {
       title: 'Query throughput',
-      method: `autocannon (own process), ${sizes.connections} connections, ${sizes.throughputSeconds} s per run, ${sizes.throughputRounds} rounds, the five targets one after another in each round (after a 1 s warm-up each). Each connection keeps one session (seeded with the service's own adapter, ${sizes.historyShort} or ${sizes.historyLong} entries of 60 characters; HISTORY_MAX_TURNS equal to it, so the length stays put). The service: one instance, \`AI_PROVIDER=offline\`, rate limiter on (limit out of reach), request logging at info to a file. Ratios are taken within a round, then the median over rounds.`,
+      method: `autocannon (own process), ${sizes.connections} connections, ${sizes.throughputSeconds} s per run, ${sizes.throughputRounds} rounds, the five targets one after another in each round (after a ${ctx.quick ? 0.5 : 1} s warm-up each). Each connection keeps one session (seeded with the service's own adapter, ${sizes.historyShort} or ${sizes.historyLong} entries of 60 characters; HISTORY_MAX_TURNS equal to it, so the length stays put). The service: one instance, \`AI_PROVIDER=offline\`, rate limiter on (limit out of reach), request logging at info to a file. Ratios are taken within a round, then the median over rounds.`,
       table,
       figures: {
         queryVsHello,

@@ -63,7 +63,7 @@ export async function redisBytes(ctx: BenchContext): Promise<ScenarioResult> {
     const connectRedis = await connectRedisBytes(ctx.redisUrl);
     return {
       title: 'Redis bytes per session',
-      method: `${count} sessions made through the API: \`POST /v1/sessions\`, then five \`POST /v1/query\` with a 60-character question, answered by a fake OpenAI-compatible model with a 60-character answer (so 10 history entries of 60 characters). Measured with \`MEMORY USAGE key SAMPLES 0\` (every element counted) over every key under the instance's prefix: keys naming a session id are that session's; the growth of the other keys (the activity index and any other shared structure) is divided by the number of sessions. The \`used_memory\` delta per session is shown as a cross-check (it includes allocator and dictionary overhead). connect-redis: 100 sessions seeded with the same 10 turns, \`MEMORY USAGE\` of each session key.`,
+      method: `${count} sessions made through the API: \`POST /v1/sessions\`, then five \`POST /v1/query\` with a 60-character question, answered by a fake OpenAI-compatible model with a 60-character answer (so 10 history entries of 60 characters). Measured with \`MEMORY USAGE key SAMPLES 0\` (every element counted) over every key under the instance's prefix: keys naming a session id are that session's; the growth of the other keys (the activity index and any other shared structure) is divided by the number of sessions. The \`used_memory\` delta per session is shown as a cross-check (it includes allocator and dictionary overhead). connect-redis: 50 sessions seeded with the same 10 turns, \`MEMORY USAGE\` of each session key.`,
       table: [
         ['what', 'bytes per session'],
         ['keys of the session (MEMORY USAGE)', fmt(keysPerSession, 0)],
@@ -88,7 +88,7 @@ async function connectRedisBytes(redisUrl: string): Promise<number> {
     MAX_TURNS: '10',
   });
   try {
-    await seedCookies(baseline.url, 100, 10);
+    await seedCookies(baseline.url, 50, 10);
     return await withRedis(redisUrl, async (redis) => {
       let total = 0;
       const keys = await scanPrefix(redis, prefix, async (batch) => {

@@ -68,7 +68,10 @@ export async function roundTrips(ctx: BenchContext): Promise<ScenarioResult> {
     await send(false); // warm-up, and history to read
     const plain = await monitored(ctx.redisUrl, () => send(false));
     const located = await monitored(ctx.redisUrl, () => send(true));
-    const idle = await monitored(ctx.redisUrl, () => sleep(Math.max(plain.ms, located.ms)));
+    const idle = await monitored(
+      ctx.redisUrl,
+      async () => void (await sleep(Math.max(plain.ms, located.ms))),
+    );
     const idlePerMs = idle.tally.trips / idle.ms;
     const perQuery = (run: { tally: Tally; ms: number }) => (run.tally.trips - idlePerMs * run.ms) / n;
     const names = [...new Set([...plain.tally.direct.keys(), ...located.tally.direct.keys()])].sort();

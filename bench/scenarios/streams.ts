@@ -3,7 +3,8 @@ import { BenchContext, ScenarioResult } from '../support/context';
 import { broadcast } from '../support/http';
 import { sleep } from '../support/processes';
 import { serviceEnv, startService } from '../support/service';
-import { SERVICE_JOB_CONCURRENCY } from '../support/service-internals';
+import { SERVICE_JOB_CONCURRENCY, SessionSeeder } from '../support/service-internals';
+import { sourceAddress } from '../support/addresses';
 import { fmt, fmtSpread, KiB, MiB, percentile, spread } from '../support/stats';
 
 const clock = () => performance.timeOrigin + performance.now();
@@ -21,7 +22,16 @@ export async function streams(ctx: BenchContext): Promise<ScenarioResult> {
   const swarm = new ChildRpc('clients/streams', { fdLimit: 65536 });
   const bull = new ChildRpc('baselines/bullmq-jobs');
   try {
-    const created = await swarm.call<number>({ op: 'create', url: service.url, count: n });
+    // Seeded as if created over HTTP from the address each stream then comes from (same IP: no flag).
+    const seeder = new SessionSeeder(ctx.redisUrl, env);
+    const ids = await seeder.seed(n, {
+      lastActivityAt: Date.now(),
+      turns: 2,
+      textLength: 60,
+      clientIp: (i) => `::ffff:${sourceAddress(i)}`,
+    });
+    await seeder.close();
+    const created = await swarm.call<number>({ op: 'adopt', url: service.url, ids });
     const before = await service.memory();
     const { opened, failed } = await swarm.call<{ opened: number; failed: number }>({
       op: 'open',
@@ -69,7 +79,7 @@ export async function streams(ctx: BenchContext): Promise<ScenarioResult> {
     const heapPerStream = (after.heapUsed - before.heapUsed) / opened;
     return {
       title: 'Open streams, broadcast and POI delivery',
-      method: `One instance. The stream process creates ${fmt(n, 0)} sessions (\`POST /v1/sessions\`) and opens one \`GET /v1/sessions/:id/events\` per session (8 loopback source addresses, fd limit raised). Memory: service heap and RSS after a forced GC before and after the streams opened and idled 3 s, divided by the streams. Broadcast: \`POST /v1/admin/broadcast\` timestamped before sending, each stream timestamps its copy on arrival (one machine, one clock); messages/s = sessions queued ÷ time to the last copy. Raw BullMQ: a Queue and a Worker (concurrency ${SERVICE_JOB_CONCURRENCY}, the service's) running as many trivial jobs, added in bulk, first add → last completion; one BullMQ round after each broadcast round. POI: ${ctx.sizes.poiProbes} fresh sessions, 10 at a time: a long-poll (\`wait=30\`) waiting (by the \`longpoll_waiting\` gauge when the build exports it, else 500 ms after sending), then a location inside a POI; report sent → long-poll answered with the POI message, while every stream stays open.`,
+      method: `One instance. ${fmt(n, 0)} sessions seeded with the service's adapter (2 history entries, the client address of their stream), then the stream process opens one \`GET /v1/sessions/:id/events\` per session (8 loopback source addresses, fd limit raised). Memory: service heap and RSS after a forced GC before and after the streams opened and idled 3 s, divided by the streams. Broadcast: \`POST /v1/admin/broadcast\` timestamped before sending, each stream timestamps its copy on arrival (one machine, one clock); messages/s = sessions queued ÷ time to the last copy. Raw BullMQ: a Queue and a Worker (concurrency ${SERVICE_JOB_CONCURRENCY}, the service's) running as many trivial jobs, added in bulk, first add → last completion; one BullMQ round after each broadcast round. POI: ${ctx.sizes.poiProbes} fresh sessions, 10 at a time: a long-poll (\`wait=30\`) waiting (by the \`longpoll_waiting\` gauge when the build exports it, else 500 ms after sending), then a location inside a POI; report sent → long-poll answered with the POI message, while every stream stays open.`,
       table: [
         ['figure', 'value'],
         [

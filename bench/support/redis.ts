@@ -8,7 +8,7 @@ import { freePort, start, until } from './processes';
  */
 export async function startRedis(): Promise<{ url: string; version: string; stop(): Promise<void> }> {
   const external = process.env.BENCH_REDIS_URL;
-  let stop = async () => undefined;
+  let stop = (): Promise<void> => Promise.resolve();
   let url = external ?? '';
   if (!external) {
     const port = await freePort();

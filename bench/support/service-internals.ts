@@ -17,12 +17,14 @@ import { RedisStore } from '../../src/store/redis-store';
 export const SERVICE_JOB_CONCURRENCY = JOB_CONCURRENCY;
 
 export interface SeedOptions {
-  /** Epoch ms of the sessions' creation and last activity (in the past: already idle or expired). */
-  lastActivityAt: number;
+  /** Epoch ms of the sessions' creation and last activity (in the past: already idle or expired); a
+   *  function of the session's index spreads them. */
+  lastActivityAt: number | ((i: number) => number);
   /** History entries per session (user and assistant alternating), each `textLength` characters. */
   turns: number;
   textLength: number;
-  clientIp?: string;
+  /** The address the session was created from (a function of the index: one per session). */
+  clientIp?: (i: number) => string;
 }
 
 /**
@@ -45,7 +47,7 @@ export class SessionSeeder {
     });
   }
 
-  /** Seeds `count` sessions, `parallel` at a time; returns their ids. */
+  /** Seeds `count` sessions, `parallel` at a time; returns their ids, in index order. */
   async seed(count: number, options: SeedOptions, parallel = 256): Promise<string[]> {
     await this.store.waitUntilReady(5000);
     const ids: string[] = [];
@@ -54,14 +56,15 @@ export class SessionSeeder {
     await Promise.all(
       Array.from({ length: parallel }, async () => {
         while (next < count) {
-          next += 1;
+          const i = next++;
           const id = newSessionId();
-          const at = options.lastActivityAt;
+          const at =
+            typeof options.lastActivityAt === 'number' ? options.lastActivityAt : options.lastActivityAt(i);
           const session = {
             id,
             locale: 'zh-CN',
             metadata: {},
-            clientIp: options.clientIp ?? '127.0.0.1',
+            clientIp: options.clientIp?.(i) ?? '127.0.0.1',
             userAgent: 'bench',
           };
           await this.repository.create(session, at, 100_000_000);
@@ -72,7 +75,7 @@ export class SessionSeeder {
             ].slice(0, options.turns - t);
             await this.repository.appendTurns(id, turns, at, false);
           }
-          ids.push(id);
+          ids[i] = id;
         }
       }),
     );
@@ -84,8 +87,11 @@ export class SessionSeeder {
   }
 }
 
-/** Durations (ms) of the idle-tip scans the service ran, read from its BullMQ jobs' own timestamps. */
-export async function tipScanDurations(redisUrl: string, keyPrefix: string): Promise<number[]> {
+/** The idle-tip scans the service ran (start, duration in ms), read from its BullMQ jobs' own timestamps. */
+export async function tipScans(
+  redisUrl: string,
+  keyPrefix: string,
+): Promise<Array<{ startedAt: number; ms: number }>> {
   const store = new RedisStore({ url: redisUrl, clusterNodes: null, keyPrefix });
   const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const queue = new Queue(QueueName.Proactive, { connection, prefix: bullPrefix(store) });
@@ -94,7 +100,7 @@ export async function tipScanDurations(redisUrl: string, keyPrefix: string): Pro
     return jobs
       .filter((job) => job.name === (JobName.TipScan as string) && job.processedOn && job.finishedOn)
       .sort((a, b) => a.processedOn! - b.processedOn!)
-      .map((job) => job.finishedOn! - job.processedOn!);
+      .map((job) => ({ startedAt: job.processedOn!, ms: job.finishedOn! - job.processedOn! }));
   } finally {
     await queue.close();
     connection.disconnect();

@@ -2,15 +2,17 @@
  * `npm run bench [-- --quick] [-- --only name,name]`: the benchmark suite of issue 12. Starts a private
  * Redis, builds the service when src/ changed, runs every scenario against spawned service instances and
  * baselines with load from a separate autocannon process, and writes BENCHMARKS.md (a partial run with
- * --only writes BENCHMARKS.partial.md instead). Every process it starts is ended on exit and on Ctrl-C.
+ * --only writes test/artifacts/bench/BENCHMARKS.partial.md instead). Every process it starts is ended on exit and on Ctrl-C.
  */
 import { execSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { BenchContext, ScenarioResult, sizesFor } from './support/context';
 import { LoadGenerator } from './support/load';
 import { machineFacts } from './support/machine';
 import { renderReport } from './support/report';
 import { startRedis } from './support/redis';
+import { BENCH_TMP } from './support/processes';
 import { ensureBuilt } from './support/service';
 import { queryThroughput } from './scenarios/query-throughput';
 import { roundTrips } from './scenarios/round-trips';
@@ -71,7 +73,10 @@ async function main(): Promise<void> {
     results,
     complete: only.length === Object.keys(SCENARIOS).length,
   });
-  const file = only.length === Object.keys(SCENARIOS).length ? 'BENCHMARKS.md' : 'BENCHMARKS.partial.md';
+  const file =
+    only.length === Object.keys(SCENARIOS).length
+      ? 'BENCHMARKS.md'
+      : join(BENCH_TMP, 'BENCHMARKS.partial.md');
   writeFileSync(file, report);
   log(`wrote ${file} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   process.exit(0);

@@ -25,7 +25,7 @@ export function renderReport(input: ReportInput): string {
   const { machine } = input;
   const figures = Object.assign({}, ...input.results.map((r) => r.figures)) as ScenarioResult['figures'];
   const label = process.env.BENCH_LABEL ? ` (${process.env.BENCH_LABEL})` : '';
-  const goalRows = goals(sizesFor(input.quick), input.quick).map((goal) => {
+  const goalRows = goals(sizesFor(input.quick)).map((goal) => {
     const value = valueOf(figures[goal.key]);
     if (value === undefined || Number.isNaN(value)) return [goal.figure, goal.goal, 'not measured', '–'];
     return [goal.figure, goal.goal, goal.show(value), goal.pass(value) ? 'PASS' : 'MISS'];

@@ -5,13 +5,13 @@
  * --only writes test/artifacts/bench/BENCHMARKS.partial.md instead). Every process it starts is ended on exit and on Ctrl-C.
  */
 import { execSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BenchContext, ScenarioResult, sizesFor } from './support/context';
 import { LoadGenerator } from './support/load';
 import { machineFacts } from './support/machine';
 import { renderReport } from './support/report';
-import { startRedis } from './support/redis';
+import { deletePrefix, runPrefix, startRedis } from './support/redis';
 import { BENCH_TMP } from './support/processes';
 import { ensureBuilt } from './support/service';
 import { queryThroughput } from './scenarios/query-throughput';
@@ -42,6 +42,8 @@ async function main(): Promise<void> {
   const started = Date.now();
   const log = (message: string) =>
     process.stdout.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
+  rmSync(BENCH_TMP, { recursive: true, force: true }); // the previous run's logs and archives
+  mkdirSync(BENCH_TMP, { recursive: true });
   const built = ensureBuilt();
   const machine = await machineFacts();
   const redis = await startRedis();
@@ -60,6 +62,8 @@ async function main(): Promise<void> {
     }
   } finally {
     await load.stop();
+    // A private server goes with its keys; on BENCH_REDIS_URL the run's own prefix is deleted.
+    if (process.env.BENCH_REDIS_URL) await deletePrefix(redis.url, runPrefix('').slice(0, -1));
     await redis.stop();
   }
   const commit = execSync('git rev-parse --short HEAD').toString().trim();

@@ -1,4 +1,5 @@
 import { seedCookies, startNestBaseline } from '../support/baselines';
+import { runPrefix } from '../support/redis';
 import { BenchContext, ScenarioResult } from '../support/context';
 import { LoadRequest, LoadResult } from '../support/load';
 import { serviceEnv, startService } from '../support/service';
@@ -42,7 +43,7 @@ export async function queryThroughput(ctx: BenchContext): Promise<ScenarioResult
     const connectRedis = async (turns: number) => {
       const baseline = await startNestBaseline('session', {
         REDIS_URL: ctx.redisUrl,
-        KEY_PREFIX: `bench:cr${turns}:${process.pid}:`,
+        KEY_PREFIX: runPrefix(`cr${turns}`),
         MAX_TURNS: String(turns),
       });
       const cookies = await seedCookies(baseline.url, sizes.connections, turns);

@@ -3,7 +3,7 @@ import { seedCookies, startNestBaseline } from '../support/baselines';
 import { BenchContext, ScenarioResult } from '../support/context';
 import { startFakeModel } from '../support/fake-model';
 import { createSession, inParallel, query } from '../support/http';
-import { scanPrefix, usedMemory, withRedis } from '../support/redis';
+import { runPrefix, scanPrefix, usedMemory, withRedis } from '../support/redis';
 import { serviceEnv, startService } from '../support/service';
 import { fmt } from '../support/stats';
 
@@ -81,7 +81,7 @@ export async function redisBytes(ctx: BenchContext): Promise<ScenarioResult> {
 }
 
 async function connectRedisBytes(redisUrl: string): Promise<number> {
-  const prefix = `bench:crbytes:${process.pid}:`;
+  const prefix = runPrefix('crbytes');
   const baseline = await startNestBaseline('session', {
     REDIS_URL: redisUrl,
     KEY_PREFIX: prefix,

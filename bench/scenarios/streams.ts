@@ -1,4 +1,5 @@
 import { ChildRpc } from '../support/child-rpc';
+import { runPrefix } from '../support/redis';
 import { BenchContext, ScenarioResult } from '../support/context';
 import { broadcast } from '../support/http';
 import { sleep } from '../support/processes';
@@ -57,7 +58,7 @@ export async function streams(ctx: BenchContext): Promise<ScenarioResult> {
       jobRates.push(
         await bull.call<number>({
           redisUrl: ctx.redisUrl,
-          prefix: `bench:bull:${process.pid}`,
+          prefix: runPrefix('bull').slice(0, -1),
           count: queued,
           concurrency: SERVICE_JOB_CONCURRENCY,
         }),

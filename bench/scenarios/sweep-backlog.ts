@@ -25,6 +25,28 @@ export async function sweepBacklog(ctx: BenchContext): Promise<ScenarioResult> {
   });
   const seeder = new SessionSeeder(ctx.redisUrl, env);
   const live = await seeder.seed(10, { lastActivityAt: Date.now(), turns: 10, textLength: 60 });
+  const load = (url: string): LoadRequest => ({
+    url,
+    method: 'POST',
+    path: '/v1/query',
+    connections: 10,
+    overallRate: sizes.sweepLoadRate,
+    durationS: sizes.sweepWindowSeconds,
+    body: JSON.stringify({ sessionId: '$SESSION', text: QUESTION }),
+    perConnection: live,
+  });
+  // Without a sweep: the instance over the live sessions alone (it ticks every second, nothing is due).
+  // The first window of each phase warms the process up and is not counted.
+  const quiet = await startService('sweep-quiet', env);
+  const without: number[] = [];
+  try {
+    for (let i = 0; i <= sizes.sweepQuietWindows; i++) {
+      const p99 = (await ctx.load.run(load(quiet.url))).p99;
+      if (i > 0) without.push(p99);
+    }
+  } finally {
+    await quiet.stop();
+  }
   const seedStart = Date.now();
   await seeder.seed(n, { lastActivityAt: Date.now() - (IDLE_TTL_S + 60) * 1000, turns: 2, textLength: 60 });
   const seedSeconds = (Date.now() - seedStart) / 1000;
@@ -32,44 +54,33 @@ export async function sweepBacklog(ctx: BenchContext): Promise<ScenarioResult> {
   const service = await startService('sweep', env);
   try {
     const startedAt = Date.now();
-    const load: LoadRequest = {
-      url: service.url,
-      method: 'POST',
-      path: '/v1/query',
-      connections: 10,
-      overallRate: sizes.sweepLoadRate,
-      durationS: sizes.sweepWindowSeconds,
-      body: JSON.stringify({ sessionId: '$SESSION', text: QUESTION }),
-      perConnection: live,
-    };
     const watch = untilExpired(service, n, sizes.sweepWaitCapSeconds * 1000, startedAt);
     let finished: number | null | undefined;
     void watch.then((result) => (finished = result.doneAt));
     const during: number[] = [];
-    while (finished === undefined) {
-      const result = await ctx.load.run(load);
-      if (finished === undefined || (finished !== null && finished >= Date.now())) during.push(result.p99);
+    for (let i = 0; finished === undefined; i++) {
+      const result = await ctx.load.run(load(service.url));
+      if (i > 0 && (finished === undefined || (finished !== null && finished >= Date.now())))
+        during.push(result.p99);
     }
     const { doneAt, expired } = await watch;
     const seconds = ((doneAt ?? Date.now()) - startedAt) / 1000;
     const rate = expired / seconds;
     const sweepSeconds = doneAt ? seconds : n / rate;
+    await service.stop(); // at the cap, what is left stays unswept
     const archived = archivedLines(service.archiveDir);
     const leftKeys = await withRedis(ctx.redisUrl, (redis: Redis) =>
       countSessionKeys(redis, env.REDIS_KEY_PREFIX, new Set(live)),
     );
-    const without: number[] = [];
-    for (let i = 0; i < Math.max(2, Math.min(during.length, sizes.sweepQuietWindows)); i++)
-      without.push((await ctx.load.run(load)).p99);
     const sweepP99Ratio = spread(during).median / spread(without).median;
     const runs = sweepRuns(service);
     return {
       title: 'Sweep of a backlog of expired sessions',
-      method: `${fmt(n, 0)} sessions with 2 history entries each, written with the service's adapter ${IDLE_TTL_S + 60} s in the past (${fmt(seedSeconds, 1)} s to seed), plus 10 live sessions with 10 entries; then one instance starts with \`SESSION_IDLE_TTL_SECONDS=${IDLE_TTL_S}\`, \`CLEANUP_CRON\` every second and the file archive. Time: from the instance answering /health/ready to \`endedTotal.expired\` of \`GET /v1/admin/stats\` reaching ${fmt(n, 0)} (its first tick comes within a second)${doneAt ? '' : `; **not done after ${sizes.sweepWaitCapSeconds} s**, so the time is projected from the rate reached`}. Meanwhile a steady load of ${sizes.sweepLoadRate} queries/s (autocannon, 10 connections, the 10 live sessions) runs in ${sizes.sweepWindowSeconds}-s windows; p99 per window during the sweep against the same windows after it (the sweep still ticking, with nothing to do).`,
+      method: `${fmt(n, 0)} sessions with 2 history entries each, written with the service's adapter ${IDLE_TTL_S + 60} s in the past (${fmt(seedSeconds, 1)} s to seed), plus 10 live sessions with 10 entries; then one instance starts with \`SESSION_IDLE_TTL_SECONDS=${IDLE_TTL_S}\`, \`CLEANUP_CRON\` every second and the file archive (stopped at the end, or at the cap). Time: from the instance answering /health/ready to \`endedTotal.expired\` of \`GET /v1/admin/stats\` reaching ${fmt(n, 0)} (its first tick comes within a second)${doneAt ? '' : `; **not done after ${sizes.sweepWaitCapSeconds} s**, so the time is projected from the rate reached`}. Meanwhile a steady load of ${sizes.sweepLoadRate} queries/s (autocannon, 10 connections, the 10 live sessions) runs in ${sizes.sweepWindowSeconds}-s windows; p99 per window during the sweep against ${sizes.sweepQuietWindows} windows of the same load on an instance of the same configuration started before the backlog was written (ticking every second with nothing to do); the first window of each phase is a warm-up and not counted.`,
       table: [
         ['figure', 'value'],
         ['archived (expired) / lines in the file archive', `${fmt(expired, 0)} / ${fmt(archived, 0)}`],
-        ['session keys left in Redis (besides the 10 live)', fmt(leftKeys, 0)],
+        [`session keys left in Redis (besides the 10 live)${doneAt ? '' : ', at the cap'}`, fmt(leftKeys, 0)],
         [
           `time to archive and remove ${fmt(n, 0)}`,
           `${fmt(sweepSeconds, 1)} s${doneAt ? '' : ' (projected)'}`,

@@ -11,6 +11,7 @@ const TIP_S = 8;
 const DUE_IN_MS = 1500;
 
 interface Instance {
+  name: string;
   label: string;
   env: Record<string, string>;
   service: Service;
@@ -48,14 +49,18 @@ export async function tickScaling(ctx: BenchContext): Promise<ScenarioResult> {
         512,
       );
       ctx.log(`${fmt(live, 0)} live sessions seeded in ${fmt((Date.now() - t0) / 1000, 1)} s`);
-      instances.push({ label: `${fmt(live, 0)} live`, env, seeder, service: null!, sweepMs: [], scanMs: [] });
+      instances.push({
+        name: `ticks-${label}`,
+        label: `${fmt(live, 0)} live`,
+        env,
+        seeder,
+        service: null!,
+        sweepMs: [],
+        scanMs: [],
+      });
     }
     // Both instances boot at once, after both populations are written.
-    await Promise.all(
-      instances.map(
-        async (i) => (i.service = await startService(i.env.REDIS_KEY_PREFIX.split(':')[1], i.env)),
-      ),
-    );
+    await Promise.all(instances.map(async (i) => (i.service = await startService(i.name, i.env))));
     for (let round = 0; round < sizes.tickRounds; round++) {
       for (const instance of instances) {
         const { sweepMs, scanMs } = await tick(instance, sizes.tickDue, ctx.redisUrl);

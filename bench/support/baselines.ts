@@ -14,7 +14,7 @@ export async function startNestBaseline(
   const port = await freePort();
   const script = join(__dirname, '..', 'baselines', 'nest-app.ts');
   const started = start(
-    `baseline-${mode}-${port}`,
+    `baseline-${mode}${env.MAX_TURNS ?? ''}`,
     'node',
     ['-r', 'ts-node/register/transpile-only', script],
     {

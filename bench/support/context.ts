@@ -4,8 +4,8 @@ import { Spread } from './stats';
 /** Sizes of one run: the full one, or `--quick` (same scenarios, fewer rounds, smaller populations). */
 export function sizesFor(quick: boolean) {
   return {
-    throughputRounds: quick ? 2 : 3,
-    throughputSeconds: quick ? 1.5 : 3,
+    throughputRounds: quick ? 2 : 5,
+    throughputSeconds: quick ? 1.5 : 2,
     connections: 50,
     historyShort: 10,
     historyLong: 500,
@@ -18,8 +18,8 @@ export function sizesFor(quick: boolean) {
     sweepSessions: quick ? 3_000 : 100_000,
     sweepLoadRate: 100,
     sweepWindowSeconds: quick ? 1.5 : 3,
-    sweepQuietWindows: quick ? 2 : 4,
-    sweepWaitCapSeconds: quick ? 40 : 150,
+    sweepQuietWindows: quick ? 2 : 3,
+    sweepWaitCapSeconds: quick ? 30 : 60,
     backlogSessions: quick ? 4_000 : 30_000,
     backlogWindows: quick ? 2 : 3,
     backlogWindowSeconds: quick ? 1.5 : 4,

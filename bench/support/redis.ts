@@ -37,6 +37,9 @@ export async function startRedis(): Promise<{ url: string; version: string; stop
   return { url, version: /redis_version:(\S+)/.exec(info)?.[1] ?? '?', stop };
 }
 
+/** Every key of this run starts with `bench:<pid>:`: one prefix to delete, and nobody else's. */
+export const runPrefix = (name: string) => `bench:${process.pid}:${name}:`;
+
 export async function withRedis<T>(url: string, work: (redis: Redis) => Promise<T>): Promise<T> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   redis.on('error', () => undefined);

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { runPrefix } from './redis';
 import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BENCH_TMP, freePort, start, untilHttpOk } from './processes';
@@ -44,7 +45,7 @@ export function serviceEnv(name: string, redisUrl: string, overrides: Record<str
   return {
     NODE_ENV: 'production',
     REDIS_URL: redisUrl,
-    REDIS_KEY_PREFIX: `bench:${name}:${process.pid}:`,
+    REDIS_KEY_PREFIX: runPrefix(name),
     ARCHIVE_DIR: mkdtempSync(join(BENCH_TMP, `archive-${name}-`)),
     ADMIN_TOKEN,
     AI_PROVIDER: 'offline',
@@ -63,7 +64,9 @@ export async function startService(name: string, env: Record<string, string>): P
   const port = await freePort();
   const fullEnv = { ...env, PORT: String(port) };
   const probe = join(__dirname, '..', 'clients', 'memory-probe.js');
-  const process = start(`service-${name}`, 'node', ['--expose-gc', '-r', probe, SERVICE_ENTRY], {
+  // BENCH_SERVICE_NODE_ARGS: extra node flags for every instance, e.g. "--cpu-prof --cpu-prof-dir=DIR".
+  const extra = (globalThis.process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const process = start(`service-${name}`, 'node', ['--expose-gc', ...extra, '-r', probe, SERVICE_ENTRY], {
     env: fullEnv,
     ipc: true,
     fdLimit: 65536,

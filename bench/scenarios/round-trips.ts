@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { BenchContext, ScenarioResult } from '../support/context';
 import { createSession } from '../support/http';
 import { sleep } from '../support/processes';
+import { withRedis } from '../support/redis';
 import { serviceEnv, startService } from '../support/service';
 import { fmt } from '../support/stats';
 import { QUESTION } from './query-throughput';
@@ -73,6 +74,16 @@ export async function roundTrips(ctx: BenchContext): Promise<ScenarioResult> {
       async () => void (await sleep(Math.max(plain.ms, located.ms))),
     );
     const idlePerMs = idle.tally.trips / idle.ms;
+    // Redis CPU per query, without MONITOR (which costs Redis more than the queries themselves).
+    const cpu = () =>
+      withRedis(ctx.redisUrl, async (redis) => {
+        const info = await redis.info('cpu');
+        const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+        return field('used_cpu_user') + field('used_cpu_sys');
+      });
+    const cpuBefore = await cpu();
+    await send(false);
+    const redisCpuMsPerQuery = (((await cpu()) - cpuBefore) * 1000) / n;
     const perQuery = (run: { tally: Tally; ms: number }) => (run.tally.trips - idlePerMs * run.ms) / n;
     const names = [...new Set([...plain.tally.direct.keys(), ...located.tally.direct.keys()])].sort();
     const table = [
@@ -93,12 +104,17 @@ export async function roundTrips(ctx: BenchContext): Promise<ScenarioResult> {
         fmt(located.tally.inScripts / n, 1),
       ],
       ['idle instance, round trips per second (subtracted)', fmt(idlePerMs * 1000, 1), ''],
+      ['Redis CPU per query (used_cpu_user + sys, no MONITOR), ms', fmt(redisCpuMsPerQuery, 3), ''],
     ];
     return {
       title: 'Redis round trips per query',
-      method: `${n} sequential \`POST /v1/query\` on one existing session (after ${n} warm-up queries), then ${n} more with a \`location\`; every command Redis executed meanwhile was seen with \`MONITOR\` on the suite's private Redis. Each command a client sent is a round trip (an EVALSHA is one, whatever it runs), except that a MULTI…EXEC block, which ioredis writes at once, counts once; commands run by scripts are counted apart. The idle instance's own traffic in a window as long (BullMQ worker, stats, alerts) is subtracted from the total; the per-command rows are raw.`,
+      method: `${n} sequential \`POST /v1/query\` on one existing session (after ${n} warm-up queries), then ${n} more with a \`location\`; every command Redis executed meanwhile was seen with \`MONITOR\` on the suite's private Redis. Each command a client sent is a round trip (an EVALSHA is one, whatever it runs), except that a MULTI…EXEC block, which ioredis writes at once, counts once; commands run by scripts are counted apart. The idle instance's own traffic in a window as long (BullMQ worker, stats, alerts) is subtracted from the total; the per-command rows are raw. Redis CPU: \`INFO cpu\` (user + sys) over ${n} more sequential queries without MONITOR, divided by ${n}; most of it is the server's per-round-trip network work, not the commands (\`INFO commandstats\` puts an EVALSHA of the query path at tens of microseconds).`,
       table,
-      figures: { roundTripsPerQuery: perQuery(plain), roundTripsPerLocatedQuery: perQuery(located) },
+      figures: {
+        roundTripsPerQuery: perQuery(plain),
+        roundTripsPerLocatedQuery: perQuery(located),
+        redisCpuMsPerQuery,
+      },
     };
   } finally {
     await service.stop();

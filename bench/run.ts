@@ -66,8 +66,10 @@ async function main(): Promise<void> {
     if (process.env.BENCH_REDIS_URL) await deletePrefix(redis.url, runPrefix('').slice(0, -1));
     await redis.stop();
   }
-  const commit = execSync('git rev-parse --short HEAD').toString().trim();
-  const dirty = execSync('git status --porcelain -- src').toString().trim() !== '';
+  const git = (command: string) => execSync(`git ${command}`).toString().trim();
+  // What was measured is src/: the last commit that changed it, and the suite's own commit.
+  const commit = `${git('log -1 --format=%h -- src')} (src/; suite at ${git('rev-parse --short HEAD')})`;
+  const dirty = git('status --porcelain -- src') !== '';
   const report = renderReport({
     quick,
     machine: { ...machine, redisVersion: redis.version },

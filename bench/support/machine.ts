@@ -6,6 +6,8 @@ export interface MachineFacts {
   memoryGiB: number;
   node: string;
   loadAtStart: string;
+  /** The 1-minute load average above the core count: other work competes for the CPUs. */
+  busy: boolean;
 }
 
 /** What the figures were measured on (the Redis version is added once the suite's Redis runs). */
@@ -17,6 +19,7 @@ export async function machineFacts(): Promise<MachineFacts> {
     cpuModel: cpus()[0]?.model ?? '?',
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     node: process.version,
+    busy: loadavg()[0] > cpus().length,
     loadAtStart: loadavg()
       .map((value) => value.toFixed(2))
       .join(' / '),

@@ -34,7 +34,7 @@ export function renderReport(input: ReportInput): string {
     `# Benchmarks${label}`,
     '',
     `Written by \`npm run bench${input.quick ? ' -- --quick' : ''}\` at commit ${input.commit} on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, in ${fmt(input.durationS, 0)} s.`,
-    `Load average at start ${machine.loadAtStart}: the machine is shared (other agents' test suites run on the same two cores), so absolute figures are noisy;`,
+    `${machine.busy ? '**Measured on a busy machine**: load' : 'Load'} average at start ${machine.loadAtStart} on ${machine.cores} cores${machine.busy ? ' (other work shared the CPUs throughout)' : ''}, so absolute figures are noisy;`,
     'the goals are ratios of things measured side by side in the same run, except counts and sizes.',
     ...(input.quick
       ? [

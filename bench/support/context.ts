@@ -16,7 +16,7 @@ export function sizesFor(quick: boolean) {
     broadcastRounds: quick ? 2 : 3,
     poiProbes: quick ? 30 : 100,
     sweepSessions: quick ? 3_000 : 100_000,
-    sweepLoadRate: 100,
+    sweepLoadRate: 200,
     sweepWindowSeconds: quick ? 1.5 : 3,
     sweepQuietWindows: quick ? 2 : 3,
     sweepWaitCapSeconds: quick ? 30 : 60,

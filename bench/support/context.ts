@@ -18,7 +18,7 @@ export function sizesFor(quick: boolean) {
     sweepSessions: quick ? 3_000 : 100_000,
     sweepLoadRate: 200,
     sweepWindowSeconds: quick ? 1.5 : 3,
-    sweepQuietWindows: quick ? 2 : 3,
+    sweepQuietWindows: quick ? 1 : 3,
     sweepWaitCapSeconds: quick ? 30 : 60,
     backlogSessions: quick ? 4_000 : 30_000,
     backlogWindows: quick ? 2 : 3,

@@ -34,7 +34,9 @@ export function renderReport(input: ReportInput): string {
     `# Benchmarks${label}`,
     '',
     `Written by \`npm run bench${input.quick ? ' -- --quick' : ''}\` at commit ${input.commit} on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, in ${fmt(input.durationS, 0)} s.`,
-    `${machine.busy ? '**Measured on a busy machine**: load' : 'Load'} average at start ${machine.loadAtStart} on ${machine.cores} cores${machine.busy ? ' (other work shared the CPUs throughout)' : ''}, so absolute figures are noisy;`,
+    machine.busy
+      ? `**Measured on a busy machine**: load average at start ${machine.loadAtStart} on ${machine.cores} cores (other work shared the CPUs throughout), so absolute figures are noisy;`
+      : `Load average at start ${machine.loadAtStart} on ${machine.cores} cores (a shared machine: absolute figures vary from run to run);`,
     'the goals are ratios of things measured side by side in the same run, except counts and sizes.',
     ...(input.quick
       ? [

@@ -55,4 +55,12 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-return': 'off',
     },
   },
+  {
+    // The support console's browser modules: plain ES modules, type-checked by tsconfig.console.json
+    // (which also catches undefined names, so no-undef, which knows no browser globals, is off).
+    files: ['src/admin/console/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, sourceType: 'module' },
+    rules: { ...tseslint.configs.disableTypeChecked.rules, 'no-undef': 'off', eqeqeq: ['error', 'always'] },
+  },
 );

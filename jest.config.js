@@ -9,8 +9,15 @@ const common = {
 module.exports = {
   // A global option: Jest ignores it inside `projects`.
   testTimeout: 30000,
+  reporters: ['default', '<rootDir>/test/support/conformance/reporter.js'],
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      // Every response an e2e test receives is checked against the app's OpenAPI document.
+      setupFilesAfterEnv: ['<rootDir>/test/support/conformance/setup.ts'],
+    },
   ],
 };

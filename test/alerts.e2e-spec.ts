@@ -38,6 +38,7 @@ describe('Alerts (e2e, Redis)', () => {
     sut = await startTestApp({
       env: {
         ALERT_CREATE_RATE_PER_MIN: '0',
+        ALERT_GROWTH_MIN_RATE_PER_MIN: '2',
         ALERT_EVAL_INTERVAL_SECONDS: '1',
         ALERT_WEBHOOK_URL: webhook.url,
         CLEANUP_CRON: '0 0 0 1 1 *',
@@ -84,6 +85,33 @@ describe('Alerts (e2e, Redis)', () => {
     await waitFor('the resolved webhook', () =>
       Promise.resolve(
         webhook.received.some((b) => b.status === 'resolved' && b.name === 'session_create_rate'),
+      ),
+    );
+  });
+
+  it('keeps the growth alert quiet below ALERT_GROWTH_MIN_RATE_PER_MIN, and fires it above', async () => {
+    // After the first test the clock is 6 minutes on: its one creation is in the previous hour now.
+    const created = async (n: number) => {
+      for (let i = 0; i < n; i++) await request(sut.server).post('/v1/sessions').send({}).expect(201);
+    };
+    await created(3); // 0.6/min: over 5x the previous hour's 1/60 per minute, but under the floor of 2
+    // session_create_rate (threshold 0) fires at the first evaluation that saw them: that one was quiet.
+    const seen = await waitFor('an evaluation after the creations', async () => {
+      const active = await alerts();
+      return active.some((alert) => alert.name === 'session_create_rate') ? active : null;
+    });
+    expect(seen.map((alert) => alert.name)).toEqual(['session_create_rate']);
+
+    await created(10); // 13 in 5 minutes: 2.6/min, at or above the floor and over 5x
+    const growth = await waitFor('the growth alert', async () =>
+      (await alerts()).find((alert) => alert.name === 'session_create_growth'),
+    );
+    expect(growth.message).toMatch(
+      /^creation rate 2\.6\/min is over 5x the previous hour's 0\.02\/min\. Look at: /,
+    );
+    await waitFor('the growth webhook', () =>
+      Promise.resolve(
+        webhook.received.some((b) => b.status === 'firing' && b.name === 'session_create_growth'),
       ),
     );
   });

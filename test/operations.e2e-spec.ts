@@ -29,15 +29,23 @@ describe('Health, docs, metrics and rate limiting (e2e, Redis)', () => {
         '/v1/pois',
       ]),
     );
-    expect(doc.components.schemas.QueryDto.properties).toHaveProperty('text');
+    expect(doc.components.schemas.Query.properties).toHaveProperty('text');
     expect((await request(sut.server).get('/docs').expect(200)).text).toContain('swagger');
   });
 
-  it('serves the admin dashboard page, which asks for the token', async () => {
+  it('serves the support console page, which asks for the token, and its scripts', async () => {
     const page = await request(sut.server).get('/admin').expect(200);
     expect(page.headers['content-type']).toContain('text/html');
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
     expect(page.text).toContain('Admin token');
-    expect(page.text).toContain('/v1/admin/stats');
+    expect(page.text).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>/); // no inline script
+    const script = await request(sut.server).get('/admin/assets/main.js').expect(200);
+    expect(script.headers['content-type']).toContain('text/javascript');
+    expect((await request(sut.server).get('/admin/assets/overview.js')).text).toContain('/v1/admin/stats');
+    const chart = await request(sut.server).get('/admin/vendor/chart.umd.min.js').expect(200);
+    expect(chart.text.length).toBeGreaterThan(100_000);
+    await request(sut.server).get('/admin/assets/..%2Fadmin.module.ts').expect(404);
+    await request(sut.server).get('/admin/assets/index.html').expect(404);
   });
 
   it('serves Prometheus metrics', async () => {

@@ -1,11 +1,12 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { BroadcastDto } from '../proactive/proactive.dto';
+import { ApiAdminAuth, ApiErrorResponses } from '../common/api-docs';
+import { ApiAcceptedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { BroadcastAnswerDto, BroadcastDto } from '../proactive/proactive.dto';
 import { ProactiveTriggers } from '../proactive/proactive-triggers.service';
 import { AdminGuard } from './admin.guard';
 
 @ApiTags('admin')
-@ApiBearerAuth()
+@ApiAdminAuth()
 @UseGuards(AdminGuard)
 @Controller('v1/admin/broadcast')
 export class AdminBroadcastController {
@@ -13,8 +14,12 @@ export class AdminBroadcastController {
 
   @Post()
   @HttpCode(202)
-  @ApiAcceptedResponse({ description: '{queued: n}: sessions the message was queued for' })
-  async broadcast(@Body() body: BroadcastDto): Promise<{ queued: number }> {
+  @ApiOperation({
+    summary: 'Send a broadcast message to every live session, or to those last seen within a circle',
+  })
+  @ApiAcceptedResponse({ type: BroadcastAnswerDto })
+  @ApiErrorResponses(400, 413, 503)
+  async broadcast(@Body() body: BroadcastDto): Promise<BroadcastAnswerDto> {
     return { queued: await this.triggers.broadcast(body.text, body.near) };
   }
 }

@@ -2,7 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { sessionNotFound } from '../common/api-error';
 import { SESSION_REPOSITORY, SessionRepository } from '../sessions/session.repository';
 import { SessionService } from '../sessions/session.service';
-import { AdminSessionView, SessionView, toAdminSessionView, toSessionView } from '../sessions/session.view';
+import {
+  AdminSessionView,
+  HistoryView,
+  SessionView,
+  toAdminSessionView,
+  toHistoryView,
+  toSessionView,
+} from '../sessions/session.view';
 
 /** What operators see and do with sessions. Admin calls are never session activity. */
 @Injectable()
@@ -26,7 +33,7 @@ export class AdminSessionsService {
     };
   }
 
-  async get(id: string): Promise<AdminSessionView> {
+  async get(id: string): Promise<Required<AdminSessionView>> {
     const record = await this.sessions.find(id);
     if (!record) throw sessionNotFound();
     return {
@@ -34,6 +41,12 @@ export class AdminSessionsService {
       userAgent: record.userAgent,
       storeBytes: await this.repository.storeBytes(id),
     };
+  }
+
+  /** The client history's page, read without touching the session (admin calls are not activity). */
+  async history(id: string, limit: number, before: number | null): Promise<HistoryView> {
+    if (!(await this.sessions.find(id))) throw sessionNotFound();
+    return toHistoryView(id, await this.sessions.history(id, limit, before));
   }
 
   async reset(id: string): Promise<SessionView> {

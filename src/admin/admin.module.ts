@@ -5,10 +5,11 @@ import { AdminBroadcastController } from './admin-broadcast.controller';
 import { AdminPoisController } from './admin-pois.controller';
 import { StatsModule } from '../stats/stats.module';
 import { AdminStatsController } from './admin-stats.controller';
-import { AdminDashboardController } from './admin-dashboard.controller';
+import { AdminConsoleController } from './admin-console.controller';
 import { AdminGuard } from './admin.guard';
 import { AdminSessionsController } from './admin-sessions.controller';
 import { AdminSessionsService } from './admin-sessions.service';
+import { AdminArchiveController } from './admin-archive.controller';
 
 @Module({
   imports: [SessionModule, ProactiveModule, StatsModule],
@@ -17,7 +18,8 @@ import { AdminSessionsService } from './admin-sessions.service';
     AdminBroadcastController,
     AdminPoisController,
     AdminStatsController,
-    AdminDashboardController,
+    AdminConsoleController,
+    AdminArchiveController,
   ],
   providers: [AdminGuard, AdminSessionsService],
 })

@@ -1,19 +1,22 @@
 import { Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { MeteredGuideModel } from '../observability/metered-guide-model';
+import { MetricsService } from '../observability/metrics.service';
 import { PoiModule } from '../poi/poi.module';
 import { PoiService } from '../poi/poi.service';
 import { createGuideModel } from './guide-model.factory';
 import { GUIDE_MODEL, GuideModel } from './guide-model.port';
 
-/** Provides GUIDE_MODEL: inject it with `@Inject(GUIDE_MODEL) model: GuideModel`. */
+/** Provides GUIDE_MODEL (timed into the metrics): inject it with `@Inject(GUIDE_MODEL) model: GuideModel`. */
 @Module({
   imports: [PoiModule],
   providers: [
     {
       provide: GUIDE_MODEL,
-      inject: [APP_CONFIG, PoiService],
-      useFactory: (config: AppConfig, pois: PoiService): GuideModel => createGuideModel(config, pois),
+      inject: [APP_CONFIG, PoiService, MetricsService],
+      useFactory: (config: AppConfig, pois: PoiService, metrics: MetricsService): GuideModel =>
+        new MeteredGuideModel(createGuideModel(config, pois), metrics),
     },
   ],
   exports: [GUIDE_MODEL],

@@ -48,7 +48,8 @@ export class OfflineGuideModel implements GuideModel {
   async *answerStream(request: GuideRequest): AsyncIterable<string> {
     const answer = await this.answer(request);
     for (const chunk of chunksOf(answer)) {
-      if (request.signal?.aborted) throw new ModelUnavailableError('Request aborted by the client');
+      if (request.signal?.aborted)
+        throw new ModelUnavailableError('Request aborted by the client', { failure: 'client_aborted' });
       yield chunk;
     }
   }

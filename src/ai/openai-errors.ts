@@ -6,6 +6,7 @@ import {
   UnprocessableEntityError,
 } from 'openai';
 import { BrokenCircuitError } from 'cockatiel';
+import { ModelFailure } from './guide-model.port';
 
 /**
  * A failure that says nothing about the provider's health: the visitor went away, or this one request
@@ -45,6 +46,14 @@ export function classifyFailure(error: unknown, clientSignal: AbortSignal | unde
     return new NotAnOutageError('request_rejected', error);
   }
   return error;
+}
+
+/** The metric outcome of a failure (see ModelFailure). */
+export function failureOf(error: unknown): ModelFailure {
+  if (error instanceof NotAnOutageError && error.reason === 'client_aborted') return 'client_aborted';
+  if (error instanceof BrokenCircuitError) return 'circuit_open';
+  if (error instanceof ModelDeadlineError || error instanceof APIConnectionTimeoutError) return 'timeout';
+  return 'error';
 }
 
 /** A short, loggable account of a failure. */

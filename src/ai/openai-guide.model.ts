@@ -11,6 +11,7 @@ import { GuideModel, GuideRequest, ModelUnavailableError, ProactiveRequest } fro
 import {
   classifyFailure,
   describeFailure,
+  failureOf,
   EmptyAnswerError,
   ModelDeadlineError,
   NotAnOutageError,
@@ -150,7 +151,10 @@ export class OpenAiGuideModel implements GuideModel {
     } else {
       this.logger.warn(`Model ${purpose} failed: ${description}`);
     }
-    return new ModelUnavailableError(`AI model unavailable: ${description}`, { cause });
+    return new ModelUnavailableError(`AI model unavailable: ${description}`, {
+      cause,
+      failure: failureOf(cause),
+    });
   }
 
   private logCircuit(state: CircuitState): void {

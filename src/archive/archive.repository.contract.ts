@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { END_REASONS } from '../sessions/session.types';
 import { ArchiveRepository, ArchivedSession } from './archive.repository';
+import { ArchivePosition } from './archive-page';
 
 /** A fresh, isolated archive, a way to open a second instance on the same storage, and its cleanup. */
 export interface ArchiveFixture {
@@ -142,6 +143,63 @@ export function describeArchiveContract(name: string, factory: () => Promise<Arc
         const other = await reopen();
         expect(await other.list(first.sessionId)).toEqual([first, { ...second, turnCount: 42 }]);
         expect(await other.latest(first.sessionId)).toEqual({ ...second, turnCount: 42 });
+      });
+    });
+
+    describe('recent', () => {
+      const endedAt = (minute: number) => new Date(Date.UTC(2026, 4, 1, 12, minute)).toISOString();
+      const summaryOf = (entry: ArchivedSession) => {
+        const { sessionId, generation, reason, createdAt, turnCount } = entry;
+        return { sessionId, generation, reason, createdAt, endedAt: entry.endedAt, turnCount };
+      };
+
+      it('is empty for an empty archive', async () => {
+        expect(await sut.recent(10, null)).toEqual({ entries: [], next: null });
+      });
+
+      it('lists every generation of every session, most recently ended first, without the turns', async () => {
+        const a = archivedSession({ endedAt: endedAt(1) });
+        const b0 = archivedSession({ endedAt: endedAt(3), reason: 'client_reset' });
+        const b1 = archivedSession({ sessionId: b0.sessionId, generation: 1, endedAt: endedAt(5) });
+        const c = archivedSession({ endedAt: endedAt(4), reason: 'admin_deleted', turnCount: 7 });
+        for (const entry of [b1, a, c, b0]) await sut.save(entry);
+        const page = await sut.recent(10, null);
+        expect(page).toEqual({ entries: [b1, c, b0, a].map(summaryOf), next: null });
+      });
+
+      it('pages with the position of the last entry, entries of the same millisecond included', async () => {
+        const same = endedAt(9);
+        const entries = Array.from({ length: 7 }, (_, i) =>
+          archivedSession({ endedAt: i < 4 ? same : endedAt(i) }),
+        );
+        await Promise.all(entries.map((entry) => sut.save(entry)));
+        const seen: string[] = [];
+        let after: ArchivePosition | null = null;
+        for (let pages = 0; pages < 10; pages++) {
+          const page = await sut.recent(3, after);
+          seen.push(...page.entries.map((entry) => entry.sessionId));
+          if (!page.next) break;
+          expect(page.entries).toHaveLength(3);
+          after = page.next;
+        }
+        expect(seen).toHaveLength(7);
+        expect(new Set(seen)).toEqual(new Set(entries.map((entry) => entry.sessionId)));
+        // the four of the same millisecond come first (minute 9 is the latest), then minutes 6, 5, 4
+        expect(seen.slice(4)).toEqual([entries[6], entries[5], entries[4]].map((e) => e.sessionId));
+      });
+
+      it('shows a replaced generation once, as saved last', async () => {
+        const entry = archivedSession({ endedAt: endedAt(2) });
+        await sut.save(entry);
+        await sut.save({ ...entry, reason: 'admin_deleted', turnCount: 9 });
+        const page = await sut.recent(10, null);
+        expect(page.entries).toEqual([summaryOf({ ...entry, reason: 'admin_deleted', turnCount: 9 })]);
+      });
+
+      it('is seen by a second instance', async () => {
+        const entry = archivedSession({ endedAt: endedAt(2) });
+        await sut.save(entry);
+        expect((await (await reopen()).recent(10, null)).entries).toEqual([summaryOf(entry)]);
       });
     });
 

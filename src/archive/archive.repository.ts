@@ -1,4 +1,5 @@
 import { EndReason, Turn } from '../sessions/session.types';
+import type { ArchivePage, ArchivePosition } from './archive-page';
 
 /** One ended generation of a session, exactly the fields of API.md's archive line. */
 export interface ArchivedSession {
@@ -28,6 +29,8 @@ export interface ArchiveRepository {
   latest(sessionId: string): Promise<ArchivedSession | null>;
   /** Every archived generation of a session, oldest first (for tests and operators). */
   list(sessionId: string): Promise<ArchivedSession[]>;
+  /** Archived generations of every session, most recently ended first, `limit` after `after`. */
+  recent(limit: number, after: ArchivePosition | null): Promise<ArchivePage>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -5,6 +5,13 @@ import { Logger } from '@nestjs/common';
 import { Clock, systemClock } from '../common/clock';
 import { ArchiveRepository, ArchivedSession } from './archive.repository';
 import { parseArchiveLine, toArchiveLine } from './archive-line';
+import {
+  ArchivePage,
+  ArchivePosition,
+  ArchiveSummary,
+  compareRecentFirst,
+  toArchiveSummary,
+} from './archive-page';
 
 export interface FileArchiveOptions {
   dir: string;
@@ -12,12 +19,16 @@ export interface FileArchiveOptions {
   clock?: Clock;
 }
 
-/** Where one archived generation's current line is, and a digest of it to spot identical re-saves. */
+/**
+ * Where one archived generation's current line is, a digest of it to spot identical re-saves, and its
+ * summary for the archive list (a few dozen bytes; the turns stay on disk).
+ */
 interface LineLocation {
   file: string;
   offset: number;
   length: number;
   digest: string;
+  summary: ArchiveSummary;
 }
 
 /** sessionId → generation → its newest line. Locations only: entries are read from disk on demand. */
@@ -68,6 +79,20 @@ export class FileArchiveRepository implements ArchiveRepository {
     return rescanned;
   }
 
+  /** Sorts the index's summaries: fine for the archive of one process; PostgreSQL serves large ones. */
+  async recent(limit: number, after: ArchivePosition | null): Promise<ArchivePage> {
+    const all: ArchiveSummary[] = [];
+    for (const generations of (await this.loadIndex()).values()) {
+      for (const location of generations.values()) all.push(location.summary);
+    }
+    const sorted = all
+      .sort(compareRecentFirst)
+      .filter((entry) => after === null || compareRecentFirst(after, entry) < 0);
+    const entries = sorted.slice(0, limit).map(toArchiveSummary);
+    const last = entries.at(-1);
+    return { entries, next: sorted.length > limit && last ? last : null };
+  }
+
   async ping(): Promise<void> {
     await fs.access(this.dir, fsConstants.W_OK);
   }
@@ -100,6 +125,7 @@ export class FileArchiveRepository implements ArchiveRepository {
       offset: size + separator.length,
       length: Buffer.byteLength(line),
       digest,
+      summary: toArchiveSummary(entry),
     });
     index.set(entry.sessionId, generations);
   }
@@ -162,7 +188,13 @@ export class FileArchiveRepository implements ArchiveRepository {
           continue;
         }
         const generations = index.get(entry.sessionId) ?? new Map<number, LineLocation>();
-        generations.set(entry.generation, { file, offset, length: bytes.length, digest: digestOf(bytes) });
+        generations.set(entry.generation, {
+          file,
+          offset,
+          length: bytes.length,
+          digest: digestOf(bytes),
+          summary: toArchiveSummary(entry),
+        });
         index.set(entry.sessionId, generations);
       }
     }

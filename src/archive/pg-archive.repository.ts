@@ -1,6 +1,7 @@
 import { Pool, PoolClient } from 'pg';
 import { Logger } from '@nestjs/common';
 import { ArchiveRepository, ArchivedSession } from './archive.repository';
+import { ArchivePage, ArchivePosition, ArchiveSummary } from './archive-page';
 import { ARCHIVE_MIGRATIONS, ArchiveMigration } from './pg-archive.migrations';
 
 export interface PgArchiveOptions {
@@ -137,6 +138,23 @@ export class PgArchiveRepository implements ArchiveRepository {
     return result.rows.map(toArchivedSession);
   }
 
+  async recent(limit: number, after: ArchivePosition | null): Promise<ArchivePage> {
+    // Keyset paging on the list order; the ended_at index serves the scan. Ids compare byte-wise
+    // (COLLATE "C"), the same order as the file archive's.
+    const where = after
+      ? 'WHERE (ended_at, session_id COLLATE "C", generation) < ($2::timestamptz, $3, $4)'
+      : '';
+    const params = after ? [limit + 1, after.endedAt, after.sessionId, after.generation] : [limit + 1];
+    const result = await this.pool.query<SummaryRow>(
+      `SELECT session_id, generation, reason, created_at, ended_at, turn_count FROM ${this.table} ${where}
+       ORDER BY ended_at DESC, session_id COLLATE "C" DESC, generation DESC LIMIT $1`,
+      params,
+    );
+    const entries = result.rows.slice(0, limit).map(toSummary);
+    const last = entries.at(-1);
+    return { entries, next: result.rows.length > limit && last ? last : null };
+  }
+
   async ping(): Promise<void> {
     await this.pool.query('SELECT 1');
   }
@@ -166,7 +184,12 @@ export class PgArchiveRepository implements ArchiveRepository {
   }
 }
 
-function toArchivedSession(row: ArchivedSessionRow): ArchivedSession {
+type SummaryRow = Pick<
+  ArchivedSessionRow,
+  'session_id' | 'generation' | 'reason' | 'created_at' | 'ended_at' | 'turn_count'
+>;
+
+function toSummary(row: SummaryRow): ArchiveSummary {
   return {
     sessionId: row.session_id,
     generation: row.generation,
@@ -174,6 +197,12 @@ function toArchivedSession(row: ArchivedSessionRow): ArchivedSession {
     createdAt: row.created_at.toISOString(),
     endedAt: row.ended_at.toISOString(),
     turnCount: row.turn_count,
+  };
+}
+
+function toArchivedSession(row: ArchivedSessionRow): ArchivedSession {
+  return {
+    ...toSummary(row),
     locale: row.locale,
     metadata: row.metadata,
     clientIp: row.client_ip,

@@ -1,12 +1,14 @@
 import { Controller, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiAdminAuth, ApiErrorResponses, UNPARSABLE_BODY } from '../common/api-docs';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminGuard } from '../admin/admin.guard';
 import { SessionService } from '../sessions/session.service';
+import { SessionViewDto } from '../sessions/session.dto';
 import { SessionView, toSessionView } from '../sessions/session.view';
 import { SessionRestoreService } from './session-restore.service';
 
 @ApiTags('admin')
-@ApiBearerAuth()
+@ApiAdminAuth()
 @UseGuards(AdminGuard)
 @Controller('v1/admin/sessions')
 export class AdminRestoreController {
@@ -18,6 +20,15 @@ export class AdminRestoreController {
   /** 404 when nothing of the session was archived, 409 when it is live. */
   @Post(':id/restore')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Bring an ended session back to life from its last archived state' })
+  @ApiOkResponse({ type: SessionViewDto, description: 'Its history back, a fresh expiry' })
+  @ApiErrorResponses(
+    UNPARSABLE_BODY,
+    [404, '`SESSION_NOT_FOUND`: nothing of this session was archived'],
+    [409, '`CONFLICT`: the session is live'],
+    413,
+    503,
+  )
   async restore(@Param('id') id: string): Promise<SessionView> {
     return toSessionView(await this.restorer.restore(id), this.sessions.idleTtlMs);
   }

@@ -10,6 +10,7 @@ import { CronJob } from 'cron';
 import { APP_CONFIG } from '../config/config.module';
 import { AppConfig } from '../config/app-config';
 import { CLOCK, Clock } from '../common/clock';
+import { MetricsService } from '../observability/metrics.service';
 import { LEASE, Lease } from './lease';
 import { MemoryPressureService } from './memory-pressure.service';
 import { SweepService } from './sweep.service';
@@ -37,6 +38,7 @@ export class CleanupService implements OnApplicationBootstrap, BeforeApplication
     private readonly sweeper: SweepService,
     private readonly memory: MemoryPressureService,
     private readonly scheduler: SchedulerRegistry,
+    private readonly metrics: MetricsService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -67,7 +69,9 @@ export class CleanupService implements OnApplicationBootstrap, BeforeApplication
       if (!token) return; // another instance is cleaning up
       const started = this.clock.now();
       try {
+        const stopTimer = this.metrics.sweepDuration.startTimer();
         const swept = await this.sweeper.sweep(started + LEASE_TTL_MS / 2);
+        stopTimer();
         if (swept.ended + swept.leftovers + swept.failed > 0) {
           this.logger.log({ msg: 'sweep done', ...swept, durationMs: this.clock.now() - started });
         }

@@ -40,6 +40,8 @@ export interface AppConfig {
   readonly corsOrigins: readonly string[];
   readonly alertCreateRatePerMin: number;
   readonly alertGrowthFactor: number;
+  /** ALERT_GROWTH_MIN_RATE_PER_MIN: the growth alert stays quiet below this creation rate. */
+  readonly alertGrowthMinRatePerMin: number;
   readonly alertMemoryRatio: number;
   readonly alertEvalIntervalSeconds: number;
   readonly alertWebhookUrl: string | null;

@@ -32,6 +32,7 @@ describe('loadConfig', () => {
       redisSentinelName: 'mymaster',
       redisMinReplicasAck: 0,
       redisReplicaAckTimeoutMs: 500,
+      alertGrowthMinRatePerMin: 10,
     });
     expect(Object.isFrozen(sut)).toBe(true);
   });
@@ -50,6 +51,7 @@ describe('loadConfig', () => {
     ['SESSION_IP_POLICY', 'maybe', /SESSION_IP_POLICY.*off, log, reject/],
     ['AI_PROVIDER', 'openai', /OPENAI_API_KEY/],
     ['ALERT_MEMORY_RATIO', '2', /ALERT_MEMORY_RATIO/],
+    ['ALERT_GROWTH_MIN_RATE_PER_MIN', '-1', /ALERT_GROWTH_MIN_RATE_PER_MIN.*number from 0/],
     ['REDIS_CLUSTER_NODES', 'a:1,b', /REDIS_CLUSTER_NODES.*host:port/],
     ['REDIS_KEY_PREFIX', 'bad prefix', /REDIS_KEY_PREFIX/],
     ['REDIS_SENTINELS', 'sentinel-1', /REDIS_SENTINELS.*host:port/],

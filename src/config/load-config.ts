@@ -74,6 +74,7 @@ export function loadConfig(env: Env): AppConfig {
     corsOrigins: read.list('CORS_ORIGINS'),
     alertCreateRatePerMin: read.number('ALERT_CREATE_RATE_PER_MIN', 1000, 0, 1e9),
     alertGrowthFactor: read.number('ALERT_GROWTH_FACTOR', 5, 1, 1e6),
+    alertGrowthMinRatePerMin: read.number('ALERT_GROWTH_MIN_RATE_PER_MIN', 10, 0, 1e9),
     alertMemoryRatio: read.number('ALERT_MEMORY_RATIO', 0.85, 0.01, 1),
     alertEvalIntervalSeconds: read.integer('ALERT_EVAL_INTERVAL_SECONDS', 30, 1, 86400),
     alertWebhookUrl: read.optionalUrl('ALERT_WEBHOOK_URL', ['http:', 'https:']),

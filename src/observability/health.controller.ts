@@ -1,22 +1,13 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrorResponses } from '../common/api-docs';
+import { HealthLiveDto, HealthReadyDto } from './health.dto';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { ARCHIVE_REPOSITORY, ArchiveRepository } from '../archive/archive.repository';
 import { SESSION_REPOSITORY, SessionRepository } from '../sessions/session.repository';
+import { withinTimeout } from './within-timeout';
 
 const PING_TIMEOUT_MS = 1000;
-
-async function withinTimeout(check: Promise<void>): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${PING_TIMEOUT_MS} ms`)), PING_TIMEOUT_MS);
-  });
-  try {
-    await Promise.race([check, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 @ApiTags('operations')
 @Controller('health')
@@ -28,15 +19,18 @@ export class HealthController {
     @Inject(ARCHIVE_REPOSITORY) private readonly archive: ArchiveRepository,
   ) {}
 
-  /** 200 while the process runs. */
   @Get('live')
-  live() {
+  @ApiOperation({ summary: 'Liveness: 200 while the process runs' })
+  @ApiOkResponse({ type: HealthLiveDto })
+  live(): HealthLiveDto {
     return { status: 'ok' };
   }
 
-  /** 200 when the store and the archive answer, else 503. */
   @Get('ready')
-  @HealthCheck()
+  @ApiOperation({ summary: 'Readiness: 200 when the store and the archive answer' })
+  @ApiOkResponse({ type: HealthReadyDto })
+  @ApiErrorResponses([503, '`STORE_UNAVAILABLE`: the store or the archive does not answer'])
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
   ready() {
     return this.health.check([
       () => this.ping('store', this.sessions.ping()),
@@ -47,7 +41,7 @@ export class HealthController {
   private async ping(key: string, check: Promise<void>) {
     const indicator = this.indicators.check(key);
     try {
-      await withinTimeout(check);
+      await withinTimeout(check, PING_TIMEOUT_MS);
       return indicator.up();
     } catch (error) {
       return indicator.down({ message: error instanceof Error ? error.message : String(error) });

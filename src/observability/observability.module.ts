@@ -1,16 +1,19 @@
 import { Global, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { SessionModule } from '../sessions/session.module';
+import { StatsModule } from '../stats/stats.module';
 import { HealthController } from './health.controller';
 import { HttpMetricsMiddleware } from './http-metrics.middleware';
+import { LifecycleMetricsListener } from './lifecycle-metrics.listener';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
+import { StoreGauges } from './store-gauges';
 
 @Global()
 @Module({
-  imports: [TerminusModule.forRoot({ logger: false }), SessionModule],
+  imports: [TerminusModule.forRoot({ logger: false }), SessionModule, StatsModule],
   controllers: [HealthController, MetricsController],
-  providers: [MetricsService],
+  providers: [MetricsService, StoreGauges, LifecycleMetricsListener],
   exports: [MetricsService],
 })
 export class ObservabilityModule implements NestModule {

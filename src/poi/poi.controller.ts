@@ -1,5 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrorResponses } from '../common/api-docs';
 import {
   DEFAULT_SEARCH_LIMIT,
   DEFAULT_SEARCH_RADIUS_M,
@@ -16,6 +17,7 @@ export class PoiController {
   @Get()
   @ApiOperation({ summary: 'Points of interest around a position, nearest first' })
   @ApiOkResponse({ type: NearbyPoisResponseDto })
+  @ApiErrorResponses(400, 503)
   async near(@Query() query: NearbyPoisQueryDto): Promise<NearbyPoisResponseDto> {
     const found = await this.pois.near(
       { lat: query.lat, lon: query.lon },

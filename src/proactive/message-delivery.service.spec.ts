@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Response } from 'express';
 import { SessionService } from '../sessions/session.service';
+import { MetricsService } from '../observability/metrics.service';
 import { MessageDelivery } from './message-delivery.service';
 import { MessageHub } from './message-hub.service';
 import { LocalMessageNotifier } from './message-notifier.port';
@@ -35,7 +36,7 @@ describe(`${MessageDelivery.name} SSE heartbeat`, () => {
     find.mockReset();
     hub = new MessageHub(new LocalMessageNotifier());
     await hub.onModuleInit();
-    sut = new MessageDelivery(sessions, hub);
+    sut = new MessageDelivery(sessions, hub, new MetricsService());
   });
   afterEach(async () => {
     await hub.onModuleDestroy();

@@ -5,6 +5,7 @@ import { OutboxMessage } from '../sessions/session.types';
 import { MessageHub } from './message-hub.service';
 import { sessionNotFound } from '../common/api-error';
 import { coalescingRunner } from '../common/coalescing-runner';
+import { MetricsService } from '../observability/metrics.service';
 
 /** API.md: at most 50 messages per answer. */
 export const MESSAGE_PAGE = 50;
@@ -42,6 +43,7 @@ export class MessageDelivery {
   constructor(
     private readonly sessions: SessionService,
     private readonly hub: MessageHub,
+    private readonly metrics: MetricsService,
   ) {}
 
   /**
@@ -65,9 +67,11 @@ export class MessageDelivery {
     if (first.messages.length > 0 || waitMs <= 0 || signal.aborted) return first;
     return new Promise<MessagesAnswer>((resolve, reject) => {
       let settled = false;
+      this.metrics.longpollWaiting.inc();
       const finish = (answer: MessagesAnswer | Error) => {
         if (settled) return;
         settled = true;
+        this.metrics.longpollWaiting.dec();
         detach();
         signal.removeEventListener('abort', onAbort);
         if (answer instanceof Error) reject(answer);
@@ -111,6 +115,7 @@ export class MessageDelivery {
       'x-accel-buffering': 'no',
     });
     response.write(': connected\n\n');
+    this.metrics.sseConnections.inc();
     let cursor = lastEventId;
     let open = true;
     const pump = coalescingRunner(async () => {
@@ -140,6 +145,7 @@ export class MessageDelivery {
     });
     response.on('close', () => {
       open = false;
+      this.metrics.sseConnections.dec();
       detach();
     });
     void pump();

@@ -1,4 +1,5 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { MetricsService } from '../observability/metrics.service';
 import { PoiService } from '../poi/poi.service';
 import { DeliveryOptions, SessionService } from '../sessions/session.service';
 import { SessionRecord } from '../sessions/session.types';
@@ -29,14 +30,25 @@ export class ProactiveJobs implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly composer: ProactiveComposer,
     private readonly outbox: ProactiveOutbox,
     private readonly tips: IdleTipScanner,
+    private readonly metrics: MetricsService,
     private readonly relay: TriggerRelay,
   ) {
-    queue.handle(JobName.Greeting, (data) => this.greeting(data));
-    queue.handle(JobName.Poi, (data) => this.poi(data));
-    queue.handle(JobName.TipScan, () => this.tips.scan());
-    queue.handle(JobName.Tip, (data) => this.tip(data));
-    queue.handle(JobName.BroadcastBatch, (data) => this.broadcast(data));
-    queue.handle(JobName.TriggerRecovery, () => this.relay.recover());
+    queue.handle(JobName.Greeting, (data) => this.counted(this.greeting(data)));
+    queue.handle(JobName.Poi, (data) => this.counted(this.poi(data)));
+    queue.handle(JobName.TipScan, () => this.counted(this.tips.scan()));
+    queue.handle(JobName.Tip, (data) => this.counted(this.tip(data)));
+    queue.handle(JobName.BroadcastBatch, (data) => this.counted(this.broadcast(data)));
+    queue.handle(JobName.TriggerRecovery, () => this.counted(this.relay.recover()));
+  }
+
+  /** proactive_jobs_failed_total counts runs that threw; one left to another instance did not fail. */
+  private async counted(run: Promise<void>): Promise<void> {
+    try {
+      await run;
+    } catch (error) {
+      if (!(error instanceof ShuttingDownError)) this.metrics.proactiveJobsFailed.inc();
+      throw error;
+    }
   }
 
   async onApplicationBootstrap(): Promise<void> {

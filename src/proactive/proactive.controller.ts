@@ -1,12 +1,20 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { ApiErrorResponses, ApiEventStream, ApiLastEventId } from '../common/api-docs';
 import { ApiError } from '../common/api-error';
 import { Client } from '../common/client-info.decorator';
 import { ClientInfo, SessionService } from '../sessions/session.service';
 import { MessageDelivery, MessagesAnswer } from './message-delivery.service';
 import { ProactiveTriggers } from './proactive-triggers.service';
-import { LocationReportDto, MESSAGE_ID_PATTERN, MessagesQueryDto } from './proactive.dto';
+import {
+  LocationAnswerDto,
+  LocationReportDto,
+  MESSAGE_ID_PATTERN,
+  MessagesAnswerDto,
+  MessagesQueryDto,
+  MessageViewDto,
+} from './proactive.dto';
 
 @ApiTags('sessions')
 @Controller('v1/sessions')
@@ -19,8 +27,17 @@ export class ProactiveController {
 
   @Post(':id/location')
   @HttpCode(202)
-  @ApiAcceptedResponse({ description: '{sessionId, nearby: [{poiId, name, distanceM}]}' })
-  async location(@Param('id') id: string, @Body() body: LocationReportDto, @Client() client: ClientInfo) {
+  @ApiOperation({
+    summary: 'Report where the visitor is',
+    description: 'Entering a POI’s radius queues one proactive message for that POI, once per session ever.',
+  })
+  @ApiAcceptedResponse({ type: LocationAnswerDto })
+  @ApiErrorResponses(400, 403, 404, 413, 503)
+  async location(
+    @Param('id') id: string,
+    @Body() body: LocationReportDto,
+    @Client() client: ClientInfo,
+  ): Promise<LocationAnswerDto> {
     const inside = await this.triggers.location(id, { lat: body.lat, lon: body.lon }, client);
     return {
       sessionId: id,
@@ -29,7 +46,13 @@ export class ProactiveController {
   }
 
   @Get(':id/messages')
-  @ApiOkResponse({ description: '{messages: [{id, kind, text, poiId?, createdAt}], cursor}' })
+  @ApiOperation({
+    summary: 'Proactive messages by long-poll',
+    description:
+      'The messages after `after` (absent: the pending ones), oldest first, at most 50. `after=X` acknowledges everything up to X. With `wait>0` and nothing to return, the request is held until a message arrives or the wait ends.',
+  })
+  @ApiOkResponse({ type: MessagesAnswerDto })
+  @ApiErrorResponses(400, 403, 404, 503)
   async messages(
     @Param('id') id: string,
     @Query() query: MessagesQueryDto,
@@ -49,8 +72,14 @@ export class ProactiveController {
   }
 
   @Get(':id/events')
-  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'resume after this message id' })
-  @ApiOkResponse({ description: 'text/event-stream: `event: message`, `id:` = message id' })
+  @ApiOperation({ summary: 'Proactive messages pushed as server-sent events, from any instance' })
+  @ApiLastEventId()
+  @ApiEventStream({
+    description:
+      'First the messages after `Last-Event-ID` (absent: the pending ones), then live ones as they arrive; a `: heartbeat` comment every 15 s. The stream ends when the session ends.',
+    events: [{ name: 'message', data: MessageViewDto, hasId: true, description: 'one proactive message' }],
+  })
+  @ApiErrorResponses([400, '`VALIDATION_FAILED`: `Last-Event-ID` is not a message id'], 403, 404, 503)
   async events(
     @Param('id') id: string,
     @Headers('last-event-id') lastEventId: string | undefined,

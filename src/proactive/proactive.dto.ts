@@ -85,3 +85,39 @@ export class BroadcastDto {
   @Type(() => BroadcastCircleDto)
   near?: BroadcastCircleDto;
 }
+
+export class NearbyPoiRefDto {
+  @ApiProperty() poiId!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ description: 'Metres from the reported position, rounded' }) distanceM!: number;
+}
+
+/** 202 of POST /v1/sessions/:id/location. */
+export class LocationAnswerDto {
+  @ApiProperty({ format: 'uuid' }) sessionId!: string;
+  @ApiProperty({ type: [NearbyPoiRefDto], description: 'The POIs whose radius contains the position' })
+  nearby!: NearbyPoiRefDto[];
+}
+
+/** One proactive message: the long-poll's items and the `data` of an SSE `message` event. */
+export class MessageViewDto {
+  @ApiProperty({ example: '1718000000000-0', description: 'Message id, also a cursor' }) id!: string;
+  @ApiProperty({ enum: ['greeting', 'poi', 'tip', 'broadcast'] }) kind!: string;
+  @ApiProperty() text!: string;
+  @ApiPropertyOptional({ description: 'The POI a `poi` message introduces' }) poiId?: string;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+}
+
+/** 200 of GET /v1/sessions/:id/messages. */
+export class MessagesAnswerDto {
+  @ApiProperty({ type: [MessageViewDto], description: 'Oldest first, at most 50' })
+  messages!: MessageViewDto[];
+  @ApiProperty({ description: 'Id of the last message returned, or the starting cursor when none' })
+  cursor!: string;
+}
+
+/** 202 of POST /v1/admin/broadcast. */
+export class BroadcastAnswerDto {
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Sessions the message was queued for' })
+  queued!: number;
+}

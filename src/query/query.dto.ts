@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsNumber, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ERROR_CODES } from '../common/api-docs';
 import { IsImage } from '../common/validators';
 
 export class LocationDto {
@@ -47,15 +48,34 @@ export class QueryDto {
   location?: LocationDto;
 }
 
+/** The stored answer: `answer` of POST /v1/query and the `data` of the stream's `done` event. */
 export class AnswerDto {
-  @ApiProperty() seq!: number;
+  @ApiProperty({ type: 'integer', minimum: 1 }) seq!: number;
   @ApiProperty() text!: string;
-  @ApiProperty() createdAt!: string;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
 }
 
 export class QueryAnswerDto {
-  @ApiProperty() sessionId!: string;
-  @ApiProperty() sessionCreated!: boolean;
+  @ApiProperty({ format: 'uuid', description: 'Adopt it when sessionCreated is true' }) sessionId!: string;
+  @ApiProperty({ description: 'True when the query named no live session and a new one was made' })
+  sessionCreated!: boolean;
   @ApiProperty({ type: AnswerDto }) answer!: AnswerDto;
-  @ApiProperty() pendingMessages!: number;
+  @ApiProperty({ type: 'integer', minimum: 0 }) pendingMessages!: number;
+}
+
+/** `data` of the stream's first event, `session`. */
+export class StreamSessionDataDto {
+  @ApiProperty({ format: 'uuid' }) sessionId!: string;
+  @ApiProperty() sessionCreated!: boolean;
+}
+
+/** `data` of a stream's `delta` event: the next piece of the answer. */
+export class StreamDeltaDataDto {
+  @ApiProperty() text!: string;
+}
+
+/** `data` of a stream's `error` event: a failure after the stream opened. */
+export class StreamErrorDataDto {
+  @ApiProperty({ enum: ERROR_CODES, example: 'AI_UNAVAILABLE' }) code!: string;
+  @ApiProperty() message!: string;
 }

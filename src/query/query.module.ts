@@ -1,4 +1,5 @@
-import { Module } from '@nestjs/common';
+import { ExecutionContext, Module } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { APP_CONFIG } from '../config/config.module';
 import { AppConfig } from '../config/app-config';
@@ -12,6 +13,14 @@ import { QueryService } from './query.service';
 import { QueryStreamService } from './query-stream.service';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 
+/**
+ * One budget per client address for both query routes: the key names the throttler and the address
+ * only (the library's default adds the controller and the handler, which gave each route its own).
+ */
+export function queryBudgetKey(_context: ExecutionContext, tracker: string, throttlerName: string): string {
+  return createHash('sha256').update(`${throttlerName}-${tracker}`).digest('hex');
+}
+
 @Module({
   imports: [
     SessionModule,
@@ -21,7 +30,9 @@ import { RedisThrottlerStorage } from './redis-throttler.storage';
     ThrottlerModule.forRootAsync({
       inject: [APP_CONFIG, REDIS_STORE],
       useFactory: (config: AppConfig, store: RedisStore | null) => ({
-        throttlers: [{ name: 'query', ttl: 60_000, limit: config.rateLimitPerMinute }],
+        throttlers: [
+          { name: 'query', ttl: 60_000, limit: config.rateLimitPerMinute, generateKey: queryBudgetKey },
+        ],
         storage: store ? new RedisThrottlerStorage(store) : undefined,
       }),
     }),

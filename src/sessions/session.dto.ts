@@ -39,26 +39,42 @@ export class HistoryQueryDto {
   before?: number;
 }
 
+/** API.md's session view. */
 export class SessionViewDto {
-  @ApiProperty() sessionId!: string;
-  @ApiProperty() createdAt!: string;
-  @ApiProperty() lastActivityAt!: string;
-  @ApiProperty() expiresAt!: string;
-  @ApiProperty() turnCount!: number;
-  @ApiProperty() pendingMessages!: number;
+  @ApiProperty({ format: 'uuid', description: 'Bearer credential of the session; the app keeps it' })
+  sessionId!: string;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ format: 'date-time' }) lastActivityAt!: string;
+  @ApiProperty({ format: 'date-time', description: 'lastActivityAt + SESSION_IDLE_TTL_SECONDS' })
+  expiresAt!: string;
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    description: 'History entries added since creation or the last reset (a query adds 2)',
+  })
+  turnCount!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Proactive messages not yet acknowledged' })
+  pendingMessages!: number;
   @ApiProperty({ example: 'zh-CN' }) locale!: string;
 }
 
 export class TurnViewDto {
-  @ApiProperty() seq!: number;
+  @ApiProperty({ type: 'integer', minimum: 1, description: 'Increases within a session, never reused' })
+  seq!: number;
   @ApiProperty({ enum: ['user', 'assistant', 'proactive'] }) role!: string;
   @ApiProperty() text!: string;
-  @ApiProperty() createdAt!: string;
-  @ApiPropertyOptional() hasImage?: boolean;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiPropertyOptional({ enum: [true], description: 'Present (true) when the user sent an image' })
+  hasImage?: boolean;
 }
 
 export class HistoryViewDto {
-  @ApiProperty() sessionId!: string;
-  @ApiProperty({ type: [TurnViewDto] }) turns!: TurnViewDto[];
-  @ApiProperty({ type: Number, nullable: true }) nextBefore!: number | null;
+  @ApiProperty({ format: 'uuid' }) sessionId!: string;
+  @ApiProperty({ type: [TurnViewDto], description: 'Oldest first' }) turns!: TurnViewDto[];
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    description: 'The lowest seq of this page, to pass as `before`; null when nothing older exists',
+  })
+  nextBefore!: number | null;
 }

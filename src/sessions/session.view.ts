@@ -1,3 +1,4 @@
+import type { HistoryPage } from './session.repository';
 import { SessionRecord, Turn } from './session.types';
 
 /** API.md's session view. */
@@ -48,4 +49,19 @@ export function toTurnView(turn: Turn): TurnView {
   const view: TurnView = { seq: turn.seq, role: turn.role, text: turn.text, createdAt: iso(turn.createdAt) };
   if (turn.hasImage) view.hasImage = true;
   return view;
+}
+
+/** API.md's history page: oldest first; `nextBefore` is the lowest seq, or null when nothing is older. */
+export interface HistoryView {
+  sessionId: string;
+  turns: TurnView[];
+  nextBefore: number | null;
+}
+
+export function toHistoryView(sessionId: string, page: HistoryPage): HistoryView {
+  return {
+    sessionId,
+    turns: page.turns.map(toTurnView),
+    nextBefore: page.hasOlder && page.turns.length > 0 ? page.turns[0].seq : null,
+  };
 }

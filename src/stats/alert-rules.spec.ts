@@ -1,6 +1,6 @@
 import { alertTransitions, AlertInputs, firingAlerts } from './alert-rules';
 
-const settings = { createRatePerMin: 100, growthFactor: 5, memoryRatio: 0.85 };
+const settings = { createRatePerMin: 1000, growthFactor: 5, growthMinRatePerMin: 10, memoryRatio: 0.85 };
 const quiet: AlertInputs = { createdLast5Min: 0, createdPrevHour: 0, memoryUsed: 10, memoryLimit: 100 };
 const names = (inputs: Partial<AlertInputs>) =>
   firingAlerts({ ...quiet, ...inputs }, settings).map((alert) => alert.name);
@@ -11,18 +11,38 @@ describe('firingAlerts', () => {
   });
 
   it('fires on a 5-minute creation average above the rate', () => {
-    expect(names({ createdLast5Min: 501 })).toEqual(['session_create_rate']);
-    expect(names({ createdLast5Min: 500 })).toEqual([]);
+    // growth fires too here: 1000/min after a silent hour is above the floor and over 5x of 0
+    expect(names({ createdLast5Min: 5001, createdPrevHour: 60_000 })).toEqual(['session_create_rate']);
+    expect(names({ createdLast5Min: 5000, createdPrevHour: 60_000 })).toEqual([]);
   });
 
-  it('fires when the rate is over the growth factor times the previous hour', () => {
-    // previous hour: 60/60 = 1 per minute; now 30/5 = 6 per minute > 5 x 1
-    expect(names({ createdPrevHour: 60, createdLast5Min: 30 })).toEqual(['session_create_growth']);
-    expect(names({ createdPrevHour: 60, createdLast5Min: 25 })).toEqual([]);
+  it('fires when the rate is over the growth factor times the previous hour, at or above the floor', () => {
+    // previous hour: 600/60 = 10 per minute; now 255/5 = 51 per minute > 5 x 10
+    expect(names({ createdPrevHour: 600, createdLast5Min: 255 })).toEqual(['session_create_growth']);
+    expect(names({ createdPrevHour: 600, createdLast5Min: 250 })).toEqual([]);
   });
 
-  it('needs some activity in the previous hour to speak of growth', () => {
-    expect(names({ createdPrevHour: 0, createdLast5Min: 30 })).toEqual([]);
+  it('stays quiet at tiny volumes however steep the growth (the issue: 6/min after 0.05/min)', () => {
+    expect(names({ createdPrevHour: 3, createdLast5Min: 30 })).toEqual([]);
+    expect(names({ createdPrevHour: 0, createdLast5Min: 49 })).toEqual([]); // 9.8/min, under the floor
+  });
+
+  it('fires above the floor, also after a silent hour', () => {
+    expect(names({ createdPrevHour: 3, createdLast5Min: 50 })).toEqual(['session_create_growth']);
+    expect(names({ createdPrevHour: 0, createdLast5Min: 50 })).toEqual(['session_create_growth']);
+  });
+
+  it('says in each message what to look at', () => {
+    const all = firingAlerts(
+      { createdLast5Min: 10_000, createdPrevHour: 0, memoryUsed: 99, memoryLimit: 100 },
+      settings,
+    );
+    expect(all.map((alert) => alert.name)).toEqual([
+      'session_create_rate',
+      'session_create_growth',
+      'store_memory',
+    ]);
+    for (const alert of all) expect(alert.message).toMatch(/Look at: .+/);
   });
 
   it('fires when memory exceeds its share of the limit, and not without a limit', () => {

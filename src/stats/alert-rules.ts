@@ -2,8 +2,13 @@
 export interface AlertSettings {
   createRatePerMin: number;
   growthFactor: number;
+  /** ALERT_GROWTH_MIN_RATE_PER_MIN: below this creation rate, growth is noise and never alerts. */
+  growthMinRatePerMin: number;
   memoryRatio: number;
 }
+
+/** The names of the built-in alerts (alerts_firing{name}). */
+export const BUILT_IN_ALERTS = ['session_create_rate', 'session_create_growth', 'store_memory'] as const;
 
 /** What the rules look at, gathered once per evaluation. */
 export interface AlertInputs {
@@ -36,21 +41,31 @@ export function firingAlerts(inputs: AlertInputs, settings: AlertSettings): Aler
   if (rate > settings.createRatePerMin) {
     alerts.push({
       name: 'session_create_rate',
-      message: `${round(rate)} sessions created per minute (5-minute average), above ${settings.createRatePerMin}`,
+      message:
+        `${round(rate)} sessions created per minute (5-minute average), above ${settings.createRatePerMin}. ` +
+        'Look at: sessions_created_total per instance, and the client IPs of the newest sessions in /admin ' +
+        '(a client that creates a session per request, a retry loop, a bot).',
     });
   }
-  // Without any creation in the previous hour there is no rate to multiply: the absolute rule covers it.
-  if (previousRate > 0 && rate > settings.growthFactor * previousRate) {
+  // The floor keeps growth from trivial volumes quiet (6/min after 0.05/min is not an incident); above
+  // it, growth from a silent hour counts too.
+  if (rate >= settings.growthMinRatePerMin && rate > settings.growthFactor * previousRate) {
     alerts.push({
       name: 'session_create_growth',
-      message: `creation rate ${round(rate)}/min is over ${settings.growthFactor}x the previous hour's ${round(previousRate)}/min`,
+      message:
+        `creation rate ${round(rate)}/min is over ${settings.growthFactor}x the previous hour's ` +
+        `${round(previousRate)}/min. Look at: whether a release, a campaign or an event explains it; the ` +
+        'client IPs of the newest sessions in /admin; sessions_ended_total{reason="evicted"} (the cap).',
     });
   }
   if (inputs.memoryLimit !== null && inputs.memoryUsed > settings.memoryRatio * inputs.memoryLimit) {
     const share = Math.round((inputs.memoryUsed / inputs.memoryLimit) * 100);
     alerts.push({
       name: 'store_memory',
-      message: `store memory at ${share} % of its limit (${inputs.memoryUsed} of ${inputs.memoryLimit} bytes), above ${Math.round(settings.memoryRatio * 100)} %`,
+      message:
+        `store memory at ${share} % of its limit (${inputs.memoryUsed} of ${inputs.memoryLimit} bytes), ` +
+        `above ${Math.round(settings.memoryRatio * 100)} %. Look at: sessions_active, the storeBytes of ` +
+        'long sessions in /admin, Redis INFO memory; idle sessions are evicted above the high watermark.',
     });
   }
   return alerts;

@@ -74,6 +74,7 @@ export class AlertService implements OnApplicationBootstrap, BeforeApplicationSh
         {
           createRatePerMin: this.config.alertCreateRatePerMin,
           growthFactor: this.config.alertGrowthFactor,
+          growthMinRatePerMin: this.config.alertGrowthMinRatePerMin,
           memoryRatio: this.config.alertMemoryRatio,
         },
       );

@@ -1,7 +1,8 @@
 import { END_REASONS, EndReason } from '../sessions/session.types';
 import { ActiveAlert } from './alert-rules';
-import { CREATION_MINUTES, SecondBuckets, TimeBuckets } from './sliding-window';
-import { StatsRepository, StatsTotals } from './stats.repository';
+import { MinuteSeries } from './minute-series';
+import { SecondBuckets, TIMESERIES_MINUTES } from './sliding-window';
+import { MinuteTotals, StatsRepository, StatsTotals } from './stats.repository';
 
 /** The embedded store's counters: one process, so plain numbers are atomic enough. */
 export class MemoryStatsRepository implements StatsRepository {
@@ -14,17 +15,24 @@ export class MemoryStatsRepository implements StatsRepository {
     proactiveSentTotal: 0,
   };
   private readonly queries = new SecondBuckets();
-  private readonly creations = new TimeBuckets(60_000, CREATION_MINUTES);
+  private readonly series = new MinuteSeries(TIMESERIES_MINUTES);
   private alerts: ActiveAlert[] = [];
 
   recordCreated(now: number): Promise<void> {
     this.totalsNow.createdTotal += 1;
-    this.creations.add(now);
+    this.series.add(now, 'created');
     return Promise.resolve();
   }
 
-  recordEnded(reason: EndReason, finished: boolean, lifetimeMs: number, turns: number): Promise<void> {
+  recordEnded(
+    reason: EndReason,
+    finished: boolean,
+    lifetimeMs: number,
+    turns: number,
+    now: number,
+  ): Promise<void> {
     this.totalsNow.endedTotal[reason] += 1;
+    this.series.add(now, 'ended');
     if (finished) {
       this.totalsNow.finishedCount += 1;
       this.totalsNow.lifetimeMsSum += lifetimeMs;
@@ -34,7 +42,12 @@ export class MemoryStatsRepository implements StatsRepository {
   }
 
   createdBetween(fromMinute: number, toMinute: number): Promise<number> {
-    return Promise.resolve(this.creations.sum(fromMinute, toMinute));
+    const minutes = this.series.range(fromMinute, toMinute);
+    return Promise.resolve(minutes.reduce((sum, minute) => sum + minute.created, 0));
+  }
+
+  minutes(fromMinute: number, toMinute: number): Promise<MinuteTotals[]> {
+    return Promise.resolve(this.series.range(fromMinute, toMinute));
   }
 
   activeAlerts(): Promise<ActiveAlert[]> {
@@ -48,6 +61,7 @@ export class MemoryStatsRepository implements StatsRepository {
 
   recordQuery(now: number): Promise<void> {
     this.queries.add(now);
+    this.series.add(now, 'queries');
     return Promise.resolve();
   }
 
@@ -55,8 +69,9 @@ export class MemoryStatsRepository implements StatsRepository {
     return Promise.resolve(this.queries.total(now));
   }
 
-  recordProactiveSent(): Promise<void> {
+  recordProactiveSent(now: number): Promise<void> {
     this.totalsNow.proactiveSentTotal += 1;
+    this.series.add(now, 'proactiveSent');
     return Promise.resolve();
   }
 

@@ -1,12 +1,21 @@
 import { RedisStore } from '../store/redis-store';
 import { END_REASONS, EndReason } from '../sessions/session.types';
 import { ActiveAlert } from './alert-rules';
-import { CREATION_MINUTES, WINDOW_SECONDS, windowSeconds } from './sliding-window';
-import { StatsRepository, StatsTotals } from './stats.repository';
+import { emptyMinute, epochMinute, MINUTE_FIELDS, MinuteField } from './minute-series';
+import { TIMESERIES_MINUTES, WINDOW_SECONDS, windowSeconds } from './sliding-window';
+import { MinuteTotals, StatsRepository, StatsTotals } from './stats.repository';
 
-/** ARGV: reason field, finished (1|0), lifetimeMs, turns. One step, so the sums never disagree. */
+/** A minute's hash outlives the timeseries' longest range by a little. */
+const MINUTE_TTL_SECONDS = (TIMESERIES_MINUTES + 5) * 60;
+
+/**
+ * KEYS: totals, the minute's hash. ARGV: reason field, finished (1|0), lifetimeMs, turns, minute TTL.
+ * One step, so the sums and the minute never disagree.
+ */
 const RECORD_ENDED = `
 redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+redis.call('HINCRBY', KEYS[2], 'ended', 1)
+redis.call('EXPIRE', KEYS[2], ARGV[5])
 if ARGV[2] == '1' then
   redis.call('HINCRBY', KEYS[1], 'finished', 1)
   redis.call('HINCRBY', KEYS[1], 'lifetimeMsSum', ARGV[3])
@@ -18,7 +27,9 @@ return 1
 /**
  * Counters in the hash `{prefix}{stats}:totals` (HINCRBY: atomic, shared by all instances, kept across
  * restarts); queries in per-second counters `{prefix}{stats}:q:<epoch second>` that expire after two
- * windows. All under one hash tag, so the 60-key MGET stays in one Cluster slot.
+ * windows; per-minute totals (created, ended, queries, proactiveSent) in hashes
+ * `{prefix}{stats}:m:<epoch minute>` that expire after a day. All under one hash tag, so the multi-key
+ * reads stay in one Cluster slot.
  */
 export class RedisStatsRepository implements StatsRepository {
   constructor(private readonly store: RedisStore) {}
@@ -31,8 +42,8 @@ export class RedisStatsRepository implements StatsRepository {
     return this.store.key('{stats}', 'q', String(second));
   }
 
-  private creationKey(minute: number): string {
-    return this.store.key('{stats}', 'c', String(minute));
+  private minuteKey(minute: number): string {
+    return this.store.key('{stats}', 'm', String(minute));
   }
 
   private get alertsKey(): string {
@@ -40,23 +51,44 @@ export class RedisStatsRepository implements StatsRepository {
   }
 
   async recordCreated(now: number): Promise<void> {
-    const minuteKey = this.creationKey(Math.floor(now / 60_000));
-    await this.store.run((client) =>
-      client
-        .multi()
-        .hincrby(this.totalsKey, 'created', 1)
-        .incr(minuteKey)
-        .expire(minuteKey, CREATION_MINUTES * 60)
-        .exec(),
-    );
+    await this.bumpMinute(now, 'created', 'created');
   }
 
   async createdBetween(fromMinute: number, toMinute: number): Promise<number> {
-    const keys: string[] = [];
-    for (let minute = fromMinute; minute <= toMinute; minute++) keys.push(this.creationKey(minute));
-    if (keys.length === 0) return 0;
-    const counts = await this.store.run((client) => client.mget(...keys));
-    return counts.reduce((sum, count) => sum + Number(count ?? 0), 0);
+    const minutes = await this.minutes(fromMinute, toMinute);
+    return minutes.reduce((sum, minute) => sum + minute.created, 0);
+  }
+
+  async minutes(fromMinute: number, toMinute: number): Promise<MinuteTotals[]> {
+    if (toMinute < fromMinute) return [];
+    const replies = await this.store.run((client) => {
+      const pipeline = client.pipeline();
+      for (let minute = fromMinute; minute <= toMinute; minute++) {
+        pipeline.hmget(this.minuteKey(minute), ...MINUTE_FIELDS);
+      }
+      return pipeline.exec();
+    });
+    return (replies ?? []).map(([error, values], i) => {
+      if (error) throw error;
+      const totals = emptyMinute(fromMinute + i);
+      (values as Array<string | null>).forEach((value, field) => {
+        totals[MINUTE_FIELDS[field]] = Number(value ?? 0);
+      });
+      return totals;
+    });
+  }
+
+  /** +1 in the minute's `field`, and in the totals' `totalsField`, as one transaction. */
+  private async bumpMinute(now: number, field: MinuteField, totalsField: string): Promise<void> {
+    const minuteKey = this.minuteKey(epochMinute(now));
+    await this.store.run((client) => {
+      return client
+        .multi()
+        .hincrby(this.totalsKey, totalsField, 1)
+        .hincrby(minuteKey, field, 1)
+        .expire(minuteKey, MINUTE_TTL_SECONDS)
+        .exec();
+    });
   }
 
   async activeAlerts(): Promise<ActiveAlert[]> {
@@ -68,21 +100,30 @@ export class RedisStatsRepository implements StatsRepository {
     await this.store.run((client) => client.set(this.alertsKey, JSON.stringify(alerts)));
   }
 
-  async recordEnded(reason: EndReason, finished: boolean, lifetimeMs: number, turns: number): Promise<void> {
+  async recordEnded(
+    reason: EndReason,
+    finished: boolean,
+    lifetimeMs: number,
+    turns: number,
+    now: number,
+  ): Promise<void> {
     await this.store.script(
       RECORD_ENDED,
-      [this.totalsKey],
-      [`ended:${reason}`, finished ? 1 : 0, Math.max(0, Math.round(lifetimeMs)), turns],
+      [this.totalsKey, this.minuteKey(epochMinute(now))],
+      [`ended:${reason}`, finished ? 1 : 0, Math.max(0, Math.round(lifetimeMs)), turns, MINUTE_TTL_SECONDS],
     );
   }
 
   async recordQuery(now: number): Promise<void> {
     const key = this.queryKey(windowSeconds(now, 1)[0]);
+    const minuteKey = this.minuteKey(epochMinute(now));
     await this.store.run((client) =>
       client
         .multi()
         .incr(key)
         .expire(key, 2 * WINDOW_SECONDS)
+        .hincrby(minuteKey, 'queries', 1)
+        .expire(minuteKey, MINUTE_TTL_SECONDS)
         .exec(),
     );
   }
@@ -93,8 +134,8 @@ export class RedisStatsRepository implements StatsRepository {
     return counts.reduce((sum, count) => sum + Number(count ?? 0), 0);
   }
 
-  async recordProactiveSent(): Promise<void> {
-    await this.store.run((client) => client.hincrby(this.totalsKey, 'proactiveSent', 1));
+  async recordProactiveSent(now: number): Promise<void> {
+    await this.bumpMinute(now, 'proactiveSent', 'proactiveSent');
   }
 
   async totals(): Promise<StatsTotals> {

@@ -1,7 +1,10 @@
 /** Seconds the query window covers (`queriesLastMinute`). */
 export const WINDOW_SECONDS = 60;
-/** Minutes of creation counts kept: the 5-minute rate plus the hour before it (alerts). */
-export const CREATION_MINUTES = 70;
+/**
+ * Minutes of per-minute totals kept: a day for GET /v1/admin/stats/timeseries (minutes ≤ 1440), which
+ * also covers the alerts' 5-minute rate and the hour before it.
+ */
+export const TIMESERIES_MINUTES = 1440;
 
 /** The bucket numbers of the `count` buckets ending at `nowMs` (current one first). */
 export function windowBuckets(nowMs: number, bucketMs: number, count: number): number[] {

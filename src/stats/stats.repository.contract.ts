@@ -44,10 +44,10 @@ export function describeStatsRepositoryContract(
 
       it('counts creations, ends per reason, proactive messages, and sums finished sessions only', async () => {
         await Promise.all([sut.recordCreated(T0), sut.recordCreated(T0), sut.recordCreated(T0)]);
-        await sut.recordEnded('expired', true, 10_000, 4);
-        await sut.recordEnded('evicted', true, 2_000, 0);
-        await sut.recordEnded('client_reset', false, 99_000, 9);
-        await sut.recordProactiveSent();
+        await sut.recordEnded('expired', true, 10_000, 4, T0);
+        await sut.recordEnded('evicted', true, 2_000, 0, T0);
+        await sut.recordEnded('client_reset', false, 99_000, 9, T0);
+        await sut.recordProactiveSent(T0);
         const totals = await sut.totals();
         expect(totals).toMatchObject({
           createdTotal: 3,
@@ -60,7 +60,7 @@ export function describeStatsRepositoryContract(
       });
 
       it('loses no increment under concurrency', async () => {
-        await Promise.all(Array.from({ length: 50 }, () => sut.recordEnded('admin_deleted', true, 1, 1)));
+        await Promise.all(Array.from({ length: 50 }, () => sut.recordEnded('admin_deleted', true, 1, 1, T0)));
         expect((await sut.totals()).endedTotal.admin_deleted).toBe(50);
         expect((await sut.totals()).turnsSum).toBe(50);
       });
@@ -77,6 +77,41 @@ export function describeStatsRepositoryContract(
         expect(await sut.createdBetween(minute, minute + 1)).toBe(3);
         expect(await sut.createdBetween(minute + 2, minute + 30)).toBe(1);
         expect(await sut.createdBetween(minute - 10, minute - 1)).toBe(0);
+      });
+    });
+
+    describe('minutes', () => {
+      const minute = Math.floor(T0 / 60_000);
+
+      it('gives one entry per minute, oldest first, zeros included', async () => {
+        await sut.recordCreated(T0);
+        await sut.recordCreated(T0 + 1_000);
+        await sut.recordQuery(T0 + 2_000);
+        await sut.recordEnded('client_closed', true, 5_000, 2, T0 + 60_000);
+        await sut.recordEnded('admin_reset', false, 5_000, 2, T0 + 60_000);
+        await sut.recordProactiveSent(T0 + 3 * 60_000);
+        expect(await sut.minutes(minute - 1, minute + 3)).toEqual([
+          { minute: minute - 1, created: 0, ended: 0, queries: 0, proactiveSent: 0 },
+          { minute, created: 2, ended: 0, queries: 1, proactiveSent: 0 },
+          { minute: minute + 1, created: 0, ended: 2, queries: 0, proactiveSent: 0 },
+          { minute: minute + 2, created: 0, ended: 0, queries: 0, proactiveSent: 0 },
+          { minute: minute + 3, created: 0, ended: 0, queries: 0, proactiveSent: 1 },
+        ]);
+      });
+
+      it('keeps a whole day: the minute 1,439 minutes back is still there', async () => {
+        await sut.recordCreated(T0);
+        await sut.recordQuery(T0 + 1439 * 60_000);
+        const day = await sut.minutes(minute, minute + 1439);
+        expect(day).toHaveLength(1440);
+        expect(day[0]).toMatchObject({ minute, created: 1 });
+        expect(day[1439]).toMatchObject({ minute: minute + 1439, queries: 1 });
+        expect(day.slice(1, 1439).every((m) => m.created + m.ended + m.queries === 0)).toBe(true);
+      });
+
+      it('loses no increment of one minute under concurrency', async () => {
+        await Promise.all(Array.from({ length: 40 }, (_, i) => sut.recordQuery(T0 + i)));
+        expect((await sut.minutes(minute, minute))[0].queries).toBe(40);
       });
     });
 

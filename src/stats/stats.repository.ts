@@ -12,20 +12,44 @@ export interface StatsTotals {
   proactiveSentTotal: number;
 }
 
+/** Totals of one epoch minute, across every instance. */
+export interface MinuteTotals {
+  /** Epoch minute (ms / 60 000). */
+  minute: number;
+  created: number;
+  ended: number;
+  queries: number;
+  proactiveSent: number;
+}
+
 /**
  * Atomic counters behind GET /v1/admin/stats: in Redis shared by all instances and kept across
  * restarts, in the embedded store per process.
  */
 export interface StatsRepository {
-  /** Counts a creation in the total and in the minute of `now` (the alerts' creation rates). */
+  /** Counts a creation in the total and in the minute of `now`. */
   recordCreated(now: number): Promise<void>;
-  /** Creations in the epoch minutes [fromMinute, toMinute]; the last 70 minutes are kept. */
+  /** Creations in the epoch minutes [fromMinute, toMinute] (the alerts' creation rates). */
   createdBetween(fromMinute: number, toMinute: number): Promise<number>;
-  /** `finished`: the session is gone (not a reset), so its lifetime and turns count in the averages. */
-  recordEnded(reason: EndReason, finished: boolean, lifetimeMs: number, turns: number): Promise<void>;
+  /**
+   * Counts an end (resets included) in the totals and the minute of `now`. `finished`: the session is
+   * gone (not a reset), so its lifetime and turns count in the averages.
+   */
+  recordEnded(
+    reason: EndReason,
+    finished: boolean,
+    lifetimeMs: number,
+    turns: number,
+    now: number,
+  ): Promise<void>;
   recordQuery(now: number): Promise<void>;
   queriesLastMinute(now: number): Promise<number>;
-  recordProactiveSent(): Promise<void>;
+  recordProactiveSent(now: number): Promise<void>;
+  /**
+   * One entry per epoch minute in [fromMinute, toMinute], oldest first, zeros included; the last
+   * TIMESERIES_MINUTES minutes are kept.
+   */
+  minutes(fromMinute: number, toMinute: number): Promise<MinuteTotals[]>;
   totals(): Promise<StatsTotals>;
   /** The alerts firing as of the last evaluation (shared by all instances in Redis). */
   activeAlerts(): Promise<ActiveAlert[]>;

@@ -19,6 +19,15 @@ export interface Stats {
   alerts: ActiveAlert[];
 }
 
+/** One minute of GET /v1/admin/stats/timeseries: `at` is the minute's start (ISO, UTC). */
+export interface TimeseriesMinute {
+  at: string;
+  created: number;
+  ended: number;
+  queries: number;
+  proactiveSent: number;
+}
+
 /**
  * Counts from domain events into the store's counters. `session.ended` is emitted once per end (by the
  * caller whose purge removed the session), so each end is counted exactly once across instances.
@@ -42,17 +51,38 @@ export class StatsService {
   async onEnded(event: SessionEndedEvent): Promise<void> {
     const finished = !isReset(event.reason); // a reset's session lives on: no lifetime to average
     await this.quietly('ended', () =>
-      this.counters.recordEnded(event.reason, finished, event.endedAt - event.createdAt, event.turnCount),
+      this.counters.recordEnded(
+        event.reason,
+        finished,
+        event.endedAt - event.createdAt,
+        event.turnCount,
+        this.clock.now(),
+      ),
     );
   }
 
   @OnEvent(StatsEvents.proactiveSent)
   async recordProactiveSent(): Promise<void> {
-    await this.quietly('proactive', () => this.counters.recordProactiveSent());
+    await this.quietly('proactive', () => this.counters.recordProactiveSent(this.clock.now()));
   }
 
   async recordQuery(): Promise<void> {
     await this.quietly('query', () => this.counters.recordQuery(this.clock.now()));
+  }
+
+  /** The last `count` minutes, the current one last (it is still counting), zeros included. */
+  async timeseries(count: number): Promise<TimeseriesMinute[]> {
+    const current = Math.floor(this.clock.now() / 60_000);
+    const minutes = await this.counters.minutes(current - count + 1, current);
+    return minutes.map(({ minute, ...totals }) => ({
+      at: new Date(minute * 60_000).toISOString(),
+      ...totals,
+    }));
+  }
+
+  /** The alerts firing as of the last evaluation (any instance's). */
+  activeAlerts(): Promise<ActiveAlert[]> {
+    return this.counters.activeAlerts();
   }
 
   async read(): Promise<Stats> {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { ArchiveRepository, ArchivedSession } from '../../src/archive/archive.repository';
+import { ArchivePage, ArchivePosition } from '../../src/archive/archive-page';
 import { PgArchiveRepository } from '../../src/archive/pg-archive.repository';
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -56,6 +57,10 @@ export class RecordingArchive implements ArchiveRepository {
 
   list(sessionId: string): Promise<ArchivedSession[]> {
     return this.inner.list(sessionId);
+  }
+
+  recent(limit: number, after: ArchivePosition | null): Promise<ArchivePage> {
+    return this.inner.recent(limit, after);
   }
 
   ping(): Promise<void> {

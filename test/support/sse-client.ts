@@ -1,10 +1,7 @@
 import { ClientRequest, IncomingMessage, request } from 'node:http';
+import { SseEvent, SseParser } from './sse-parser';
 
-export interface SseEvent {
-  event: string;
-  id?: string;
-  data: string;
-}
+export type { SseEvent } from './sse-parser';
 
 /**
  * A minimal server-sent-events client over node:http: collects events (and comments) as they arrive.
@@ -18,6 +15,7 @@ export class SseClient {
   readonly comments: string[] = [];
   ended = false;
   private buffer = '';
+  private readonly parser = new SseParser();
 
   private constructor(
     private readonly req: ClientRequest,
@@ -90,28 +88,9 @@ export class SseClient {
       this.buffer += chunk;
       return;
     }
-    this.buffer += chunk;
-    let end: number;
-    while ((end = this.buffer.indexOf('\n\n')) >= 0) {
-      const block = this.buffer.slice(0, end);
-      this.buffer = this.buffer.slice(end + 2);
-      const event: SseEvent = { event: 'message', data: '' };
-      const data: string[] = [];
-      let isEvent = false;
-      for (const line of block.split('\n')) {
-        if (line.startsWith(':')) this.comments.push(line.slice(1).trim());
-        else {
-          const colon = line.indexOf(':');
-          const field = colon < 0 ? line : line.slice(0, colon);
-          const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-          isEvent = true;
-          if (field === 'event') event.event = value;
-          else if (field === 'id') event.id = value;
-          else if (field === 'data') data.push(value);
-        }
-      }
-      if (isEvent) this.events.push({ ...event, data: data.join('\n') });
-    }
+    const { events, comments } = this.parser.feed(chunk);
+    this.events.push(...events);
+    this.comments.push(...comments);
   }
 }
 

@@ -10,6 +10,8 @@ import { AppConfig } from '../../src/config/app-config';
 import { loadConfig } from '../../src/config/load-config';
 import { RedisStore } from '../../src/store/redis-store';
 import { REDIS_STORE } from '../../src/store/store.module';
+import { ApiContract, readContract } from './conformance/contract';
+import { recordResponses } from './conformance/server-recorder';
 import { deleteKeysWithPrefix, TEST_REDIS_URL, testPrefix } from './redis';
 
 export const ADMIN_TOKEN = 'test-admin-token';
@@ -37,7 +39,8 @@ export interface TestAppOptions {
 
 /**
  * Boots the real AppModule over HTTP with the same configureApp as main.ts, on Redis under a key
- * prefix of its own (deleted at close), with a temporary archive folder.
+ * prefix of its own (deleted at close), with a temporary archive folder. Every response it sends is
+ * checked against its own /docs-json (test/support/conformance/setup.ts says how).
  */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const archiveDir = mkdtempSync(join(tmpdir(), 'tg-archive-'));
@@ -56,9 +59,13 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   if (options.override) builder = options.override(builder);
   const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication({ bodyParser: false, forceCloseConnections: true });
+  // Its document is read once it listens (the recorder sees the request for it, which is exempt).
+  const served: { contract?: ApiContract } = {};
+  app.use(recordResponses(() => served.contract));
   configureApp(app, config);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
+  served.contract = await readContract(`http://127.0.0.1:${port}`);
   const redis = (): RedisStore => {
     const store = app.get<RedisStore | null>(REDIS_STORE);
     if (!store) throw new Error('This test app runs on the embedded store');

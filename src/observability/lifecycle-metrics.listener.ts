@@ -1,0 +1,34 @@
+import { Injectable } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import { ProactiveEvents, ProactiveSentEvent } from '../proactive/proactive.events';
+import { SessionEndedEvent, SessionEvents } from '../sessions/session.events';
+import { isReset } from '../sessions/session.types';
+import { MetricsService } from './metrics.service';
+
+/**
+ * Counts the domain events into this instance's counters. `session.ended` is emitted once per end, by
+ * the instance whose purge removed the session, so the sum over instances counts each end once.
+ */
+@Injectable()
+export class LifecycleMetricsListener {
+  constructor(private readonly metrics: MetricsService) {}
+
+  @OnEvent(SessionEvents.created)
+  onCreated(): void {
+    this.metrics.sessionsCreated.inc();
+  }
+
+  @OnEvent(SessionEvents.ended)
+  onEnded(event: SessionEndedEvent): void {
+    this.metrics.sessionsEnded.inc({ reason: event.reason });
+    // A reset's session lives on: it has no lifetime yet (the same rule as the stats averages).
+    if (isReset(event.reason)) return;
+    this.metrics.sessionLifetime.observe(Math.max(0, event.endedAt - event.createdAt) / 1000);
+    this.metrics.sessionTurns.observe(event.turnCount);
+  }
+
+  @OnEvent(ProactiveEvents.sent)
+  onProactiveSent(event: ProactiveSentEvent): void {
+    this.metrics.proactiveMessages.inc({ kind: event.kind });
+  }
+}

@@ -1,12 +1,17 @@
 import { RedisStore } from '../store/redis-store';
 import { CLAIM_KEY, RELEASE_KEY } from './redis-idempotency.scripts';
+import { APPEND_TURNS } from './redis-session.scripts';
 import { answerFromEntry } from './session-record.codec';
 import { ClaimResult, IdempotencyClaim, SessionStoreSettings } from './session.repository';
+import { NewTurn } from './session.types';
+
+/** APPEND_TURNS' reply: {1, seqs} stored, {2, entry} the key's answer (nothing stored), null when gone. */
+export type AppendReply = [1, number[]] | [2, string] | null;
 
 /**
  * A session's idempotency keys in Redis: a hash `{prefix}s:{ID}:k` under the session's hash tag, whose
- * answers are written by the script that appends the pair (RedisSessionRepository.appendTurnsOnce).
- * `keys` are the session's KEYS, as every session script gets them.
+ * answers are written by the script that appends the pair (`append`). `keys` are the session's KEYS, as
+ * every session script gets them; the writes here are acknowledged ones (confirmed by keys[0]).
  */
 export class RedisIdempotencyKeys {
   constructor(
@@ -15,14 +20,13 @@ export class RedisIdempotencyKeys {
   ) {}
 
   async claim(keys: string[], claim: IdempotencyClaim, now: number, until: number): Promise<ClaimResult> {
-    const reply = await this.store.script<[number, string?]>(CLAIM_KEY, keys, [
-      now,
-      this.settings.idleTtlMs,
-      claim.key,
-      claim.fingerprint,
-      claim.token,
-      until,
-    ]);
+    // With the session's acknowledged writes (keys[0]), so that confirming a replay confirms its answer.
+    const reply = await this.store.script<[number, string?]>(
+      CLAIM_KEY,
+      keys,
+      [now, this.settings.idleTtlMs, claim.key, claim.fingerprint, claim.token, until],
+      keys[0],
+    );
     switch (reply[0]) {
       case 1:
         return { status: 'claimed' };
@@ -39,5 +43,30 @@ export class RedisIdempotencyKeys {
 
   async release(keys: string[], claim: IdempotencyClaim): Promise<void> {
     await this.store.script(RELEASE_KEY, keys, [claim.key, claim.token]);
+  }
+
+  /** Appends turns (with a claim: the pair, and the key's answer in the same step). */
+  append(
+    keys: string[],
+    turns: NewTurn[],
+    now: number,
+    touch: boolean,
+    claim: IdempotencyClaim | null,
+  ): Promise<AppendReply> {
+    return this.store.script<AppendReply>(
+      APPEND_TURNS,
+      keys,
+      [
+        now,
+        this.settings.idleTtlMs,
+        this.settings.keyTtlMs,
+        this.settings.historyMaxTurns,
+        touch ? 1 : 0,
+        JSON.stringify(turns),
+        claim?.key ?? '',
+        claim?.fingerprint ?? '',
+      ],
+      keys[0],
+    );
   }
 }

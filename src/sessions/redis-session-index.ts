@@ -25,13 +25,14 @@ export class RedisSessionIndex {
 
   /**
    * Adds a session to the activity index, with `trigger` pending for it in the same step (a create);
-   * beyond the cap the least recently active move to ending.
+   * beyond the cap the least recently active move to ending. `ackedFor`: see RedisStore.run.
    */
-  admit(id: string, now: number, maxSessions: number, trigger = ''): Promise<string[]> {
+  admit(id: string, now: number, maxSessions: number, trigger = '', ackedFor?: string): Promise<string[]> {
     return this.store.script<string[]>(
       Lua.INDEX_ADD_WITH_CAP,
       [this.activityKey, this.endingKey, this.triggersKey],
       [id, now, maxSessions, trigger],
+      ackedFor,
     );
   }
 
@@ -61,9 +62,10 @@ export class RedisSessionIndex {
   }
 
   /** Out of the activity index, into the ending set until purged. */
-  async markEnding(id: string, now: number): Promise<void> {
-    await this.store.run((client) =>
-      client.multi().zrem(this.activityKey, id).zadd(this.endingKey, 'NX', now, id).exec(),
+  async markEnding(id: string, now: number, ackedFor?: string): Promise<void> {
+    await this.store.run(
+      (client) => client.multi().zrem(this.activityKey, id).zadd(this.endingKey, 'NX', now, id).exec(),
+      ackedFor,
     );
   }
 

@@ -47,9 +47,19 @@ describe(RedisStore.name, () => {
     it('fails with StoreUnavailableError when no replica confirms the writes in time', async () => {
       const sut = storeAsking(1);
       await sut.waitUntilReady(2000);
-      await sut.run((client) => client.set('tgtest:wait:k', 'v'));
+      await sut.run((client) => client.set('tgtest:wait:k', 'v'), 'tgtest:wait:k');
       await expect(sut.confirmReplicated('tgtest:wait:k')).rejects.toThrow(StoreUnavailableError);
       await expect(sut.confirmReplicated('tgtest:wait:k')).rejects.toThrow(/confirmed by 0 of 1 replicas/);
+    });
+
+    it('keeps acknowledged writes off the connection of everything else: a read never waits behind a WAIT', async () => {
+      const sut = storeAsking(1, 1000);
+      await sut.waitUntilReady(2000);
+      await sut.run((client) => client.set('tgtest:wait:k', 'v'), 'tgtest:wait:k');
+      const confirming = sut.confirmReplicated('tgtest:wait:k').catch((error: unknown) => error);
+      const read = sut.run((client) => client.get('tgtest:wait:k')).then(() => 'read answered');
+      expect(await Promise.race([read, confirming.then(() => 'WAIT returned first')])).toBe('read answered');
+      expect(await confirming).toBeInstanceOf(StoreUnavailableError);
     });
 
     it('resolves once a replica has the writes', async () => {
@@ -61,7 +71,7 @@ describe(RedisStore.name, () => {
       }
       const sut = storeAsking(1, 2000);
       await sut.waitUntilReady(2000);
-      await sut.run((client) => client.set('tgtest:wait:k', 'replicated'));
+      await sut.run((client) => client.set('tgtest:wait:k', 'replicated'), 'tgtest:wait:k');
       await expect(sut.confirmReplicated('tgtest:wait:k')).resolves.toBeUndefined();
       expect(await redisCli(['-p', String(replicaPort), 'get', 'tgtest:wait:k'])).toContain('replicated');
     });

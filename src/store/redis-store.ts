@@ -19,6 +19,13 @@ export interface RedisConnectionOptions {
 }
 
 const COMMAND_TIMEOUT_MS = 1000;
+/**
+ * Connections for acknowledged writes and their WAIT when REDIS_MIN_REPLICAS_ACK > 0. WAIT holds its
+ * connection until the replicas answer (REDIS_REPLICA_ACK_TIMEOUT_MS at worst), and Redis answers a
+ * connection's commands in order: on connections of their own, a slow confirmation holds up only other
+ * acknowledged writes (of sessions sharing its connection), never the reads and touches of the rest.
+ */
+const ACKED_WRITE_CONNECTIONS = 4;
 
 /**
  * The one Redis connection of an instance, its key prefix and its Lua scripts. Adapters use it; services
@@ -30,14 +37,33 @@ const COMMAND_TIMEOUT_MS = 1000;
  */
 export class RedisStore {
   readonly client: RedisClient;
+  private readonly ackedWriteClients: RedisClient[] = [];
 
   constructor(
     private readonly options: RedisConnectionOptions,
     client?: RedisClient,
   ) {
     this.client = client ?? this.connect({}, false);
+    if ((options.minReplicasAck ?? 0) > 0) {
+      for (let i = 0; i < ACKED_WRITE_CONNECTIONS; i++) this.ackedWriteClients.push(this.connect({}, false));
+    }
     // ioredis reports connection errors as events; without a listener Node would crash the process.
-    this.client.on('error', () => undefined);
+    for (const connection of this.connections) connection.on('error', () => undefined);
+  }
+
+  private get connections(): RedisClient[] {
+    return [this.client, ...this.ackedWriteClients];
+  }
+
+  /**
+   * The connection that carries the acknowledged writes confirmed by `ackedFor` and their confirmation
+   * (the same one, so that WAIT covers them), when acknowledgements are asked for.
+   */
+  private connectionFor(ackedFor: string | undefined): RedisClient {
+    if (ackedFor === undefined || this.ackedWriteClients.length === 0) return this.client;
+    let hash = 0;
+    for (let i = 0; i < ackedFor.length; i++) hash = (hash * 31 + ackedFor.charCodeAt(i)) >>> 0;
+    return this.ackedWriteClients[hash % this.ackedWriteClients.length];
   }
 
   /** Fail-fast settings of every connection; WAIT may block for its whole timeout, so it is allowed that. */
@@ -67,9 +93,10 @@ export class RedisStore {
       return new Redis({
         ...options,
         sentinels: [...this.options.sentinels],
+        // No failoverDetector: Sentinel itself kills the client connections of every instance it
+        // reconfigures, and a late +switch-master from a slower Sentinel would drop a connection that
+        // already follows the new primary.
         name: this.options.sentinelName ?? 'mymaster',
-        // A primary demoted while still reachable (a manual failover) is left at once, not at the next error.
-        failoverDetector: true,
       });
     }
     return new Redis(this.options.url ?? 'redis://127.0.0.1:6379', options);
@@ -91,29 +118,34 @@ export class RedisStore {
 
   /** Waits for the first connection, up to `timeoutMs`; resolves false when Redis did not answer. */
   async waitUntilReady(timeoutMs: number): Promise<boolean> {
+    const ready = () => this.connections.every((connection) => connection.status === 'ready');
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (this.client.status === 'ready') return true;
+      if (ready()) return true;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    return this.client.status === 'ready';
+    return ready();
   }
 
   /**
    * Runs store commands, turning connection failures into StoreUnavailableError. Redis reply errors
-   * (a script bug, a wrong type) are not outages and pass through unchanged.
+   * (a script bug, a wrong type) are not outages and pass through unchanged. `ackedFor`: the key by
+   * which these acknowledged writes are confirmed later (`confirmReplicated(ackedFor)`).
    */
-  async run<T>(operation: (client: RedisClient) => Promise<T>): Promise<T> {
+  async run<T>(operation: (client: RedisClient) => Promise<T>, ackedFor?: string): Promise<T> {
     try {
-      return await operation(this.client);
+      return await operation(this.connectionFor(ackedFor));
     } catch (error) {
       if (error instanceof Error && error.name === 'ReplyError') throw error;
       throw new StoreUnavailableError(error);
     }
   }
 
-  /** Runs a Lua script by its SHA1, loading it on the first NOSCRIPT (e.g. after a Redis restart). */
-  async script<T>(lua: string, keys: string[], args: Array<string | number>): Promise<T> {
+  /**
+   * Runs a Lua script by its SHA1, loading it on the first NOSCRIPT (e.g. after a Redis restart or a
+   * failover); `ackedFor` as for `run`.
+   */
+  async script<T>(lua: string, keys: string[], args: Array<string | number>, ackedFor?: string): Promise<T> {
     const sha = RedisStore.sha1(lua);
     return this.run(async (client) => {
       try {
@@ -122,7 +154,7 @@ export class RedisStore {
         if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
         return (await client.eval(lua, keys.length, ...keys, ...args)) as T;
       }
-    });
+    }, ackedFor);
   }
 
   private static readonly shas = new Map<string, string>();
@@ -150,17 +182,18 @@ export class RedisStore {
   }
 
   /**
-   * Waits until the writes this connection sent so far are on REDIS_MIN_REPLICAS_ACK replicas (WAIT);
-   * StoreUnavailableError when they are not within REDIS_REPLICA_ACK_TIMEOUT_MS. `routingKey`, a key
-   * the writes touched, sends WAIT to the node that took them on a Cluster. No round trip when no
-   * acknowledgement is asked for.
+   * Waits until the acknowledged writes sent with `ackedFor: routingKey` so far (and whatever else went
+   * before them on their connection) are on REDIS_MIN_REPLICAS_ACK replicas (WAIT); StoreUnavailableError
+   * when they are not within REDIS_REPLICA_ACK_TIMEOUT_MS. On a Cluster, WAIT goes to the node that holds
+   * `routingKey`. No round trip when no acknowledgement is asked for.
    */
   async confirmReplicated(routingKey: string): Promise<void> {
     const needed = this.options.minReplicasAck ?? 0;
     if (needed === 0) return;
     const timeoutMs = this.options.replicaAckTimeoutMs ?? 500;
-    const replies = await this.run((client) =>
-      client.pipeline().pttl(routingKey).call('WAIT', needed, timeoutMs).exec(),
+    const replies = await this.run(
+      (client) => client.pipeline().pttl(routingKey).call('WAIT', needed, timeoutMs).exec(),
+      routingKey,
     );
     const [error, confirmed] = replies?.[1] ?? [new Error('no reply to WAIT'), 0];
     if (error) throw new StoreUnavailableError(error);
@@ -172,10 +205,14 @@ export class RedisStore {
   }
 
   async close(): Promise<void> {
-    try {
-      await this.client.quit();
-    } catch {
-      this.client.disconnect();
-    }
+    await Promise.all(
+      this.connections.map(async (connection) => {
+        try {
+          await connection.quit();
+        } catch {
+          connection.disconnect();
+        }
+      }),
+    );
   }
 }

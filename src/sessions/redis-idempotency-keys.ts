@@ -11,7 +11,7 @@ export type AppendReply = [1, number[]] | [2, string] | null;
 /**
  * A session's idempotency keys in Redis: a hash `{prefix}s:{ID}:k` under the session's hash tag, whose
  * answers are written by the script that appends the pair (`append`). `keys` are the session's KEYS, as
- * every session script gets them; the writes here are acknowledged ones (confirmed by keys[0]).
+ * every session script gets them.
  */
 export class RedisIdempotencyKeys {
   constructor(
@@ -20,13 +20,14 @@ export class RedisIdempotencyKeys {
   ) {}
 
   async claim(keys: string[], claim: IdempotencyClaim, now: number, until: number): Promise<ClaimResult> {
-    // With the session's acknowledged writes (keys[0]), so that confirming a replay confirms its answer.
-    const reply = await this.store.script<[number, string?]>(
-      CLAIM_KEY,
-      keys,
-      [now, this.settings.idleTtlMs, claim.key, claim.fingerprint, claim.token, until],
-      keys[0],
-    );
+    const reply = await this.store.script<[number, string?]>(CLAIM_KEY, keys, [
+      now,
+      this.settings.idleTtlMs,
+      claim.key,
+      claim.fingerprint,
+      claim.token,
+      until,
+    ]);
     switch (reply[0]) {
       case 1:
         return { status: 'claimed' };
@@ -45,7 +46,7 @@ export class RedisIdempotencyKeys {
     await this.store.script(RELEASE_KEY, keys, [claim.key, claim.token]);
   }
 
-  /** Appends turns (with a claim: the pair, and the key's answer in the same step). */
+  /** Appends turns (with a claim: the pair, and the key's answer in the same step): an acknowledged write. */
   append(
     keys: string[],
     turns: NewTurn[],
@@ -53,20 +54,15 @@ export class RedisIdempotencyKeys {
     touch: boolean,
     claim: IdempotencyClaim | null,
   ): Promise<AppendReply> {
-    return this.store.script<AppendReply>(
-      APPEND_TURNS,
-      keys,
-      [
-        now,
-        this.settings.idleTtlMs,
-        this.settings.keyTtlMs,
-        this.settings.historyMaxTurns,
-        touch ? 1 : 0,
-        JSON.stringify(turns),
-        claim?.key ?? '',
-        claim?.fingerprint ?? '',
-      ],
-      keys[0],
-    );
+    return this.store.scriptConfirmed<AppendReply>(APPEND_TURNS, keys, [
+      now,
+      this.settings.idleTtlMs,
+      this.settings.keyTtlMs,
+      this.settings.historyMaxTurns,
+      touch ? 1 : 0,
+      JSON.stringify(turns),
+      claim?.key ?? '',
+      claim?.fingerprint ?? '',
+    ]);
   }
 }

@@ -24,16 +24,15 @@ export class RedisSessionIndex {
   }
 
   /**
-   * Adds a session to the activity index, with `trigger` pending for it in the same step (a create);
-   * beyond the cap the least recently active move to ending. `ackedFor`: see RedisStore.run.
+   * Adds a session to the activity index, with `trigger` pending for it in the same step; beyond the cap
+   * the least recently active move to ending. A create's admission (with its trigger) is acknowledged.
    */
-  admit(id: string, now: number, maxSessions: number, trigger = '', ackedFor?: string): Promise<string[]> {
-    return this.store.script<string[]>(
-      Lua.INDEX_ADD_WITH_CAP,
-      [this.activityKey, this.endingKey, this.triggersKey],
-      [id, now, maxSessions, trigger],
-      ackedFor,
-    );
+  admit(id: string, now: number, maxSessions: number, trigger = '', acknowledged = false): Promise<string[]> {
+    const keys = [this.activityKey, this.endingKey, this.triggersKey];
+    const args = [id, now, maxSessions, trigger];
+    return acknowledged
+      ? this.store.scriptConfirmed<string[]>(Lua.INDEX_ADD_WITH_CAP, keys, args)
+      : this.store.script<string[]>(Lua.INDEX_ADD_WITH_CAP, keys, args);
   }
 
   async recordTrigger(id: string, trigger: string, now: number): Promise<void> {
@@ -62,10 +61,9 @@ export class RedisSessionIndex {
   }
 
   /** Out of the activity index, into the ending set until purged. */
-  async markEnding(id: string, now: number, ackedFor?: string): Promise<void> {
-    await this.store.run(
-      (client) => client.multi().zrem(this.activityKey, id).zadd(this.endingKey, 'NX', now, id).exec(),
-      ackedFor,
+  async markEnding(id: string, now: number): Promise<void> {
+    await this.store.run((client) =>
+      client.multi().zrem(this.activityKey, id).zadd(this.endingKey, 'NX', now, id).exec(),
     );
   }
 

@@ -65,7 +65,7 @@ export class RedisSessionRepository implements SessionRepository {
 
   async create(session: NewSession, now: number, maxSessions: number) {
     const [hash] = this.keys(session.id);
-    const created = await this.store.script<number>(
+    const created = await this.store.scriptConfirmed<number>(
       Lua.CREATE,
       [hash],
       [
@@ -76,13 +76,12 @@ export class RedisSessionRepository implements SessionRepository {
         session.clientIp ?? '',
         session.userAgent ?? '',
       ],
-      hash,
     );
     if (created !== 1) throw new Error('Session id collision');
     // Read before indexing: once indexed, a concurrent create may already evict it (cap ties).
     const record = await this.find(session.id, now);
     if (!record) throw new Error('Session vanished right after creation');
-    const evicted = await this.index.admit(session.id, now, maxSessions, CREATED_TRIGGER, hash);
+    const evicted = await this.index.admit(session.id, now, maxSessions, CREATED_TRIGGER, true);
     return { record, evicted };
   }
 
@@ -163,12 +162,11 @@ export class RedisSessionRepository implements SessionRepository {
       Lua.MARK_ENDED,
       [hash],
       [reason, now, this.settings.idleTtlMs, mode],
-      hash,
     );
     if (!inForce) return { status: 'not_ended' };
     // Out of the activity index at once; kept in the ending set until purged, so a crash before the
     // archive is written leaves it for the sweep instead of losing it.
-    await this.index.markEnding(id, now, hash);
+    await this.index.markEnding(id, now);
     return { status: 'ended', reason: inForce };
   }
 
@@ -188,11 +186,10 @@ export class RedisSessionRepository implements SessionRepository {
   }
 
   async clearConversation(id: string, expectedLastSeq: number, now: number, touch: boolean) {
-    const reply = await this.store.script<[number, string[]?, number?]>(
+    const reply = await this.store.scriptConfirmed<[number, string[]?, number?]>(
       Lua.CLEAR_CONVERSATION,
       this.keys(id),
       [expectedLastSeq, now, this.settings.idleTtlMs, this.settings.keyTtlMs, touch ? 1 : 0],
-      this.keys(id)[0],
     );
     if (reply[0] === -1) return 'changed' as const;
     if (reply[0] !== 1) return null;

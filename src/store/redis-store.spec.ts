@@ -6,7 +6,7 @@ import { RedisStore } from './redis-store';
 
 /** REDIS_MIN_REPLICAS_ACK against servers of this spec's own: a primary, and a replica to start and stop. */
 describe(RedisStore.name, () => {
-  describe('confirmReplicated', () => {
+  describe('scriptConfirmed / confirmReplicated', () => {
     let primaryPort: number;
     let primary: ChildProcess;
     let replica: ChildProcess | null = null;
@@ -47,7 +47,12 @@ describe(RedisStore.name, () => {
     it('fails with StoreUnavailableError when no replica confirms the writes in time', async () => {
       const sut = storeAsking(1);
       await sut.waitUntilReady(2000);
-      await sut.run((client) => client.set('tgtest:wait:k', 'v'), 'tgtest:wait:k');
+      const write = "return redis.call('SET', KEYS[1], ARGV[1])";
+      await expect(sut.scriptConfirmed(write, ['tgtest:wait:s'], ['written'])).rejects.toThrow(
+        /confirmed by 0 of 1 replicas/,
+      );
+      expect(await sut.run((client) => client.get('tgtest:wait:s'))).toBe('written'); // the write stands
+      await sut.run((client) => client.set('tgtest:wait:k', 'v'));
       await expect(sut.confirmReplicated('tgtest:wait:k')).rejects.toThrow(StoreUnavailableError);
       await expect(sut.confirmReplicated('tgtest:wait:k')).rejects.toThrow(/confirmed by 0 of 1 replicas/);
     });
@@ -55,7 +60,7 @@ describe(RedisStore.name, () => {
     it('keeps acknowledged writes off the connection of everything else: a read never waits behind a WAIT', async () => {
       const sut = storeAsking(1, 1000);
       await sut.waitUntilReady(2000);
-      await sut.run((client) => client.set('tgtest:wait:k', 'v'), 'tgtest:wait:k');
+      await sut.run((client) => client.set('tgtest:wait:k', 'v'));
       const confirming = sut.confirmReplicated('tgtest:wait:k').catch((error: unknown) => error);
       const read = sut.run((client) => client.get('tgtest:wait:k')).then(() => 'read answered');
       expect(await Promise.race([read, confirming.then(() => 'WAIT returned first')])).toBe('read answered');
@@ -71,8 +76,10 @@ describe(RedisStore.name, () => {
       }
       const sut = storeAsking(1, 2000);
       await sut.waitUntilReady(2000);
-      await sut.run((client) => client.set('tgtest:wait:k', 'replicated'), 'tgtest:wait:k');
+      await sut.run((client) => client.set('tgtest:wait:k', 'replicated'));
       await expect(sut.confirmReplicated('tgtest:wait:k')).resolves.toBeUndefined();
+      const write = "return redis.call('SET', KEYS[1], ARGV[1])";
+      await expect(sut.scriptConfirmed(write, ['tgtest:wait:s'], ['confirmed'])).resolves.toBe('OK');
       expect(await redisCli(['-p', String(replicaPort), 'get', 'tgtest:wait:k'])).toContain('replicated');
     });
   });

@@ -22,10 +22,17 @@ const COMMAND_TIMEOUT_MS = 1000;
 /**
  * Connections for acknowledged writes and their WAIT when REDIS_MIN_REPLICAS_ACK > 0. WAIT holds its
  * connection until the replicas answer (REDIS_REPLICA_ACK_TIMEOUT_MS at worst), and Redis answers a
- * connection's commands in order: on connections of their own, a slow confirmation holds up only other
- * acknowledged writes (of sessions sharing its connection), never the reads and touches of the rest.
+ * connection's commands in order: on connections of their own (the least busy taken), a slow
+ * confirmation holds up no reads or touches, and other acknowledged writes only beyond this many at once.
  */
 const ACKED_WRITE_CONNECTIONS = 4;
+
+/** A write that changes nothing: sets a key's TTL again (a WAIT after it covers all written before). */
+const REFRESH_TTL = `
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) end
+return ttl
+`;
 
 /**
  * The one Redis connection of an instance, its key prefix and its Lua scripts. Adapters use it; services
@@ -38,6 +45,7 @@ const ACKED_WRITE_CONNECTIONS = 4;
 export class RedisStore {
   readonly client: RedisClient;
   private readonly ackedWriteClients: RedisClient[] = [];
+  private readonly ackedInFlight: number[] = [];
 
   constructor(
     private readonly options: RedisConnectionOptions,
@@ -45,7 +53,10 @@ export class RedisStore {
   ) {
     this.client = client ?? this.connect({}, false);
     if ((options.minReplicasAck ?? 0) > 0) {
-      for (let i = 0; i < ACKED_WRITE_CONNECTIONS; i++) this.ackedWriteClients.push(this.connect({}, false));
+      for (let i = 0; i < ACKED_WRITE_CONNECTIONS; i++) {
+        this.ackedWriteClients.push(this.connect({}, false));
+        this.ackedInFlight.push(0);
+      }
     }
     // ioredis reports connection errors as events; without a listener Node would crash the process.
     for (const connection of this.connections) connection.on('error', () => undefined);
@@ -56,14 +67,18 @@ export class RedisStore {
   }
 
   /**
-   * The connection that carries the acknowledged writes confirmed by `ackedFor` and their confirmation
-   * (the same one, so that WAIT covers them), when acknowledgements are asked for.
+   * The connection for the next acknowledged write: of those for acknowledged writes, the one with the
+   * fewest in flight (a write goes with its WAIT in one pipeline, so any of them will do).
    */
-  private connectionFor(ackedFor: string | undefined): RedisClient {
-    if (ackedFor === undefined || this.ackedWriteClients.length === 0) return this.client;
-    let hash = 0;
-    for (let i = 0; i < ackedFor.length; i++) hash = (hash * 31 + ackedFor.charCodeAt(i)) >>> 0;
-    return this.ackedWriteClients[hash % this.ackedWriteClients.length];
+  private async onAckedWriteConnection<T>(send: (client: RedisClient) => Promise<T>): Promise<T> {
+    if (this.ackedWriteClients.length === 0) return send(this.client);
+    const index = this.ackedInFlight.indexOf(Math.min(...this.ackedInFlight));
+    this.ackedInFlight[index] += 1;
+    try {
+      return await send(this.ackedWriteClients[index]);
+    } finally {
+      this.ackedInFlight[index] -= 1;
+    }
   }
 
   /** Fail-fast settings of every connection; WAIT may block for its whole timeout, so it is allowed that. */
@@ -129,23 +144,19 @@ export class RedisStore {
 
   /**
    * Runs store commands, turning connection failures into StoreUnavailableError. Redis reply errors
-   * (a script bug, a wrong type) are not outages and pass through unchanged. `ackedFor`: the key by
-   * which these acknowledged writes are confirmed later (`confirmReplicated(ackedFor)`).
+   * (a script bug, a wrong type) are not outages and pass through unchanged.
    */
-  async run<T>(operation: (client: RedisClient) => Promise<T>, ackedFor?: string): Promise<T> {
+  async run<T>(operation: (client: RedisClient) => Promise<T>, client = this.client): Promise<T> {
     try {
-      return await operation(this.connectionFor(ackedFor));
+      return await operation(client);
     } catch (error) {
       if (error instanceof Error && error.name === 'ReplyError') throw error;
       throw new StoreUnavailableError(error);
     }
   }
 
-  /**
-   * Runs a Lua script by its SHA1, loading it on the first NOSCRIPT (e.g. after a Redis restart or a
-   * failover); `ackedFor` as for `run`.
-   */
-  async script<T>(lua: string, keys: string[], args: Array<string | number>, ackedFor?: string): Promise<T> {
+  /** Runs a Lua script by its SHA1, loading it on the first NOSCRIPT (e.g. after a Redis restart or a failover). */
+  async script<T>(lua: string, keys: string[], args: Array<string | number>): Promise<T> {
     const sha = RedisStore.sha1(lua);
     return this.run(async (client) => {
       try {
@@ -154,7 +165,45 @@ export class RedisStore {
         if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
         return (await client.eval(lua, keys.length, ...keys, ...args)) as T;
       }
-    }, ackedFor);
+    });
+  }
+
+  /**
+   * A script whose write a response acknowledges. With REDIS_MIN_REPLICAS_ACK > 0 it goes with WAIT in
+   * one pipeline, on a connection for acknowledged writes: StoreUnavailableError
+   * when fewer replicas than asked have it within REDIS_REPLICA_ACK_TIMEOUT_MS (the write itself may
+   * stand; a retry with the same Idempotency-Key finds it). One round trip, so the time a slow WAIT
+   * holds others up on its connection is bounded by one command timeout.
+   */
+  async scriptConfirmed<T>(lua: string, keys: string[], args: Array<string | number>): Promise<T> {
+    const needed = this.options.minReplicasAck ?? 0;
+    if (needed === 0) return this.script<T>(lua, keys, args);
+    const timeoutMs = this.options.replicaAckTimeoutMs ?? 500;
+    const send = (withSource: boolean) =>
+      this.onAckedWriteConnection((connection) =>
+        this.run(async (client) => {
+          const pipeline = client.pipeline();
+          if (withSource) pipeline.eval(lua, keys.length, ...keys, ...args);
+          else pipeline.evalsha(RedisStore.sha1(lua), keys.length, ...keys, ...args);
+          return (await pipeline.call('WAIT', needed, timeoutMs).exec()) ?? [];
+        }, connection),
+      );
+    let replies = await send(false);
+    if (replies[0]?.[0]?.message.startsWith('NOSCRIPT')) replies = await send(true);
+    const [
+      [scriptError, result] = [new Error('no reply')],
+      [waitError, confirmed] = [new Error('no reply')],
+    ] = replies;
+    if (scriptError) {
+      throw scriptError.name === 'ReplyError' ? scriptError : new StoreUnavailableError(scriptError);
+    }
+    if (waitError) throw new StoreUnavailableError(waitError);
+    if (Number(confirmed) < needed) {
+      throw new StoreUnavailableError(
+        new Error(`write confirmed by ${String(confirmed)} of ${needed} replicas within ${timeoutMs} ms`),
+      );
+    }
+    return result as T;
   }
 
   private static readonly shas = new Map<string, string>();
@@ -182,26 +231,11 @@ export class RedisStore {
   }
 
   /**
-   * Waits until the acknowledged writes sent with `ackedFor: routingKey` so far (and whatever else went
-   * before them on their connection) are on REDIS_MIN_REPLICAS_ACK replicas (WAIT); StoreUnavailableError
-   * when they are not within REDIS_REPLICA_ACK_TIMEOUT_MS. On a Cluster, WAIT goes to the node that holds
-   * `routingKey`. No round trip when no acknowledgement is asked for.
+   * Confirms what was written to `routingKey` so far, by whichever connection: a write after it (the
+   * key's TTL set again, when it has one) goes with WAIT, as for `scriptConfirmed`.
    */
   async confirmReplicated(routingKey: string): Promise<void> {
-    const needed = this.options.minReplicasAck ?? 0;
-    if (needed === 0) return;
-    const timeoutMs = this.options.replicaAckTimeoutMs ?? 500;
-    const replies = await this.run(
-      (client) => client.pipeline().pttl(routingKey).call('WAIT', needed, timeoutMs).exec(),
-      routingKey,
-    );
-    const [error, confirmed] = replies?.[1] ?? [new Error('no reply to WAIT'), 0];
-    if (error) throw new StoreUnavailableError(error);
-    if (Number(confirmed) < needed) {
-      throw new StoreUnavailableError(
-        new Error(`write confirmed by ${String(confirmed)} of ${needed} replicas within ${timeoutMs} ms`),
-      );
-    }
+    await this.scriptConfirmed(REFRESH_TTL, [routingKey], []);
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,7 @@
 import { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { StoreUnavailableError } from '../common/api-error';
 import { freePort } from '../../test/support/ports';
 import { redisCli, startRedisServer } from '../../test/support/redis-server';
@@ -10,6 +13,8 @@ describe(RedisStore.name, () => {
     let primaryPort: number;
     let primary: ChildProcess;
     let replica: ChildProcess | null = null;
+    /** Where the replica writes the RDB of its full sync (not the working directory). */
+    const dir = mkdtempSync(join(tmpdir(), 'tg-wait-'));
     const stores: RedisStore[] = [];
 
     const storeAsking = (minReplicasAck: number, replicaAckTimeoutMs = 300) => {
@@ -36,6 +41,7 @@ describe(RedisStore.name, () => {
       for (const store of stores) await store.close();
       replica?.kill('SIGKILL');
       primary.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
     });
 
     it('answers at once, without asking Redis, when no replica acknowledgement is wanted', async () => {
@@ -69,7 +75,13 @@ describe(RedisStore.name, () => {
 
     it('resolves once a replica has the writes', async () => {
       const replicaPort = await freePort();
-      replica = await startRedisServer(replicaPort, ['--replicaof', '127.0.0.1', String(primaryPort)]);
+      replica = await startRedisServer(replicaPort, [
+        '--replicaof',
+        '127.0.0.1',
+        String(primaryPort),
+        '--dir',
+        dir,
+      ]);
       const deadline = Date.now() + 15_000;
       while ((await onlineReplicas()) < 1 && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 100));

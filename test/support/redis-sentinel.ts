@@ -59,7 +59,8 @@ export async function startSentinelGroup(replicas = 2, sentinelCount = 3): Promi
     await Promise.all([...servers.values(), ...sentinelProcesses].map(stopProcess));
     rmSync(dir, { recursive: true, force: true });
   };
-  const fastSync = ['--repl-diskless-sync-delay', '0'];
+  // Replicas write the RDB of a full sync to their folder: this group's own, not the working directory.
+  const fastSync = ['--repl-diskless-sync-delay', '0', '--dir', dir];
   try {
     const primaryPort = await freePort();
     servers.set(primaryPort, await startRedisServer(primaryPort, fastSync));

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { SESSION_REPOSITORY, SessionRepository } from '../src/sessions/session.repository';
+import { StoreUnavailableError } from '../src/common/api-error';
 import { textFingerprint } from '../src/sessions/idempotency-keys.service';
 import { FakeOpenAiServer } from './support/fake-openai.server';
 import { SseClient } from './support/sse-client';
@@ -191,6 +192,28 @@ describe('Idempotency-Key on /v1/query and /v1/query/stream (e2e, two instances,
     const response = await ask(b, { sessionId, text: 'hello?' }, 'orphan').expect(200);
     expect(response.body.answer).toMatchObject({ seq: 2, text: 'echo: hello?' });
     expect(fake.requests).toHaveLength(1);
+  });
+
+  it('lets a claim go whose answer the store did not deliver (it may have been applied), so a retry does not wait for it', async () => {
+    const sessionId = await newSession();
+    const repository = a.app.get<SessionRepository>(SESSION_REPOSITORY);
+    const claimOnce = repository.claimIdempotencyKey.bind(repository);
+    repository.claimIdempotencyKey = async (...args) => {
+      await claimOnce(...args);
+      throw new StoreUnavailableError(new Error('connection closed before the reply'));
+    };
+    try {
+      const lost = await ask(a, { sessionId, text: 'lost reply' }, 'lost-claim').expect(503);
+      expect(lost.body.error.code).toBe('STORE_UNAVAILABLE');
+    } finally {
+      repository.claimIdempotencyKey = claimOnce;
+    }
+    const now = Date.now();
+    const probe = { key: 'lost-claim', fingerprint: textFingerprint('lost reply'), token: 'probe' };
+    expect(await repository.claimIdempotencyKey(sessionId, probe, now, now + 1)).toEqual({
+      status: 'claimed',
+    });
+    expect(fake.requests).toHaveLength(0);
   });
 
   it('keeps the key with a session the query created, so a retry that names it gets the answer', async () => {

@@ -77,7 +77,7 @@ export class QueryStreamService {
     } catch (error) {
       if (!abort.signal.aborted) send('error', this.describe(error));
     } finally {
-      if (!stored) await this.queries.releaseKey(record.id, claim);
+      if (!stored) this.queries.releaseKey(record.id, claim);
       response.end();
     }
   }

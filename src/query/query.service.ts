@@ -92,7 +92,7 @@ export class QueryService {
       }
       answer = await this.store(record.id, query, askedAt, text, claim);
     } catch (error) {
-      if (claim) await this.keys.release(record.id, claim);
+      if (claim) this.keys.release(record.id, claim);
       throw error;
     }
     return this.answerOf(record, created, answer);
@@ -107,8 +107,8 @@ export class QueryService {
     return key === undefined ? null : this.keys.claim(sessionId, key, query.text);
   }
 
-  async releaseKey(sessionId: string, claim: IdempotencyClaim | undefined): Promise<void> {
-    if (claim) await this.keys.release(sessionId, claim);
+  releaseKey(sessionId: string, claim: IdempotencyClaim | undefined): void {
+    if (claim) this.keys.release(sessionId, claim);
   }
 
   private answerOf(record: SessionRecord, created: boolean, answer: Turn): QueryAnswer {

@@ -56,12 +56,19 @@ export class IdempotencyKeys implements OnModuleDestroy {
     const claim: IdempotencyClaim = { key, fingerprint: textFingerprint(text), token: randomUUID() };
     for (;;) {
       const now = this.clock.now();
-      const result = await this.sessions.claimIdempotencyKey(sessionId, claim, now, now + this.holdMs);
+      const result = await this.sessions
+        .claimIdempotencyKey(sessionId, claim, now, now + this.holdMs)
+        .catch((error: unknown) => {
+          // The claim may have been applied before the connection failed: let it go, or a retry
+          // would wait for a holder that is no more until the hold runs out.
+          if (error instanceof StoreUnavailableError) this.release(sessionId, claim);
+          throw error;
+        });
       switch (result.status) {
         case 'claimed':
           return { status: 'claimed', claim };
         case 'answered':
-          // The claim refreshed the key (a write after the answer's): confirming it confirms the answer.
+          // Whoever stored it, the answer is confirmed by replicas before it is given again.
           await this.sessions.confirmWrites(sessionId);
           return { status: 'answered', answer: result.answer };
         case 'conflict':
@@ -76,23 +83,24 @@ export class IdempotencyKeys implements OnModuleDestroy {
 
   /**
    * Gives a claimed key up (the model failed, the client left, the store failed), so that a retry asks
-   * the model again at once. When the store does not take it now, it is tried again in the background
+   * the model again. In the background, not holding up the response: until the store has taken it (and
+   * replicas confirmed it, when asked for: a release lost in a failover would leave the key held), or
    * until the claim would have run out anyway.
    */
-  async release(sessionId: string, claim: IdempotencyClaim): Promise<void> {
-    if (await this.tryRelease(sessionId, claim)) return;
+  release(sessionId: string, claim: IdempotencyClaim): void {
     const giveUpAt = Date.now() + this.holdMs;
     void (async () => {
-      while (!this.closing && Date.now() < giveUpAt) {
+      while (!(await this.tryRelease(sessionId, claim)) && !this.closing && Date.now() < giveUpAt) {
         await sleep(RELEASE_RETRY_MS, undefined, { ref: false });
-        if (await this.tryRelease(sessionId, claim)) return;
       }
     })();
   }
 
+  /** Applied at once; then confirmed by replicas, when asked for, or tried again (it is idempotent). */
   private async tryRelease(sessionId: string, claim: IdempotencyClaim): Promise<boolean> {
     try {
       await this.sessions.releaseIdempotencyKey(sessionId, claim);
+      await this.sessions.confirmWrites(sessionId);
       return true;
     } catch (error) {
       if (error instanceof StoreUnavailableError) return false;

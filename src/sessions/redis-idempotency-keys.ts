@@ -1,12 +1,17 @@
 import { RedisStore } from '../store/redis-store';
 import { CLAIM_KEY, RELEASE_KEY } from './redis-idempotency.scripts';
+import { APPEND_TURNS } from './redis-session.scripts';
 import { answerFromEntry } from './session-record.codec';
 import { ClaimResult, IdempotencyClaim, SessionStoreSettings } from './session.repository';
+import { NewTurn } from './session.types';
+
+/** APPEND_TURNS' reply: {1, seqs} stored, {2, entry} the key's answer (nothing stored), null when gone. */
+export type AppendReply = [1, number[]] | [2, string] | null;
 
 /**
  * A session's idempotency keys in Redis: a hash `{prefix}s:{ID}:k` under the session's hash tag, whose
- * answers are written by the script that appends the pair (RedisSessionRepository.appendTurnsOnce).
- * `keys` are the session's KEYS, as every session script gets them.
+ * answers are written by the script that appends the pair (`append`). `keys` are the session's KEYS, as
+ * every session script gets them.
  */
 export class RedisIdempotencyKeys {
   constructor(
@@ -39,5 +44,25 @@ export class RedisIdempotencyKeys {
 
   async release(keys: string[], claim: IdempotencyClaim): Promise<void> {
     await this.store.script(RELEASE_KEY, keys, [claim.key, claim.token]);
+  }
+
+  /** Appends turns (with a claim: the pair, and the key's answer in the same step): an acknowledged write. */
+  append(
+    keys: string[],
+    turns: NewTurn[],
+    now: number,
+    touch: boolean,
+    claim: IdempotencyClaim | null,
+  ): Promise<AppendReply> {
+    return this.store.scriptConfirmed<AppendReply>(APPEND_TURNS, keys, [
+      now,
+      this.settings.idleTtlMs,
+      this.settings.keyTtlMs,
+      this.settings.historyMaxTurns,
+      touch ? 1 : 0,
+      JSON.stringify(turns),
+      claim?.key ?? '',
+      claim?.fingerprint ?? '',
+    ]);
   }
 }

@@ -8,8 +8,7 @@ import { HELPERS } from './redis-session.scripts';
 
 /**
  * ARGV: now, idleMs, key, fingerprint, token, until → {1} claimed | {2, entry} answered | {3, until} held
- * by another request | {4} conflict | {0} gone. Every answer of a live session also refreshes the hash's
- * TTL: a write, so a WAIT after it covers an answer that another connection stored.
+ * by another request | {4} conflict | {0} gone. The keys' hash keeps the TTL of the session's hash.
  */
 export const CLAIM_KEY =
   HELPERS +

@@ -24,15 +24,15 @@ export class RedisSessionIndex {
   }
 
   /**
-   * Adds a session to the activity index, with `trigger` pending for it in the same step (a create);
-   * beyond the cap the least recently active move to ending.
+   * Adds a session to the activity index, with `trigger` pending for it in the same step; beyond the cap
+   * the least recently active move to ending. A create's admission (with its trigger) is acknowledged.
    */
-  admit(id: string, now: number, maxSessions: number, trigger = ''): Promise<string[]> {
-    return this.store.script<string[]>(
-      Lua.INDEX_ADD_WITH_CAP,
-      [this.activityKey, this.endingKey, this.triggersKey],
-      [id, now, maxSessions, trigger],
-    );
+  admit(id: string, now: number, maxSessions: number, trigger = '', acknowledged = false): Promise<string[]> {
+    const keys = [this.activityKey, this.endingKey, this.triggersKey];
+    const args = [id, now, maxSessions, trigger];
+    return acknowledged
+      ? this.store.scriptConfirmed<string[]>(Lua.INDEX_ADD_WITH_CAP, keys, args)
+      : this.store.script<string[]>(Lua.INDEX_ADD_WITH_CAP, keys, args);
   }
 
   async recordTrigger(id: string, trigger: string, now: number): Promise<void> {

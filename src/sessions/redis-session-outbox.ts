@@ -46,8 +46,9 @@ export class RedisSessionOutbox {
     return { messages: reply[0].map(messageFromEntry), pending: reply[1] };
   }
 
+  /** An acknowledged write. */
   async acknowledge(keys: string[], cursor: string): Promise<void> {
-    await this.store.script(Lua.ACKNOWLEDGE, keys, [cursor]);
+    await this.store.scriptConfirmed(Lua.ACKNOWLEDGE, keys, [cursor]);
   }
 
   async markOnce(keys: string[], marker: string, now: number): Promise<boolean> {

@@ -64,19 +64,25 @@ export class RedisSessionRepository implements SessionRepository {
   }
 
   async create(session: NewSession, now: number, maxSessions: number) {
-    const created = await this.store.script<number>(Lua.CREATE, this.keys(session.id).slice(0, 1), [
-      now,
-      this.settings.keyTtlMs,
-      session.locale,
-      JSON.stringify(session.metadata),
-      session.clientIp ?? '',
-      session.userAgent ?? '',
-    ]);
+    const [hash] = this.keys(session.id);
+    const created = await this.store.scriptConfirmed<number>(
+      Lua.CREATE,
+      [hash],
+      [
+        now,
+        this.settings.keyTtlMs,
+        session.locale,
+        JSON.stringify(session.metadata),
+        session.clientIp ?? '',
+        session.userAgent ?? '',
+      ],
+    );
     if (created !== 1) throw new Error('Session id collision');
     // Read before indexing: once indexed, a concurrent create may already evict it (cap ties).
     const record = await this.find(session.id, now);
     if (!record) throw new Error('Session vanished right after creation');
-    return { record, evicted: await this.index.admit(session.id, now, maxSessions, CREATED_TRIGGER) };
+    const evicted = await this.index.admit(session.id, now, maxSessions, CREATED_TRIGGER, true);
+    return { record, evicted };
   }
 
   async find(id: string, now: number): Promise<SessionRecord | null> {
@@ -128,21 +134,8 @@ export class RedisSessionRepository implements SessionRepository {
     now: number,
     touch: boolean,
     claim: IdempotencyClaim | null,
-  ): Promise<[1, number[]] | [2, string] | null> {
-    const reply = await this.store.script<[1, number[]] | [2, string] | null>(
-      Lua.APPEND_TURNS,
-      this.keys(id),
-      [
-        now,
-        this.settings.idleTtlMs,
-        this.settings.keyTtlMs,
-        this.settings.historyMaxTurns,
-        touch ? 1 : 0,
-        JSON.stringify(turns),
-        claim?.key ?? '',
-        claim?.fingerprint ?? '',
-      ],
-    );
+  ) {
+    const reply = await this.idempotency.append(this.keys(id), turns, now, touch, claim);
     if (reply && reply[0] === 1 && touch) await this.index.refresh(id, now);
     return reply;
   }
@@ -164,12 +157,12 @@ export class RedisSessionRepository implements SessionRepository {
   }
 
   async markEnded(id: string, reason: EndReason, now: number, mode: EndMode): Promise<EndResult> {
-    const inForce = await this.store.script<EndReason | null>(Lua.MARK_ENDED, this.keys(id).slice(0, 1), [
-      reason,
-      now,
-      this.settings.idleTtlMs,
-      mode,
-    ]);
+    const [hash] = this.keys(id);
+    const inForce = await this.store.script<EndReason | null>(
+      Lua.MARK_ENDED,
+      [hash],
+      [reason, now, this.settings.idleTtlMs, mode],
+    );
     if (!inForce) return { status: 'not_ended' };
     // Out of the activity index at once; kept in the ending set until purged, so a crash before the
     // archive is written leaves it for the sweep instead of losing it.
@@ -193,7 +186,7 @@ export class RedisSessionRepository implements SessionRepository {
   }
 
   async clearConversation(id: string, expectedLastSeq: number, now: number, touch: boolean) {
-    const reply = await this.store.script<[number, string[]?, number?]>(
+    const reply = await this.store.scriptConfirmed<[number, string[]?, number?]>(
       Lua.CLEAR_CONVERSATION,
       this.keys(id),
       [expectedLastSeq, now, this.settings.idleTtlMs, this.settings.keyTtlMs, touch ? 1 : 0],

@@ -1,15 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { ContractSubject } from './session.repository.contract';
-import { CREATED_TRIGGER, NewSession, SessionRepository } from './session.repository';
+import { ContractSubject, newSession } from './session.repository.contract';
+import { CREATED_TRIGGER, SessionRepository } from './session.repository';
 
 const T0 = 1_700_000_000_000;
-const newSession = (): NewSession => ({
-  id: randomUUID(),
-  locale: 'en',
-  metadata: {},
-  clientIp: null,
-  userAgent: null,
-});
 
 /** The durability cases of the SessionRepository contract (triggers, confirmed writes), run against every adapter. */
 export function describeDurabilityContract(name: string, make: () => Promise<ContractSubject>): void {

@@ -1,16 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { CONTRACT_SETTINGS, ContractSubject } from './session.repository.contract';
-import { IdempotencyClaim, NewSession, SessionRepository } from './session.repository';
+import { CONTRACT_SETTINGS, ContractSubject, newSession } from './session.repository.contract';
+import { IdempotencyClaim, SessionRepository } from './session.repository';
 import { NewTurn } from './session.types';
 
 const T0 = 1_700_000_000_000;
-const newSession = (): NewSession => ({
-  id: randomUUID(),
-  locale: 'en',
-  metadata: {},
-  clientIp: null,
-  userAgent: null,
-});
 const pair = (text: string): NewTurn[] => [
   { role: 'user', text, createdAt: T0 + 1 },
   { role: 'assistant', text: `answer to ${text}`, createdAt: T0 + 2 },

@@ -15,7 +15,8 @@ export interface ContractSubject {
 }
 
 let counter = 0;
-const newSession = (overrides: Partial<NewSession> = {}): NewSession => ({
+/** A new session's fields, with an id no other case uses. */
+export const newSession = (overrides: Partial<NewSession> = {}): NewSession => ({
   id: `00000000-0000-4000-8000-${String(++counter).padStart(12, '0')}`,
   locale: 'zh-CN',
   metadata: { museum: 'palace' },

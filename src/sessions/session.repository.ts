@@ -80,8 +80,9 @@ export type AppendOnceResult = { status: 'stored'; turns: Turn[] } | { status: '
 
 /**
  * The session store port. Every write checks, in the same atomic step, that the session still exists
- * and is neither ended nor past its idle TTL, so no write path can bring a session back.
- * Times are epoch milliseconds.
+ * and is neither ended nor past its idle TTL, so no write path can bring a session back. With
+ * REDIS_MIN_REPLICAS_ACK > 0 the writes that responses acknowledge are confirmed by replicas before
+ * they resolve (see confirmWrites). Times are epoch milliseconds.
  */
 export interface SessionRepository {
   /** Creates a session; beyond `maxSessions` the least recently active ones are evicted from the
@@ -183,7 +184,9 @@ export interface SessionRepository {
   ping(): Promise<void>;
   /**
    * Waits until the writes made so far for this session are confirmed by REDIS_MIN_REPLICAS_ACK
-   * replicas; StoreUnavailableError when not in time. Called before a response acknowledges a write.
+   * replicas; StoreUnavailableError when not in time. The writes a response acknowledges (create,
+   * appendTurns, appendTurnsOnce, clearConversation, acknowledge) confirm themselves, in the same round
+   * trip; this is for the others before such a response (a delete's markEnded, an idempotent replay).
    */
   confirmWrites(id: string): Promise<void>;
 }

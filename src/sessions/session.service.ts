@@ -68,7 +68,6 @@ export class SessionService {
       now,
       this.config.maxSessions,
     );
-    await this.sessions.confirmWrites(record.id);
     this.logger.log({
       msg: 'session created',
       event: SessionEvents.created,
@@ -142,7 +141,6 @@ export class SessionService {
       const result = await this.sessions.appendTurnsOnce(id, [user, answer], now, claim);
       stored = result && (result.status === 'stored' ? result.turns[1] : result.answer);
     }
-    if (stored) await this.sessions.confirmWrites(id);
     return stored;
   }
 
@@ -173,7 +171,6 @@ export class SessionService {
 
   async acknowledge(id: string, cursor: string): Promise<void> {
     await this.sessions.acknowledge(id, cursor);
-    await this.sessions.confirmWrites(id);
   }
 
   /** True the first time `key` is marked for this session, ever (POI announcements and the like). */
@@ -226,7 +223,6 @@ export class SessionService {
       );
       if (cleared === null) throw sessionNotFound();
       if (cleared === 'changed') continue; // a turn landed between snapshot and clear: archive again
-      await this.sessions.confirmWrites(id);
       this.ending.reportEnd(snapshot, reason, this.clock.now());
       return cleared;
     }

@@ -19,6 +19,20 @@ export interface RedisConnectionOptions {
 }
 
 const COMMAND_TIMEOUT_MS = 1000;
+/**
+ * Connections for acknowledged writes and their WAIT when REDIS_MIN_REPLICAS_ACK > 0. WAIT holds its
+ * connection until the replicas answer (REDIS_REPLICA_ACK_TIMEOUT_MS at worst), and Redis answers a
+ * connection's commands in order: on connections of their own (the least busy taken), a slow
+ * confirmation holds up no reads or touches, and other acknowledged writes only beyond this many at once.
+ */
+const ACKED_WRITE_CONNECTIONS = 4;
+
+/** A write that changes nothing: sets a key's TTL again (a WAIT after it covers all written before). */
+const REFRESH_TTL = `
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) end
+return ttl
+`;
 
 /**
  * The one Redis connection of an instance, its key prefix and its Lua scripts. Adapters use it; services
@@ -30,14 +44,41 @@ const COMMAND_TIMEOUT_MS = 1000;
  */
 export class RedisStore {
   readonly client: RedisClient;
+  private readonly ackedWriteClients: RedisClient[] = [];
+  private readonly ackedInFlight: number[] = [];
 
   constructor(
     private readonly options: RedisConnectionOptions,
     client?: RedisClient,
   ) {
     this.client = client ?? this.connect({}, false);
+    if ((options.minReplicasAck ?? 0) > 0) {
+      for (let i = 0; i < ACKED_WRITE_CONNECTIONS; i++) {
+        this.ackedWriteClients.push(this.connect({}, false));
+        this.ackedInFlight.push(0);
+      }
+    }
     // ioredis reports connection errors as events; without a listener Node would crash the process.
-    this.client.on('error', () => undefined);
+    for (const connection of this.connections) connection.on('error', () => undefined);
+  }
+
+  private get connections(): RedisClient[] {
+    return [this.client, ...this.ackedWriteClients];
+  }
+
+  /**
+   * The connection for the next acknowledged write: of those for acknowledged writes, the one with the
+   * fewest in flight (a write goes with its WAIT in one pipeline, so any of them will do).
+   */
+  private async onAckedWriteConnection<T>(send: (client: RedisClient) => Promise<T>): Promise<T> {
+    if (this.ackedWriteClients.length === 0) return send(this.client);
+    const index = this.ackedInFlight.indexOf(Math.min(...this.ackedInFlight));
+    this.ackedInFlight[index] += 1;
+    try {
+      return await send(this.ackedWriteClients[index]);
+    } finally {
+      this.ackedInFlight[index] -= 1;
+    }
   }
 
   /** Fail-fast settings of every connection; WAIT may block for its whole timeout, so it is allowed that. */
@@ -67,9 +108,10 @@ export class RedisStore {
       return new Redis({
         ...options,
         sentinels: [...this.options.sentinels],
+        // No failoverDetector: Sentinel itself kills the client connections of every instance it
+        // reconfigures, and a late +switch-master from a slower Sentinel would drop a connection that
+        // already follows the new primary.
         name: this.options.sentinelName ?? 'mymaster',
-        // A primary demoted while still reachable (a manual failover) is left at once, not at the next error.
-        failoverDetector: true,
       });
     }
     return new Redis(this.options.url ?? 'redis://127.0.0.1:6379', options);
@@ -91,28 +133,29 @@ export class RedisStore {
 
   /** Waits for the first connection, up to `timeoutMs`; resolves false when Redis did not answer. */
   async waitUntilReady(timeoutMs: number): Promise<boolean> {
+    const ready = () => this.connections.every((connection) => connection.status === 'ready');
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (this.client.status === 'ready') return true;
+      if (ready()) return true;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    return this.client.status === 'ready';
+    return ready();
   }
 
   /**
    * Runs store commands, turning connection failures into StoreUnavailableError. Redis reply errors
    * (a script bug, a wrong type) are not outages and pass through unchanged.
    */
-  async run<T>(operation: (client: RedisClient) => Promise<T>): Promise<T> {
+  async run<T>(operation: (client: RedisClient) => Promise<T>, client = this.client): Promise<T> {
     try {
-      return await operation(this.client);
+      return await operation(client);
     } catch (error) {
       if (error instanceof Error && error.name === 'ReplyError') throw error;
       throw new StoreUnavailableError(error);
     }
   }
 
-  /** Runs a Lua script by its SHA1, loading it on the first NOSCRIPT (e.g. after a Redis restart). */
+  /** Runs a Lua script by its SHA1, loading it on the first NOSCRIPT (e.g. after a Redis restart or a failover). */
   async script<T>(lua: string, keys: string[], args: Array<string | number>): Promise<T> {
     const sha = RedisStore.sha1(lua);
     return this.run(async (client) => {
@@ -123,6 +166,44 @@ export class RedisStore {
         return (await client.eval(lua, keys.length, ...keys, ...args)) as T;
       }
     });
+  }
+
+  /**
+   * A script whose write a response acknowledges. With REDIS_MIN_REPLICAS_ACK > 0 it goes with WAIT in
+   * one pipeline, on a connection for acknowledged writes: StoreUnavailableError
+   * when fewer replicas than asked have it within REDIS_REPLICA_ACK_TIMEOUT_MS (the write itself may
+   * stand; a retry with the same Idempotency-Key finds it). One round trip, so the time a slow WAIT
+   * holds others up on its connection is bounded by one command timeout.
+   */
+  async scriptConfirmed<T>(lua: string, keys: string[], args: Array<string | number>): Promise<T> {
+    const needed = this.options.minReplicasAck ?? 0;
+    if (needed === 0) return this.script<T>(lua, keys, args);
+    const timeoutMs = this.options.replicaAckTimeoutMs ?? 500;
+    const send = (withSource: boolean) =>
+      this.onAckedWriteConnection((connection) =>
+        this.run(async (client) => {
+          const pipeline = client.pipeline();
+          if (withSource) pipeline.eval(lua, keys.length, ...keys, ...args);
+          else pipeline.evalsha(RedisStore.sha1(lua), keys.length, ...keys, ...args);
+          return (await pipeline.call('WAIT', needed, timeoutMs).exec()) ?? [];
+        }, connection),
+      );
+    let replies = await send(false);
+    if (replies[0]?.[0]?.message.startsWith('NOSCRIPT')) replies = await send(true);
+    const [
+      [scriptError, result] = [new Error('no reply')],
+      [waitError, confirmed] = [new Error('no reply')],
+    ] = replies;
+    if (scriptError) {
+      throw scriptError.name === 'ReplyError' ? scriptError : new StoreUnavailableError(scriptError);
+    }
+    if (waitError) throw new StoreUnavailableError(waitError);
+    if (Number(confirmed) < needed) {
+      throw new StoreUnavailableError(
+        new Error(`write confirmed by ${String(confirmed)} of ${needed} replicas within ${timeoutMs} ms`),
+      );
+    }
+    return result as T;
   }
 
   private static readonly shas = new Map<string, string>();
@@ -150,32 +231,22 @@ export class RedisStore {
   }
 
   /**
-   * Waits until the writes this connection sent so far are on REDIS_MIN_REPLICAS_ACK replicas (WAIT);
-   * StoreUnavailableError when they are not within REDIS_REPLICA_ACK_TIMEOUT_MS. `routingKey`, a key
-   * the writes touched, sends WAIT to the node that took them on a Cluster. No round trip when no
-   * acknowledgement is asked for.
+   * Confirms what was written to `routingKey` so far, by whichever connection: a write after it (the
+   * key's TTL set again, when it has one) goes with WAIT, as for `scriptConfirmed`.
    */
   async confirmReplicated(routingKey: string): Promise<void> {
-    const needed = this.options.minReplicasAck ?? 0;
-    if (needed === 0) return;
-    const timeoutMs = this.options.replicaAckTimeoutMs ?? 500;
-    const replies = await this.run((client) =>
-      client.pipeline().pttl(routingKey).call('WAIT', needed, timeoutMs).exec(),
-    );
-    const [error, confirmed] = replies?.[1] ?? [new Error('no reply to WAIT'), 0];
-    if (error) throw new StoreUnavailableError(error);
-    if (Number(confirmed) < needed) {
-      throw new StoreUnavailableError(
-        new Error(`write confirmed by ${String(confirmed)} of ${needed} replicas within ${timeoutMs} ms`),
-      );
-    }
+    await this.scriptConfirmed(REFRESH_TTL, [routingKey], []);
   }
 
   async close(): Promise<void> {
-    try {
-      await this.client.quit();
-    } catch {
-      this.client.disconnect();
-    }
+    await Promise.all(
+      this.connections.map(async (connection) => {
+        try {
+          await connection.quit();
+        } catch {
+          connection.disconnect();
+        }
+      }),
+    );
   }
 }

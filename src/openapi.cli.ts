@@ -19,7 +19,12 @@ async function printDocument(): Promise<void> {
     // No init(): lifecycle hooks (store, archive, schedules, queues) never run; the decorators are enough.
     const app = await NestFactory.create(AppModule.register(config), { logger: false, abortOnError: false });
     const document = buildOpenApiDocument(app);
-    process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+    // Exit only once stdout has taken every byte: a pipe holds 64 KiB, the document is bigger.
+    await new Promise<void>((resolve, reject) =>
+      process.stdout.write(`${JSON.stringify(document, null, 2)}\n`, (error) =>
+        error ? reject(error) : resolve(),
+      ),
+    );
   } finally {
     rmSync(archiveDir, { recursive: true, force: true });
   }

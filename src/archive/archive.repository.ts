@@ -1,4 +1,4 @@
-import { EndReason, Turn } from '../sessions/session.types';
+import { EndReason, Turn } from '../domain';
 import type { ArchivePage, ArchivePosition } from './archive-page';
 
 /** One ended generation of a session, exactly the fields of API.md's archive line. */

@@ -1,5 +1,5 @@
 import { NewSession, SessionRepository, SessionStoreSettings } from './session.repository';
-import { NewTurn } from './session.types';
+import { NewTurn } from '../domain';
 
 /** The settings every contract case runs with: times are explicit `now` values, never sleeps. */
 export const CONTRACT_SETTINGS: SessionStoreSettings = {

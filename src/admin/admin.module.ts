@@ -20,12 +20,12 @@ import { AdminStatsController } from './admin-stats.controller';
   imports: [SessionModule, ProactiveModule, StatsModule, PoiModule, ArchiveModule, CleanupModule],
   controllers: [
     AdminSessionsController,
-    AdminRestoreController,
     AdminBroadcastController,
     AdminPoisController,
     AdminStatsController,
     AdminConsoleController,
     AdminArchiveController,
+    AdminRestoreController, // last: keeps the OpenAPI document's path order
   ],
   providers: [AdminGuard, AdminSessionsService],
 })

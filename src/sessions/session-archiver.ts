@@ -1,5 +1,4 @@
-import { ArchivedSession } from '../archive';
-import { EndReason, SessionSnapshot } from '../domain';
+import { ArchivedSession, EndReason, SessionSnapshot } from '../domain';
 
 /** The archive entry of one ended generation, exactly API.md's archive line. */
 export function toArchivedSession(

@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ArchivedSession } from '../archive';
+import { ArchivedSession, EndReason } from '../domain';
 import { CLOCK, Clock } from '../common/clock';
 import { APP_CONFIG } from '../config/config.module';
 import { AppConfig } from '../config/app-config';
-import { EndReason } from '../domain';
 import { MemoryPressureService } from './memory-pressure.service';
 import { fromArchivedSession } from './session-archiver';
 import { SessionEndingService } from './session-ending.service';

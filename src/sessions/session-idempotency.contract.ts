@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CONTRACT_SETTINGS, ContractSubject, newSession } from './session.repository.contract';
+import { CONTRACT_SETTINGS, ContractSubject, newSession } from './session-contract.fixtures';
 import { IdempotencyClaim, SessionRepository } from './session.repository';
 import { NewTurn } from '../domain';
 

@@ -4,7 +4,7 @@ import { AppConfig } from '../config/app-config';
 import { CLOCK, Clock } from '../common/clock';
 import { LEASE, Lease } from '../lease';
 import { SessionEndingService } from './session-ending.service';
-import { SESSION_REPOSITORY, SessionRepository } from './session.repository';
+import { SESSION_REPOSITORY, SessionIndexStore, SessionStoreHealth } from './session.repository';
 import { estimatedUsage, Watermarks, watermarks } from './watermarks';
 
 const BATCH = 100;
@@ -30,7 +30,7 @@ export class MemoryPressureService {
   private running: Promise<number> | null = null;
 
   constructor(
-    @Inject(SESSION_REPOSITORY) private readonly sessions: SessionRepository,
+    @Inject(SESSION_REPOSITORY) private readonly sessions: SessionIndexStore & SessionStoreHealth,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LEASE) private readonly lease: Lease,

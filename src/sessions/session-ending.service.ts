@@ -5,7 +5,7 @@ import { CLOCK, Clock } from '../common/clock';
 import { redactSessionId } from './session-id';
 import { toArchivedSession } from './session-archiver';
 import { SessionEndedEvent, SessionEvents, EndReason, SessionSnapshot } from '../domain';
-import { EndMode, SESSION_REPOSITORY, SessionRepository } from './session.repository';
+import { EndMode, SESSION_REPOSITORY, SessionLifecycleStore } from './session.repository';
 
 /**
  * Every way a session ends goes through here: mark it ended (gone for every call from then on),
@@ -17,7 +17,7 @@ export class SessionEndingService {
   private readonly logger = new Logger('SessionLifecycle');
 
   constructor(
-    @Inject(SESSION_REPOSITORY) private readonly sessions: SessionRepository,
+    @Inject(SESSION_REPOSITORY) private readonly sessions: SessionLifecycleStore,
     @Inject(ARCHIVE_REPOSITORY) private readonly archive: ArchiveRepository,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly events: EventEmitter2,

@@ -6,7 +6,7 @@ import { AppConfig } from '../config/app-config';
 import { MemoryPressureService } from './memory-pressure.service';
 import { fromArchivedSession } from './session-archiver';
 import { SessionEndingService } from './session-ending.service';
-import { EndMode, SESSION_REPOSITORY, SessionRepository } from './session.repository';
+import { EndMode, SESSION_REPOSITORY, SessionLifecycleStore, SessionIndexStore } from './session.repository';
 
 /**
  * The face the cleanup module works through (the sweep, shutdown archival, restore, memory relief):
@@ -15,7 +15,7 @@ import { EndMode, SESSION_REPOSITORY, SessionRepository } from './session.reposi
 @Injectable()
 export class SessionMaintenance {
   constructor(
-    @Inject(SESSION_REPOSITORY) private readonly sessions: SessionRepository,
+    @Inject(SESSION_REPOSITORY) private readonly sessions: SessionLifecycleStore & SessionIndexStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly ending: SessionEndingService,

@@ -1,10 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { MemoryUsage, SESSION_REPOSITORY, SessionRepository } from './session.repository';
+import { MemoryUsage, SESSION_REPOSITORY, SessionIndexStore, SessionStoreHealth } from './session.repository';
 
 /** Read-only figures about the session store, for health, metrics, stats and the admin view. */
 @Injectable()
 export class SessionStoreStatus {
-  constructor(@Inject(SESSION_REPOSITORY) private readonly sessions: SessionRepository) {}
+  constructor(
+    @Inject(SESSION_REPOSITORY) private readonly sessions: SessionIndexStore & SessionStoreHealth,
+  ) {}
 
   /** Live sessions. */
   count(): Promise<number> {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, Clock } from '../common/clock';
-import { PendingTrigger, SESSION_REPOSITORY, SessionRepository } from './session.repository';
+import { PendingTrigger, SESSION_REPOSITORY, SessionTriggerStore } from './session.repository';
 
 /**
  * Durable triggers: what a 201 or 202 promised for a session (its greeting, a POI's introduction) is
@@ -10,7 +10,7 @@ import { PendingTrigger, SESSION_REPOSITORY, SessionRepository } from './session
 @Injectable()
 export class SessionTriggers {
   constructor(
-    @Inject(SESSION_REPOSITORY) private readonly sessions: SessionRepository,
+    @Inject(SESSION_REPOSITORY) private readonly sessions: SessionTriggerStore,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 

@@ -78,13 +78,8 @@ export const CREATED_TRIGGER = 'created';
 /** `answered`: the key had its answer already, and nothing was appended. */
 export type AppendOnceResult = { status: 'stored'; turns: Turn[] } | { status: 'answered'; answer: Turn };
 
-/**
- * The session store port. Every write checks, in the same atomic step, that the session still exists
- * and is neither ended nor past its idle TTL, so no write path can bring a session back. With
- * REDIS_MIN_REPLICAS_ACK > 0 the writes that responses acknowledge are confirmed by replicas before
- * they resolve (see confirmWrites). Times are epoch milliseconds.
- */
-export interface SessionRepository {
+/** Creating, reading and touching a session; ending, reset and restore. */
+export interface SessionLifecycleStore {
   /** Creates a session; beyond `maxSessions` the least recently active ones are evicted from the
    *  activity index atomically and returned (the caller archives and purges them). The CREATED_TRIGGER
    *  is recorded pending for the new session in the same atomic step as its admission. */
@@ -96,29 +91,6 @@ export interface SessionRepository {
   find(id: string, now: number): Promise<SessionRecord | null>;
   /** Client activity: refreshes lastActivityAt, the index score and the TTL of every key. */
   touch(id: string, now: number, client: ClientSeen | null): Promise<TouchResult>;
-  /** Appends turns atomically with consecutive seqs; `touch` also counts it as client activity.
-   *  Null when the session is gone. */
-  appendTurns(id: string, turns: NewTurn[], now: number, touch: boolean): Promise<Turn[] | null>;
-  /**
-   * Claims an idempotency key for the request holding `claim.token` until `until`: `claimed` when the
-   * key is new to the session, was released, or its holder's time ran out; otherwise what the key holds.
-   * Keys are kept with the session (resets included) for as long as it lives.
-   */
-  claimIdempotencyKey(id: string, claim: IdempotencyClaim, now: number, until: number): Promise<ClaimResult>;
-  /** Lets a claimed key go (the model failed): only its holder can, and only while it has no answer. */
-  releaseIdempotencyKey(id: string, claim: IdempotencyClaim): Promise<void>;
-  /**
-   * `appendTurns` (as client activity) that records the last turn as the answer of `claim.key` in the
-   * same atomic step; when the key has an answer already, appends nothing and returns that answer, so
-   * at most one pair is ever stored per key. Null when the session is gone.
-   */
-  appendTurnsOnce(
-    id: string,
-    turns: NewTurn[],
-    now: number,
-    claim: IdempotencyClaim,
-  ): Promise<AppendOnceResult | null>;
-  history(id: string, limit: number, before: number | null): Promise<HistoryPage>;
   /** Marks a session as ending: from then on it is gone for every call and no write succeeds. */
   markEnded(id: string, reason: EndReason, now: number, mode: EndMode): Promise<EndResult>;
   /** The full content, ended or not, while its keys exist. */
@@ -138,6 +110,41 @@ export interface SessionRepository {
   /** Brings an archived session back live with a fresh expiry, under the same cap as create: returns
    *  the evicted ids (the caller ends them), or null when the id still has keys. */
   restore(snapshot: SessionSnapshot, now: number, maxSessions: number): Promise<string[] | null>;
+}
+
+/** The conversation: turns appended, pages of history read. */
+export interface SessionHistoryStore {
+  /** Appends turns atomically with consecutive seqs; `touch` also counts it as client activity.
+   *  Null when the session is gone. */
+  appendTurns(id: string, turns: NewTurn[], now: number, touch: boolean): Promise<Turn[] | null>;
+  history(id: string, limit: number, before: number | null): Promise<HistoryPage>;
+}
+
+/** A query's Idempotency-Key: claimed, released, or answered together with its turns. */
+export interface SessionIdempotencyStore {
+  /**
+   * Claims an idempotency key for the request holding `claim.token` until `until`: `claimed` when the
+   * key is new to the session, was released, or its holder's time ran out; otherwise what the key holds.
+   * Keys are kept with the session (resets included) for as long as it lives.
+   */
+  claimIdempotencyKey(id: string, claim: IdempotencyClaim, now: number, until: number): Promise<ClaimResult>;
+  /** Lets a claimed key go (the model failed): only its holder can, and only while it has no answer. */
+  releaseIdempotencyKey(id: string, claim: IdempotencyClaim): Promise<void>;
+  /**
+   * `appendTurns` (as client activity) that records the last turn as the answer of `claim.key` in the
+   * same atomic step; when the key has an answer already, appends nothing and returns that answer, so
+   * at most one pair is ever stored per key. Null when the session is gone.
+   */
+  appendTurnsOnce(
+    id: string,
+    turns: NewTurn[],
+    now: number,
+    claim: IdempotencyClaim,
+  ): Promise<AppendOnceResult | null>;
+}
+
+/** The activity index: listing, the sweep, eviction and the idle-tip scan. */
+export interface SessionIndexStore {
   /** Live ids, most recently active first. */
   listByActivity(limit: number, cursor: string | null): Promise<{ ids: string[]; nextCursor: string | null }>;
   /** Ids whose last activity is older than `cutoff`, and ids stuck ending since before `endingCutoff`. */
@@ -147,6 +154,10 @@ export interface SessionRepository {
   /** Live ids whose last activity lies in [from, to) (idle-tip scan). */
   activeBetween(from: number, to: number, limit: number): Promise<string[]>;
   count(): Promise<number>;
+}
+
+/** Proactive messages, once-markers and the last location. */
+export interface SessionOutboxStore {
   /**
    * Appends a message to the outbox and history of a live session; null when the session is gone, or
    * when `deliveryKey` was delivered before (ever, resets included): a job that runs again after its
@@ -165,18 +176,25 @@ export interface SessionRepository {
   /** True the first time `marker` is set for a live session, ever (a POI announced, a tip period, a
    *  broadcast): concurrent callers on any instance, exactly one gets true. Survives resets. */
   markOnce(id: string, marker: string, now: number): Promise<boolean>;
-  /**
-   * Durable triggers: what a response promised (CREATED_TRIGGER, a POI entered) stays pending in the
-   * store until whoever acts on it (queues its job) clears it, so the promise survives the instance
-   * that made it. Recording one already pending keeps its first time.
-   */
+  /** Whether `marker` is set for the session (a read: false for an unknown session). */
+  isMarked(id: string, marker: string): Promise<boolean>;
+  setLocation(id: string, lat: number, lon: number, now: number): Promise<void>;
+}
+
+/**
+ * Durable triggers: what a response promised (CREATED_TRIGGER, a POI entered) stays pending in the
+ * store until whoever acts on it (queues its job) clears it, so the promise survives the instance
+ * that made it. Recording one already pending keeps its first time.
+ */
+export interface SessionTriggerStore {
   recordTrigger(id: string, trigger: string, now: number): Promise<void>;
   /** Triggers recorded before `before`, oldest first. */
   pendingTriggers(before: number, limit: number): Promise<PendingTrigger[]>;
   clearTrigger(id: string, trigger: string): Promise<void>;
-  /** Whether `marker` is set for the session (a read: false for an unknown session). */
-  isMarked(id: string, marker: string): Promise<boolean>;
-  setLocation(id: string, lat: number, lon: number, now: number): Promise<void>;
+}
+
+/** What the store holds and costs, whether it answers, and replica confirmation. */
+export interface SessionStoreHealth {
   /** Approximate bytes the session occupies in the store. */
   storeBytes(id: string): Promise<number>;
   /** Bytes the store uses, and its limit (null when it has none); on a Cluster, its fullest master. */
@@ -190,6 +208,22 @@ export interface SessionRepository {
    */
   confirmWrites(id: string): Promise<void>;
 }
+
+/**
+ * The session store port. Every write checks, in the same atomic step, that the session still exists
+ * and is neither ended nor past its idle TTL, so no write path can bring a session back. With
+ * REDIS_MIN_REPLICAS_ACK > 0 the writes that responses acknowledge are confirmed by replicas before
+ * they resolve (see confirmWrites). Times are epoch milliseconds.
+ */
+export interface SessionRepository
+  extends
+    SessionLifecycleStore,
+    SessionHistoryStore,
+    SessionIdempotencyStore,
+    SessionIndexStore,
+    SessionOutboxStore,
+    SessionTriggerStore,
+    SessionStoreHealth {}
 
 export const SESSION_REPOSITORY = Symbol('SESSION_REPOSITORY');
 

@@ -1,0 +1,87 @@
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { CLEANUP_JOB, CleanupService } from './cleanup.service';
+import { CLIENT, EmbeddedCleanup, embeddedCleanup, IDLE_TTL_MS } from './embedded-cleanup.kit';
+
+describe(CleanupService.name, () => {
+  let kit: EmbeddedCleanup;
+  let sut: CleanupService;
+  afterEach(() => kit.close());
+
+  describe('run', () => {
+    beforeEach(async () => {
+      kit = await embeddedCleanup();
+      sut = kit.moduleRef.get(CleanupService);
+    });
+
+    it('sweeps the expired sessions under the lease, and lets the lease go', async () => {
+      const { id } = await kit.sessions.create({}, CLIENT);
+      kit.clock.at += IDLE_TTL_MS + 1;
+      await sut.run();
+      expect(await kit.archive.latest(id)).toMatchObject({ reason: 'expired' });
+      expect(await kit.lease.acquire('cleanup', 1_000)).toEqual(expect.any(String));
+    });
+
+    it('does nothing while another instance holds the lease', async () => {
+      const { id } = await kit.sessions.create({}, CLIENT);
+      kit.clock.at += IDLE_TTL_MS + 1;
+      const token = await kit.lease.acquire('cleanup', 60_000);
+      await sut.run();
+      expect(await kit.archive.latest(id)).toBeNull();
+
+      await kit.lease.release('cleanup', token!);
+      await sut.run();
+      expect(await kit.archive.latest(id)).toMatchObject({ reason: 'expired' });
+    });
+
+    it('takes the lease over from a holder whose lease ran out', async () => {
+      const { id } = await kit.sessions.create({}, CLIENT);
+      await kit.lease.acquire('cleanup', 60_000); // a crashed instance never releases it
+      kit.clock.at += Math.max(IDLE_TTL_MS, 60_000) + 1;
+      await sut.run();
+      expect(await kit.archive.latest(id)).toMatchObject({ reason: 'expired' });
+    });
+
+    it('joins a tick to the run still going rather than starting a second one', () => {
+      expect(sut.run()).toBe(sut.run());
+    });
+
+    it('survives an archive that is down: the session waits for the next run', async () => {
+      const { id } = await kit.sessions.create({}, CLIENT);
+      kit.clock.at += IDLE_TTL_MS + 1;
+      await kit.breakArchive(true);
+      await expect(sut.run()).resolves.toBeUndefined();
+      await kit.breakArchive(false);
+      kit.clock.at += 10_000;
+      await sut.run();
+      expect(await kit.archive.latest(id)).toMatchObject({ reason: 'expired' });
+    });
+  });
+
+  describe('run above the memory watermark', () => {
+    beforeEach(async () => {
+      kit = await embeddedCleanup({ MEMORY_HIGH_WATERMARK_BYTES: '1' }); // the heap is always above it
+      sut = kit.moduleRef.get(CleanupService);
+    });
+
+    it('evicts live sessions after the sweep, archived as memory_pressure', async () => {
+      const { id } = await kit.sessions.create({}, CLIENT);
+      await sut.run();
+      expect(await kit.sessions.find(id)).toBeNull();
+      expect(await kit.archive.latest(id)).toMatchObject({ reason: 'memory_pressure' });
+    });
+  });
+
+  describe('beforeApplicationShutdown', () => {
+    beforeEach(async () => {
+      kit = await embeddedCleanup();
+      sut = kit.moduleRef.get(CleanupService);
+    });
+
+    it('stops the schedule registered at start', async () => {
+      const scheduler = kit.moduleRef.get(SchedulerRegistry);
+      expect(scheduler.doesExist('cron', CLEANUP_JOB)).toBe(true);
+      await sut.beforeApplicationShutdown();
+      expect(scheduler.doesExist('cron', CLEANUP_JOB)).toBe(false);
+    });
+  });
+});

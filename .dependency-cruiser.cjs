@@ -10,7 +10,7 @@
  *   adapter (file-*.ts) touches the file system.
  * Specs and contract suites may reach into another module for fixtures; production code may not.
  */
-const SPEC = '\\.(spec|contract)\\.ts$';
+const SPEC = '\\.(spec|contract|fixtures|kit)\\.ts$';
 const KERNELS = '^src/(common|config|domain)/';
 
 module.exports = {

@@ -6,6 +6,7 @@ import { SESSION_REPOSITORY, SessionRepository } from '../sessions/session.repos
 import { BUILT_IN_ALERTS } from '../stats/alert-rules';
 import { StatsService } from '../stats/stats.service';
 import { MetricsService } from './metrics.service';
+import { TIMERS, Timers } from '../common/clock';
 import { withinTimeout } from './within-timeout';
 
 /**
@@ -39,6 +40,7 @@ export class StoreGauges implements OnModuleInit {
     @Inject(SESSION_REPOSITORY) private readonly sessions: SessionRepository,
     private readonly stats: StatsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(TIMERS) private readonly timers: Timers,
   ) {}
 
   onModuleInit(): void {
@@ -67,7 +69,7 @@ export class StoreGauges implements OnModuleInit {
     const gauges = this.gauges;
     if (!gauges) return;
     try {
-      await withinTimeout(this.sessions.ping(), SCRAPE_STORE_TIMEOUT_MS);
+      await withinTimeout(this.sessions.ping(), SCRAPE_STORE_TIMEOUT_MS, this.timers);
     } catch {
       gauges.storeUp.set(0);
       return;
@@ -77,6 +79,7 @@ export class StoreGauges implements OnModuleInit {
       const [count, firing, memory] = await withinTimeout(
         Promise.all([this.sessions.count(), this.stats.activeAlerts(), this.sessions.memoryUsage()]),
         SCRAPE_STORE_TIMEOUT_MS,
+        this.timers,
       );
       gauges.active.set(count);
       const names = new Set(firing.map((alert) => alert.name));

@@ -106,3 +106,20 @@ export class ManualClock implements Clock, Timers {
     return best;
   }
 }
+
+/**
+ * The real clock moved on by hand: `skip(ms)` makes the app see time `ms` later at once (a session's
+ * TTL runs out, a minute falls out of a window) while its timers and its I/O keep real time. Provide it
+ * as CLOCK only.
+ */
+export class ShiftedClock implements Clock {
+  private offsetMs = 0;
+
+  now(): number {
+    return Date.now() + this.offsetMs;
+  }
+
+  skip(ms: number): void {
+    this.offsetMs += ms;
+  }
+}

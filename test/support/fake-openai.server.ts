@@ -1,5 +1,6 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { waitFor, WaitTimeout } from './eventually';
 
 /** The part of a chat completion request body the tests look at. */
 export interface ChatCompletionRequestBody {
@@ -104,11 +105,13 @@ export class FakeOpenAiServer {
 
   /** Resolves once `count` requests have arrived (or rejects after `timeoutMs`). */
   async waitForRequests(count: number, timeoutMs = 5000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.requests.length < count) {
-      if (Date.now() > deadline) throw new Error(`expected ${count} requests, got ${this.requests.length}`);
-      await sleep(10);
-    }
+    await waitFor(`${count} requests`, () => this.requests.length >= count, {
+      timeoutMs,
+      intervalMs: 10,
+    }).catch((error: unknown) => {
+      if (!(error instanceof WaitTimeout)) throw error;
+      throw new Error(`expected ${count} requests, got ${this.requests.length}`);
+    });
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Job, Queue, Worker } from 'bullmq';
-import { RedisClient, RedisStore } from '../store/redis-store';
+import { RedisClient, RedisStore } from '../store';
 import { JobHandler, JobOptions, JobQueue, JobRequest, missingHandlers } from './job-queue.port';
 import {
   JOB_ATTEMPTS,

@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { Response } from 'express';
 import { systemClock, systemTimers } from '../common/clock';
-import { SessionService } from '../sessions/session.service';
-import { MetricsService } from '../observability/metrics.service';
+import { SessionService } from '../sessions';
+import { MetricsService } from '../observability';
 import { MessageDelivery } from './message-delivery.service';
 import { MessageHub } from './message-hub.service';
 import { LocalMessageNotifier } from './message-notifier.port';

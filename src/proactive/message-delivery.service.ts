@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { Response } from 'express';
-import { SessionService } from '../sessions/session.service';
-import { OutboxMessage } from '../sessions/session.types';
+import { SessionService } from '../sessions';
+import { OutboxMessage } from '../domain';
 import { MessageHub } from './message-hub.service';
 import { sessionNotFound } from '../common/api-error';
 import { coalescingRunner } from '../common/coalescing-runner';
-import { MetricsService } from '../observability/metrics.service';
+import { MetricsService } from '../observability';
 
 /** API.md: at most 50 messages per answer. */
 export const MESSAGE_PAGE = 50;

@@ -4,7 +4,8 @@ import type { Response } from 'express';
 import { ApiErrorResponses, ApiEventStream, ApiLastEventId } from '../common/api-docs';
 import { ApiError } from '../common/api-error';
 import { Client } from '../common/client-info.decorator';
-import { ClientInfo, SessionService } from '../sessions/session.service';
+import { SessionService } from '../sessions';
+import { ClientInfo } from '../domain';
 import { MessageDelivery, MessagesAnswer } from './message-delivery.service';
 import { ProactiveTriggers } from './proactive-triggers.service';
 import {

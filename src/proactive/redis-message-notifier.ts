@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { RedisClient, RedisStore } from '../store/redis-store';
+import { RedisClient, RedisStore } from '../store';
 import { MessageNotifier, SessionNotice } from './message-notifier.port';
 
 const ENDED_PREFIX = 'ended:';

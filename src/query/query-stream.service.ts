@@ -2,9 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { classifyError } from '../common/error-classification';
 import { CLOCK, Clock } from '../common/clock';
-import { GUIDE_MODEL, GuideModel } from '../ai/guide-model.port';
-import { ClientInfo } from '../sessions/session.service';
-import { Turn } from '../sessions/session.types';
+import { GUIDE_MODEL, GuideModel } from '../ai';
+import { ClientInfo, Turn } from '../domain';
 import { QueryDto } from './query.dto';
 import { QueryService } from './query.service';
 

@@ -2,14 +2,16 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ApiError, sessionNotFound } from '../common/api-error';
 import { CLOCK, Clock } from '../common/clock';
 import { toStorableText } from '../common/well-formed-text';
-import { GUIDE_MODEL, GuideModel, GuideRequest, ModelUnavailableError } from '../ai/guide-model.port';
-import { PoiService } from '../poi/poi.service';
-import { GeoPoint } from '../poi/poi.types';
-import { IdempotencyKeys, KeyedQuery } from '../sessions/idempotency-keys.service';
-import { isWellFormedSessionId } from '../sessions/session-id';
-import { IdempotencyClaim } from '../sessions/session.repository';
-import { ClientInfo, SessionService } from '../sessions/session.service';
-import { SessionRecord, Turn } from '../sessions/session.types';
+import { GUIDE_MODEL, GuideModel, GuideRequest } from '../ai';
+import { ModelUnavailableError, ClientInfo, SessionRecord, Turn } from '../domain';
+import { PoiService, GeoPoint } from '../poi';
+import {
+  IdempotencyKeys,
+  KeyedQuery,
+  isWellFormedSessionId,
+  IdempotencyClaim,
+  SessionService,
+} from '../sessions';
 import { QueryDto } from './query.dto';
 
 /** Turns read as the model's context; the adapter trims them further to its budget. */

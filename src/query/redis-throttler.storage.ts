@@ -1,7 +1,7 @@
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { ThrottlerStorage } from '@nestjs/throttler';
 import { StoreUnavailableError } from '../common/api-error';
-import { RedisStore } from '../store/redis-store';
+import { RedisStore } from '../store';
 
 type ThrottlerRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 

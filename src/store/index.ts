@@ -1,0 +1,3 @@
+export { REDIS_STORE, StoreModule } from './store.module';
+export { RedisStore } from './redis-store';
+export type { RedisClient } from './redis-store';

@@ -12,7 +12,7 @@ import { FakeOpenAiServer } from './support/fake-openai.server';
 import { testPrefix } from './support/redis';
 import { eventually, waitFor } from './support/eventually';
 import { ManualClock } from './support/manual-clock';
-import { proactiveSettled, recordScans } from './support/proactive-probes';
+import { proactiveSettled, recordScans } from './support/progress-probes';
 import { sleep, SseClient } from './support/sse-client';
 import { ADMIN_TOKEN, startTestApp, TestApp, TestAppOptions } from './support/test-app';
 

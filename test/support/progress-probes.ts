@@ -1,3 +1,4 @@
+import { CleanupService } from '../../src/cleanup/cleanup.service';
 import { IdleTipScanner } from '../../src/proactive/idle-tip.scanner';
 import { SessionTriggers } from '../../src/sessions/session-triggers.service';
 import { TestApp } from './test-app';
@@ -37,5 +38,23 @@ export function recordScans(apps: TestApp[]): { startedAt: number[] } {
       record.startedAt.push(startedAt);
     };
   }
+  return record;
+}
+
+/**
+ * Records every cleanup run (CLEANUP_CRON's tick: the sweep, by whichever instance holds the lease)
+ * that finishes on each of `apps`, with the time it started at, by app.
+ */
+export function recordCleanupRuns(apps: TestApp[]): { startedAt: number[][] } {
+  const record = { startedAt: apps.map(() => [] as number[]) };
+  apps.forEach((app, i) => {
+    const cleanup = app.app.get(CleanupService);
+    const run = cleanup.run.bind(cleanup);
+    cleanup.run = async () => {
+      const startedAt = Date.now();
+      await run();
+      record.startedAt[i].push(startedAt);
+    };
+  });
   return record;
 }

@@ -60,6 +60,8 @@ export class FakeOpenAiServer {
   private failure: FailureMode = false;
   private delayMs = 0;
   private active = 0;
+  /** Streamed answers sent to their end, and those the client went away from before the end. */
+  readonly streams = { completed: 0, cut: 0 };
   private completionCount = 0;
 
   private constructor(
@@ -200,12 +202,16 @@ export class FakeOpenAiServer {
     send(chunk({ role: 'assistant', content: '' }, null));
     for (const piece of text.match(this.chunkPattern) ?? []) {
       if (this.chunkDelayMs > 0) await sleep(this.chunkDelayMs);
-      if (gone()) return;
+      if (gone()) {
+        this.streams.cut += 1;
+        return;
+      }
       send(chunk({ content: piece }, null));
     }
     send(chunk({}, 'stop'));
     send('[DONE]');
     response.end();
+    this.streams.completed += 1;
   }
 
   private nextId(): string {

@@ -1,8 +1,9 @@
 import { createServer, IncomingMessage, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { CLOCK, Clock } from '../src/common/clock';
-import { waitFor } from './support/lifecycle';
+import { STATS_REPOSITORY, StatsRepository } from '../src/stats/stats.repository';
+import { waitFor } from './support/eventually';
+import { ShiftedClock } from './support/manual-clock';
 import { ADMIN_TOKEN, startTestApp, TestApp } from './support/test-app';
 
 const admin = { Authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -30,8 +31,9 @@ async function startWebhook(): Promise<{
 describe('Alerts (e2e, Redis)', () => {
   let sut: TestApp;
   let webhook: Awaited<ReturnType<typeof startWebhook>>;
-  let offsetMs = 0;
-  const clock: Clock = { now: () => Date.now() + offsetMs };
+  const clock = new ShiftedClock();
+  /** Evaluations stored so far: the sign that the rules were looked at again. */
+  let evaluations = 0;
 
   beforeAll(async () => {
     webhook = await startWebhook();
@@ -43,8 +45,14 @@ describe('Alerts (e2e, Redis)', () => {
         ALERT_WEBHOOK_URL: webhook.url,
         CLEANUP_CRON: '0 0 0 1 1 *',
       },
-      override: (builder) => builder.overrideProvider(CLOCK).useValue(clock),
+      clock,
     });
+    const stats = sut.app.get<StatsRepository>(STATS_REPOSITORY);
+    const setActiveAlerts = stats.setActiveAlerts.bind(stats);
+    stats.setActiveAlerts = async (active) => {
+      await setActiveAlerts(active);
+      evaluations += 1;
+    };
   });
   afterAll(async () => {
     await sut.close();
@@ -75,12 +83,13 @@ describe('Alerts (e2e, Redis)', () => {
         webhook.received.some((b) => b.status === 'firing' && b.name === 'session_create_rate'),
       ),
     );
-    // Still firing at the next evaluations: posted once, since unchanged.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Still firing at the next two evaluations: posted once, since unchanged.
+    const seenSoFar = evaluations;
+    await waitFor('two more evaluations', () => evaluations >= seenSoFar + 2);
     expect(webhook.received.filter((b) => b.status === 'firing')).toHaveLength(1);
     expect((await alerts())[0].since).toBe(firing.since);
 
-    offsetMs = 6 * 60_000; // the creation falls out of the 5-minute window
+    clock.skip(6 * 60_000); // the creation falls out of the 5-minute window
     await waitFor('the alert to resolve', async () => (await alerts()).length === 0);
     await waitFor('the resolved webhook', () =>
       Promise.resolve(

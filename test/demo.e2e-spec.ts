@@ -7,7 +7,7 @@ import { DEMO_ASSETS_DIR } from '../src/demo/demo-assets';
 import { bundleDemo } from '../src/demo/demo-bundle';
 import { ChatCompletionRequestBody, FakeOpenAiServer, lastUserText } from './support/fake-openai.server';
 import { launchChromium } from './support/chromium';
-import { sleep } from './support/sse-client';
+import { waitFor } from './support/eventually';
 import { startTestApp, TestApp } from './support/test-app';
 
 const ARTIFACTS = join(__dirname, 'artifacts');
@@ -103,13 +103,11 @@ describe('GET /demo (e2e, Playwright + Chromium, Redis + fake OpenAI)', () => {
   // page, which the page's CSP refuses (no unsafe-eval), so conditions are polled from here.
   const SESSION_ID = "sessionStorage.getItem('tour-guide.sessionId')";
   async function untilInPage<T>(page: Page, expression: string, timeoutMs = 20_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await page.evaluate<T>(expression);
-      if (value) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting in the page for ${expression}`);
-      await sleep(20);
-    }
+    const value = await waitFor(`the page: ${expression}`, () => page.evaluate<T>(expression), {
+      timeoutMs,
+      intervalMs: 20,
+    });
+    return value;
   }
   const sessionIdOf = (page: Page) => page.evaluate<string | null>(SESSION_ID);
   const historyOf = async (id: string) =>

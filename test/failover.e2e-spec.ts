@@ -158,7 +158,7 @@ describe(`Sentinel failover (e2e: a primary, two replicas, three Sentinels, two 
           if (status !== 503 || body.error?.code !== 'STORE_UNAVAILABLE') break;
           await sleep(50); // the client's back-off before its retry
         }
-        await sleep(30);
+        await sleep(30); // a visitor's pace between questions (load, not synchronisation)
       }
     };
     const attemptsFinishedSince = (time: number) => attempts.filter((a) => a.startedAt >= time);

@@ -217,7 +217,7 @@ function send(base: string, fuzz: FuzzRequest): Promise<Answer> {
           resolve({ status: failed ? 500 : status });
         };
         response.on('end', settle);
-        setTimeout(settle, STREAM_READ_MS);
+        setTimeout(settle, STREAM_READ_MS); // a cap on reading a stream, not a wait: `end` settles first
         return;
       }
       response.setEncoding('utf8');
@@ -227,6 +227,7 @@ function send(base: string, fuzz: FuzzRequest): Promise<Answer> {
         resolve({ status, ...(status < 300 && named ? { sessionId: named[1] } : {}) });
       });
     });
+    // The fuzz's own verdict, not a wait: a request with no status within HOLD_MS counts as held.
     const timer = setTimeout(() => {
       req.destroy();
       resolve({ status: 'held' });

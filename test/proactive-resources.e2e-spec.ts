@@ -34,7 +34,7 @@ async function settledResources(): Promise<Record<string, number>> {
   const samples: Array<Record<string, number>> = [];
   for (let i = 0; i < 21; i++) {
     samples.push(resourcesByType());
-    await sleep(100);
+    await sleep(100); // sampling over two seconds (the figure is the most frequent), not a wait for an event
   }
   const types = new Set(samples.flatMap((sample) => Object.keys(sample)));
   return Object.fromEntries(

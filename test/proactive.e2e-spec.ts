@@ -10,13 +10,21 @@ import { SessionTriggers } from '../src/sessions/session-triggers.service';
 import { OutboxMessage } from '../src/domain';
 import { FakeOpenAiServer } from './support/fake-openai.server';
 import { testPrefix } from './support/redis';
-import { eventually, sleep, SseClient } from './support/sse-client';
+import { eventually, waitFor } from './support/eventually';
+import { ManualClock } from './support/manual-clock';
+import { proactiveSettled, recordScans } from './support/progress-probes';
+import { sleep, SseClient } from './support/sse-client';
 import { ADMIN_TOKEN, startTestApp, TestApp, TestAppOptions } from './support/test-app';
 
-/** Two instances on one Redis (one key prefix), both pointed at the fake OpenAI server. */
+/**
+ * Two instances on one Redis (one key prefix), both pointed at the fake OpenAI server. `timersOfB`:
+ * B's timers (its message hub's tick: long-poll deadlines, fallback re-reads, heartbeats), e.g. a
+ * ManualClock nobody advances, so that only a pub/sub notice can wake or end B's waiters.
+ */
 async function startPair(
   fake: FakeOpenAiServer,
   env: Record<string, string> = {},
+  timersOfB?: ManualClock,
 ): Promise<[TestApp, TestApp]> {
   const shared: TestAppOptions['env'] = {
     OPENAI_API_KEY: 'test-key',
@@ -26,7 +34,7 @@ async function startPair(
     ...env,
   };
   const a = await startTestApp({ env: shared, keepKeys: true });
-  const b = await startTestApp({ env: shared });
+  const b = await startTestApp({ env: shared, timers: timersOfB });
   return [a, b];
 }
 
@@ -92,15 +100,14 @@ describe('Proactive messages and delivery (e2e, two instances on one Redis, fake
     it('sends exactly one greeting per session, about the configured delay after creation', async () => {
       fake.respond = () => 'Welcome to the Forbidden City!';
       const ids = await Promise.all([a, b, a, b, a, b].map((app) => newSession(app)));
-      const createdAt = Date.now();
       for (const id of ids)
         await eventually(
           () => messagesOf(a, id),
           (messages) => messages.length > 0,
-          8000,
+          15_000,
         );
-      expect(Date.now() - createdAt).toBeGreaterThanOrEqual(900);
-      await sleep(1500); // a duplicate job would have run by now
+      // Every trigger queued and every job run: a duplicate, had one been queued, has run by now.
+      await waitFor('the greeting jobs to finish', () => proactiveSettled(a, ids), 15_000);
       for (const id of ids) {
         const messages = await messagesOf(b, id);
         expect(messages).toEqual([
@@ -114,6 +121,8 @@ describe('Proactive messages and delivery (e2e, two instances on one Redis, fake
         expect(await proactiveTurns(a, id)).toHaveLength(1);
         const view = (await request(b.server).get(`/v1/sessions/${id}`).expect(200)).body;
         expect(view).toMatchObject({ turnCount: 1, pendingMessages: 1 });
+        // The delay, from the app's own times (how busy the machine is cannot shorten it).
+        expect(messages[0].createdAt - Date.parse(view.createdAt)).toBeGreaterThanOrEqual(900);
       }
       expect(fake.requests).toHaveLength(ids.length);
     });
@@ -134,9 +143,13 @@ describe('Proactive messages and delivery (e2e, two instances on one Redis, fake
   describe('POIs, broadcast, long-poll and SSE', () => {
     let a: TestApp;
     let b: TestApp;
+    /** B's timers, never advanced: what wakes or ends a waiter on B can only be a pub/sub notice. */
+    const standingTimersOfB = new ManualClock();
+    const parkedOnB = async (count: number) =>
+      waitFor(`${count} waiters parked on B`, () => b.app.get(MessageHub).waiterCount >= count);
 
     beforeAll(async () => {
-      [a, b] = await startPair(fake);
+      [a, b] = await startPair(fake, {}, standingTimersOfB);
       await request(a.server)
         .put('/v1/admin/pois')
         .set(admin)
@@ -165,7 +178,7 @@ describe('Proactive messages and delivery (e2e, two instances on one Redis, fake
 
     it('queues exactly one message per POI despite repeated and concurrent location posts on both instances', async () => {
       fake.respond = async () => {
-        await sleep(50);
+        await sleep(50); // model latency, so the concurrent posts overlap a running job
         return 'Look at this!';
       };
       const id = await newSession(a);
@@ -192,7 +205,7 @@ describe('Proactive messages and delivery (e2e, two instances on one Redis, fake
         8000,
       );
       await request(b.server).post(`/v1/sessions/${id}/location`).send(POINT).expect(202);
-      await sleep(1000);
+      await waitFor('the POI jobs to finish', () => proactiveSettled(b, [id]), 15_000);
       const messages = await messagesOf(b, id);
       expect(messages.map((m) => [m.kind, m.poiId]).sort()).toEqual([
         ['poi', 'gate'],
@@ -246,17 +259,14 @@ describe('Proactive messages and delivery (e2e, two instances on one Redis, fake
       await request(a.server).post(`/v1/sessions/${id}/location`).send({ lat: 91, lon: 0 }).expect(400);
     });
 
-    it('wakes a long-poll on B within 1 s of a message pushed on A', async () => {
+    it('wakes a long-poll on B with a message pushed on A (its notice, not a re-read: the timers of B stand still)', async () => {
       const id = await newSession(a);
-      const started = Date.now();
       const poll = request(b.server)
         .get(`/v1/sessions/${id}/messages?wait=10`)
         .then((r) => r);
-      await sleep(300); // parked on B
-      const sentAt = Date.now();
+      await parkedOnB(1);
       await a.app.get(ProactiveOutbox).send(id, 'broadcast', 'hello from A');
       const response = await poll;
-      const wokeAfter = Date.now() - sentAt;
       expect(response.status).toBe(200);
       expect(response.body).toEqual({
         messages: [
@@ -264,8 +274,6 @@ describe('Proactive messages and delivery (e2e, two instances on one Redis, fake
         ],
         cursor: response.body.messages[0].id,
       });
-      expect(wokeAfter).toBeLessThan(1000);
-      expect(Date.now() - started).toBeLessThan(3000);
       // Fetching after the cursor acknowledges it: nothing pending any more.
       await request(b.server).get(`/v1/sessions/${id}/messages?after=${response.body.cursor}`).expect(200, {
         messages: [],
@@ -277,9 +285,11 @@ describe('Proactive messages and delivery (e2e, two instances on one Redis, fake
     it('ends a long-poll with no message after the wait, and pages with after= and acknowledgement', async () => {
       const id = await newSession(a);
       const started = Date.now();
-      await request(b.server)
+      await request(a.server)
         .get(`/v1/sessions/${id}/messages?wait=1`)
         .expect(200, { messages: [], cursor: '0' });
+      // A lower bound, which a busy machine can only lengthen. (The deadline is set from Date.now() in
+      // message-delivery.service.ts, so no ManualClock reaches it yet.)
       expect(Date.now() - started).toBeGreaterThanOrEqual(900);
       const outbox = a.app.get(ProactiveOutbox);
       const first = await outbox.send(id, 'broadcast', 'one');
@@ -301,7 +311,7 @@ describe('Proactive messages and delivery (e2e, two instances on one Redis, fake
       const first = await SseClient.open(`${b.url}/v1/sessions/${id}/events`);
       expect(first.response.statusCode).toBe(200);
       expect(first.response.headers['content-type']).toMatch(/^text\/event-stream/);
-      await sleep(200);
+      await parkedOnB(1);
       await outbox.send(id, 'broadcast', 'm1');
       await outbox.send(id, 'broadcast', 'm2');
       const received = await first.waitFor(2);
@@ -314,9 +324,12 @@ describe('Proactive messages and delivery (e2e, two instances on one Redis, fake
       await resumed.waitFor(2);
       await outbox.send(id, 'broadcast', 'm5');
       const after = await resumed.waitFor(3);
-      await sleep(300);
+      // A last message: a repeat of an earlier one would have come before it.
+      await outbox.send(id, 'broadcast', 'last');
+      await resumed.waitFor(4);
       resumed.close();
-      const all = [...received, ...resumed.events];
+      expect(JSON.parse(resumed.events[3].data).text).toBe('last');
+      const all = [...received, ...resumed.events.slice(0, 3)];
       expect(all.map((e) => e.event)).toEqual(Array(5).fill('message'));
       expect(all.map((e) => JSON.parse(e.data).text)).toEqual(['m1', 'm2', 'm3', 'm4', 'm5']);
       expect(all.map((e) => e.id)).toEqual(all.map((e) => JSON.parse(e.data).id));
@@ -336,28 +349,32 @@ describe('Proactive messages and delivery (e2e, two instances on one Redis, fake
       expect(JSON.parse(await gone.text()).error.code).toBe('SESSION_NOT_FOUND');
     });
 
-    it('ends SSE streams and long-polls on B within 1 s when the session is deleted on A, but not on a reset', async () => {
-      const id = await newSession(a);
+    it('ends SSE streams and long-polls on B by its notice when the session is deleted on A, but not on a reset', async () => {
+      const [id, probe] = [await newSession(a), await newSession(a)];
       const sse = await SseClient.open(`${b.url}/v1/sessions/${id}/events`);
+      const probeStream = await SseClient.open(`${b.url}/v1/sessions/${probe}/events`);
       const poll = request(b.server)
         .get(`/v1/sessions/${id}/messages?wait=20`)
         .then((r) => r);
-      await sleep(300); // both parked on B
+      await parkedOnB(3);
       await request(a.server).post(`/v1/sessions/${id}/reset`).expect(200);
-      await sleep(500);
+      // Notices reach B in the order A sent them: once one sent after the reset has arrived, an end
+      // notice for the reset (had A sent one, from within the reset) would have arrived too.
+      await a.app.get(ProactiveOutbox).send(probe, 'broadcast', 'after the reset');
+      await probeStream.waitFor(1);
+      probeStream.close();
       expect(sse.ended).toBe(false);
 
-      const deletedAt = Date.now();
+      // B's timers stand still (no heartbeat, no re-read, no deadline): only the end notice can end these.
       await request(a.server).delete(`/v1/sessions/${id}`).expect(204);
-      await sse.waitForEnd(1000);
+      await sse.waitForEnd(5000);
       const response = await poll;
-      expect(Date.now() - deletedAt).toBeLessThan(1000);
       expect(response.status).toBe(404);
       expect(response.body.error.code).toBe('SESSION_NOT_FOUND');
       // The client's reconnect is refused, so it starts a new session.
       const again = await SseClient.open(`${b.url}/v1/sessions/${id}/events`);
       expect(again.response.statusCode).toBe(404);
-      expect(b.app.get(MessageHub).waiterCount).toBe(0);
+      await waitFor('the closed probe stream to detach', () => b.app.get(MessageHub).waiterCount === 0);
     });
 
     it('broadcasts to every live session, or to those last seen inside a circle', async () => {
@@ -391,7 +408,7 @@ describe('Proactive messages and delivery (e2e, two instances on one Redis, fake
           (messages) => messages.some((m) => m.text === 'Closing soon'),
         );
       }
-      await sleep(300);
+      await waitFor('the broadcast jobs to finish', () => proactiveSettled(a, [inside, outside, unknown]));
       expect((await messagesOf(a, inside)).map((m) => m.text)).toEqual([
         'Closing soon nearby',
         'Closing soon',
@@ -417,10 +434,15 @@ describe('Proactive messages and delivery (e2e, two instances on one Redis, fake
     it('is completed by the other instance once its lock expires, and the message appears once', async () => {
       const env = jobEnv();
       let calls = 0;
+      // A's model call is held until B has delivered: still running when A goes away.
+      let answerA = (): void => undefined;
+      const heldForA = new Promise<void>((resolve) => (answerA = resolve));
+      let answeredA = false;
       fake.respond = async () => {
         calls += 1;
         if (calls === 1) {
-          await sleep(3000); // A's model call, still running when A goes away
+          await heldForA;
+          answeredA = true;
           return 'greeting from A';
         }
         return 'greeting from B';
@@ -438,7 +460,9 @@ describe('Proactive messages and delivery (e2e, two instances on one Redis, fake
           10_000,
         );
         expect(messages).toEqual([expect.objectContaining({ kind: 'greeting', text: 'greeting from B' })]);
-        await sleep(3000); // A's model answer has come back by now
+        answerA(); // A's model answer comes back now, after A has gone
+        await waitFor("A's model answer", () => answeredA);
+        await waitFor('the greeting job to finish', () => proactiveSettled(b!, [id]), 15_000);
         expect(await messagesOf(b, id)).toHaveLength(1);
         expect(await proactiveTurns(b, id)).toHaveLength(1);
         expect(calls).toBe(2);
@@ -491,16 +515,28 @@ describe('Proactive messages and delivery (e2e, two instances on one Redis, fake
     it('sends a tip after the configured idle time, once per idle period, at most PROACTIVE_MAX_TIPS', async () => {
       fake.respond = () => 'Take a break!';
       const [a, b] = await startPair(fake, { PROACTIVE_IDLE_TIP_SECONDS: '1', PROACTIVE_MAX_TIPS: '2' });
+      const scans = recordScans([a, b]);
+      /** Once a scan started this long after `t` has finished, a tip for idleness since `t` was given or never comes. */
+      const scannedPast = (t: number) =>
+        waitFor('a scan past the idle time', () => scans.startedAt.some((at) => at > t + 1000), 15_000);
       try {
         const id = await newSession(a);
         const tips = () => messagesOf(a, id).then((messages) => messages.filter((m) => m.kind === 'tip'));
-        await eventually(tips, (found) => found.length === 1, 6000);
-        await sleep(2500); // still idle: the same idle period gets no second tip
+        await eventually(tips, (found) => found.length === 1, 15_000);
+        // Still idle: the scans after the tip (two of them, windows overlapping) give no second one.
+        const firstTipSeen = Date.now();
+        await waitFor(
+          'two scans after the tip',
+          () => scans.startedAt.filter((at) => at > firstTipSeen).length >= 2,
+          15_000,
+        );
+        await waitFor('the tip jobs to finish', () => proactiveSettled(a, [id]), 15_000);
         expect(await tips()).toHaveLength(1);
         await request(b.server).get(`/v1/sessions/${id}`).expect(200); // activity: a new idle period
-        await eventually(tips, (found) => found.length === 2, 6000);
+        await eventually(tips, (found) => found.length === 2, 15_000);
         await request(a.server).get(`/v1/sessions/${id}`).expect(200);
-        await sleep(3500); // would be a third tip
+        await scannedPast(Date.now()); // would be a third tip
+        await waitFor('the tip jobs to finish', () => proactiveSettled(a, [id]), 15_000);
         expect(await tips()).toHaveLength(2);
         expect((await tips()).every((tip) => tip.text === 'Take a break!')).toBe(true);
         expect(fake.requests).toHaveLength(2);
@@ -528,11 +564,19 @@ describe('Proactive messages and delivery (e2e, two instances on one Redis, fake
           refused += 1;
           return Promise.reject(new StoreUnavailableError(new Error('Redis went away')));
         };
+        const scans = recordScans([app]);
         const id = await newSession(app);
         const tips = () => messagesOf(app, id).then((messages) => messages.filter((m) => m.kind === 'tip'));
-        await eventually(tips, (found) => found.length === 1, 8000);
+        await eventually(tips, (found) => found.length === 1, 15_000);
         expect(refused).toBe(1);
-        await sleep(2000); // later scans of the same idle period add nothing
+        // Later scans of the same idle period (two of them) add nothing.
+        const firstTipSeen = Date.now();
+        await waitFor(
+          'two scans after the tip',
+          () => scans.startedAt.filter((at) => at > firstTipSeen).length >= 2,
+          15_000,
+        );
+        await waitFor('the tip jobs to finish', () => proactiveSettled(app, [id]), 15_000);
         expect(await tips()).toHaveLength(1);
       } finally {
         await app.close();
@@ -549,9 +593,24 @@ describe('Proactive messages and delivery (e2e, two instances on one Redis, fake
         },
       });
       try {
+        const scans = recordScans([app]);
+        const queue = app.app.get<JobQueue>(JOB_QUEUE);
+        const add = queue.add.bind(queue);
+        const tipsQueued: unknown[] = [];
+        queue.add = (name, data, options) => {
+          if (name === JobName.Tip) tipsQueued.push(data);
+          return add(name, data, options);
+        };
+        const createdAt = Date.now();
         const id = await newSession(app);
-        await sleep(4500);
+        // A scan that began 2 s (the idle time) after the session's last activity has looked at it.
+        await waitFor(
+          'a scan past the idle time',
+          () => scans.startedAt.some((at) => at > createdAt + 2000),
+          15_000,
+        );
         await request(app.server).get(`/v1/sessions/${id}`).expect(404);
+        expect(tipsQueued).toEqual([]);
         expect(await messagesOf(app, id)).toEqual([]);
         expect(fake.requests).toHaveLength(0);
       } finally {
@@ -561,30 +620,44 @@ describe('Proactive messages and delivery (e2e, two instances on one Redis, fake
   });
 });
 
-describe('SSE heartbeats (e2e, Redis; waits for the 15 s heartbeat)', () => {
-  it('writes a heartbeat comment within 15 s, and ends a stream whose session expired at that heartbeat', async () => {
-    // No sweep: nothing announces the expiry, only the heartbeat's check can notice it.
-    const app = await startTestApp({ env: { SESSION_IDLE_TTL_SECONDS: '8', CLEANUP_CRON: '0 0 0 1 1 *' } });
+describe('SSE heartbeats (e2e, Redis, on a ManualClock)', () => {
+  it('writes a heartbeat comment every 15 s, and ends a stream whose session expired at that heartbeat', async () => {
+    // No sweep: nothing announces the expiry, only the heartbeat's check can notice it. The app's clock
+    // and timers are a ManualClock: 15 s pass as the test moves them, a second at a time.
+    const time = new ManualClock(Date.now());
+    const app = await startTestApp({
+      clock: time,
+      timers: time,
+      env: { SESSION_IDLE_TTL_SECONDS: '8', CLEANUP_CRON: '0 0 0 1 1 *' },
+    });
     try {
       const [kept, expiring] = [await newSession(app), await newSession(app)];
       const keptStream = await SseClient.open(`${app.url}/v1/sessions/${kept}/events`);
       const expiringStream = await SseClient.open(`${app.url}/v1/sessions/${expiring}/events`);
-      const opened = Date.now();
-      while (!keptStream.comments.includes('heartbeat') && Date.now() - opened < 17_000) {
-        await request(app.server).get(`/v1/sessions/${kept}`).expect(200); // activity keeps it live
-        await sleep(1000);
-      }
-      expect(keptStream.comments).toContain('heartbeat');
-      expect(Date.now() - opened).toBeLessThan(17_000);
-      await expiringStream.waitForEnd(2000);
+      await waitFor('both streams to park', () => app.app.get(MessageHub).waiterCount === 2);
+      const fifteenSeconds = async () => {
+        for (let second = 0; second < 15; second++) {
+          await request(app.server).get(`/v1/sessions/${kept}`).expect(200); // activity keeps it live
+          await time.advance(1000);
+        }
+      };
+      await fifteenSeconds();
+      await waitFor('the first heartbeat', () => keptStream.comments.includes('heartbeat'));
+      await expiringStream.waitForEnd(5000);
       expect(expiringStream.comments).toContain('heartbeat');
-      await sleep(500);
+      expect(keptStream.ended).toBe(false);
+      // A second heartbeat on the kept stream: its first check found the session live.
+      await fifteenSeconds();
+      await waitFor(
+        'the second heartbeat',
+        () => keptStream.comments.filter((c) => c === 'heartbeat').length === 2,
+      );
       expect(keptStream.ended).toBe(false);
       keptStream.close();
     } finally {
       await app.close();
     }
-  }, 30_000);
+  });
 });
 
 describe('Proactive messages in embedded mode (no Redis, offline guide)', () => {

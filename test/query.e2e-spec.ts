@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { FakeOpenAiServer, lastUserText } from './support/fake-openai.server';
 import { startTestApp, TestApp } from './support/test-app';
+import { ShiftedClock } from './support/manual-clock';
 
 const PNG_1PX =
   'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
@@ -38,12 +39,14 @@ describe('POST /v1/query (e2e, Redis + fake OpenAI)', () => {
     });
 
     it('creates a new session when the id has expired', async () => {
+      const clock = new ShiftedClock();
       const short = await startTestApp({
+        clock,
         env: { OPENAI_API_KEY: 'k', OPENAI_BASE_URL: fake.baseUrl, SESSION_IDLE_TTL_SECONDS: '1' },
       });
       try {
         const first = await request(short.server).post('/v1/query').send({ text: 'one' }).expect(200);
-        await new Promise((resolve) => setTimeout(resolve, 1100));
+        clock.skip(1100); // past the 1 s TTL
         const second = await request(short.server)
           .post('/v1/query')
           .send({ text: 'two', sessionId: first.body.sessionId })
@@ -116,6 +119,7 @@ describe('POST /v1/query (e2e, Redis + fake OpenAI)', () => {
   it('answers 50 concurrent queries on one session with exactly 100 turns, each question followed by its answer', async () => {
     const { sessionId } = (await request(sut.server).post('/v1/sessions').send({}).expect(201)).body;
     fake.respond = async (body) => {
+      // Model latency of up to 30 ms, so the answers come back out of order (not a wait of the test's).
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 30));
       return `answer to ${lastUserText(body)}`;
     };

@@ -4,7 +4,9 @@ import { SESSION_REPOSITORY, SessionRepository } from '../src/sessions/session.r
 import { FakeOpenAiServer } from './support/fake-openai.server';
 import { pgTestSchema, RecordingArchive } from './support/lifecycle';
 import { redisCli, RedisCluster, startRedisCluster } from './support/redis-server';
-import { eventually, sleep } from './support/sse-client';
+import { MessageHub } from '../src/proactive/message-hub.service';
+import { eventually, waitFor } from './support/eventually';
+import { proactiveSettled, recordCleanupRuns } from './support/progress-probes';
 import { ADMIN_TOKEN, startTestApp, TestApp } from './support/test-app';
 
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -119,7 +121,7 @@ describe('On a Redis Cluster (e2e, three masters, two instances, fake OpenAI)', 
     const poll = request(b.server)
       .get(`/v1/sessions/${id}/messages?after=${greeting.id}&wait=10`)
       .then((response) => response);
-    await sleep(300); // parked on B
+    await waitFor('the long-poll to park on B', () => b.app.get(MessageHub).waiterCount >= 1);
     const posts = await Promise.all(
       [a, b, a, b].map((app) =>
         request(app.server).post(`/v1/sessions/${id}/location`).send(MERIDIAN_GATE).expect(202),
@@ -130,12 +132,14 @@ describe('On a Redis Cluster (e2e, three masters, two instances, fake OpenAI)', 
     }
     const woken = await poll;
     expect(woken.body.messages.map((message: { kind: string }) => message.kind)).toEqual(['poi']);
-    await sleep(500);
+    // Every trigger queued and every job run: a second POI job, had one been queued, has run.
+    await waitFor('the POI jobs to finish', () => proactiveSettled(b, [id]), 15_000);
     const all = await messages(b, id);
     expect(all.filter((message) => message.kind === 'poi')).toHaveLength(1);
   });
 
   it('sweeps expired sessions (one lease for both instances) into the archive once, restores them, and counts it', async () => {
+    const runs = recordCleanupRuns([a, b]);
     const ids = await Promise.all(Array.from({ length: 6 }, (_, i) => newSession(i % 2 ? a : b)));
     const timesArchived = (id: string) =>
       archives.reduce((sum, archive) => sum + (archive.savedBy.get(id) ?? 0), 0);
@@ -145,7 +149,11 @@ describe('On a Redis Cluster (e2e, three masters, two instances, fake OpenAI)', 
       15_000,
       200,
     );
-    await sleep(1500); // another sweep on each instance: still archived once
+    const archivedBy = Date.now();
+    await waitFor('another cleanup run on each instance', () =>
+      runs.startedAt.every((started) => started.some((at) => at > archivedBy)),
+    );
+    // Still archived once.
     expect(ids.map(timesArchived)).toEqual(ids.map(() => 1));
     for (const id of ids) await request(a.server).get(`/v1/sessions/${id}`).expect(404);
     expect(await archives[0].latest(ids[0])).toMatchObject({ reason: 'expired' });

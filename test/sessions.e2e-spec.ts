@@ -1,16 +1,18 @@
 import request from 'supertest';
 import { FakeOpenAiServer } from './support/fake-openai.server';
+import { ShiftedClock } from './support/manual-clock';
 import { startTestApp, TestApp } from './support/test-app';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('/v1/sessions (e2e, Redis)', () => {
   let fake: FakeOpenAiServer;
   let sut: TestApp;
+  /** Moved on by hand past the 2 s TTL: no test here waits for it to run out. */
+  const clock = new ShiftedClock();
 
   beforeAll(async () => {
     fake = await FakeOpenAiServer.start();
     sut = await startTestApp({
+      clock,
       env: {
         OPENAI_API_KEY: 'k',
         OPENAI_BASE_URL: fake.baseUrl,
@@ -66,7 +68,7 @@ describe('/v1/sessions (e2e, Redis)', () => {
   describe('expiry', () => {
     it('expires a session idle past its 2 s TTL, for every call at once', async () => {
       const { sessionId } = (await create()).body;
-      await sleep(2100);
+      clock.skip(2100);
       await request(sut.server).get(`/v1/sessions/${sessionId}`).expect(404);
       await request(sut.server).get(`/v1/sessions/${sessionId}/history`).expect(404);
       await request(sut.server).post(`/v1/sessions/${sessionId}/reset`).expect(404);
@@ -77,7 +79,7 @@ describe('/v1/sessions (e2e, Redis)', () => {
     it('keeps a session alive past its TTL through activity', async () => {
       const { sessionId } = (await create()).body;
       for (let i = 0; i < 4; i++) {
-        await sleep(800);
+        clock.skip(800);
         await request(sut.server).get(`/v1/sessions/${sessionId}`).expect(200);
       }
       const view = (await request(sut.server).get(`/v1/sessions/${sessionId}`).expect(200)).body;

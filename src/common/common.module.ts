@@ -1,10 +1,13 @@
 import { Global, Module } from '@nestjs/common';
-import { CLOCK, systemClock } from './clock';
+import { CLOCK, systemClock, systemTimers, TIMERS } from './clock';
 
-/** Cross-cutting providers every module may inject (tests override CLOCK). */
+/** Cross-cutting providers every module may inject (tests override CLOCK and TIMERS). */
 @Global()
 @Module({
-  providers: [{ provide: CLOCK, useValue: systemClock }],
-  exports: [CLOCK],
+  providers: [
+    { provide: CLOCK, useValue: systemClock },
+    { provide: TIMERS, useValue: systemTimers },
+  ],
+  exports: [CLOCK, TIMERS],
 })
 export class CommonModule {}

@@ -5,6 +5,7 @@ import { HealthLiveDto, HealthReadyDto } from './health.dto';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { ARCHIVE_REPOSITORY, ArchiveRepository } from '../archive';
 import { SessionStoreStatus } from '../sessions';
+import { TIMERS, Timers } from '../common/clock';
 import { withinTimeout } from './within-timeout';
 
 const PING_TIMEOUT_MS = 1000;
@@ -17,6 +18,7 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     private readonly sessions: SessionStoreStatus,
     @Inject(ARCHIVE_REPOSITORY) private readonly archive: ArchiveRepository,
+    @Inject(TIMERS) private readonly timers: Timers,
   ) {}
 
   @Get('live')
@@ -41,7 +43,7 @@ export class HealthController {
   private async ping(key: string, check: Promise<void>) {
     const indicator = this.indicators.check(key);
     try {
-      await withinTimeout(check, PING_TIMEOUT_MS);
+      await withinTimeout(check, PING_TIMEOUT_MS, this.timers);
       return indicator.up();
     } catch (error) {
       return indicator.down({ message: error instanceof Error ? error.message : String(error) });

@@ -5,6 +5,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { SessionStoreStatus } from '../sessions';
 import { BUILT_IN_ALERTS, StatsService } from '../stats';
 import { MetricsService } from './metrics.service';
+import { TIMERS, Timers } from '../common/clock';
 import { withinTimeout } from './within-timeout';
 
 /**
@@ -38,6 +39,7 @@ export class StoreGauges implements OnModuleInit {
     private readonly sessions: SessionStoreStatus,
     private readonly stats: StatsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(TIMERS) private readonly timers: Timers,
   ) {}
 
   onModuleInit(): void {
@@ -66,7 +68,7 @@ export class StoreGauges implements OnModuleInit {
     const gauges = this.gauges;
     if (!gauges) return;
     try {
-      await withinTimeout(this.sessions.ping(), SCRAPE_STORE_TIMEOUT_MS);
+      await withinTimeout(this.sessions.ping(), SCRAPE_STORE_TIMEOUT_MS, this.timers);
     } catch {
       gauges.storeUp.set(0);
       return;
@@ -76,6 +78,7 @@ export class StoreGauges implements OnModuleInit {
       const [count, firing, memory] = await withinTimeout(
         Promise.all([this.sessions.count(), this.stats.activeAlerts(), this.sessions.memoryUsage()]),
         SCRAPE_STORE_TIMEOUT_MS,
+        this.timers,
       );
       gauges.active.set(count);
       const names = new Set(firing.map((alert) => alert.name));

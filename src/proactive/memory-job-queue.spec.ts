@@ -1,18 +1,19 @@
+import { ManualClock } from '../../test/support/manual-clock';
 import { MemoryJobQueue } from './memory-job-queue';
 import { JOB_ATTEMPTS, JobName } from './proactive.jobs';
 
 describe(MemoryJobQueue.name, () => {
   let sut: MemoryJobQueue;
   const ran: string[] = [];
+  let time: ManualClock;
 
   beforeEach(() => {
-    jest.useFakeTimers();
+    time = new ManualClock();
     ran.length = 0;
-    sut = new MemoryJobQueue();
+    sut = new MemoryJobQueue({ clock: time, timers: time });
   });
   afterEach(async () => {
     await sut.close();
-    jest.useRealTimers();
   });
 
   const handleAll = (greeting = (id: string) => Promise.resolve(void ran.push(id))) => {
@@ -38,13 +39,13 @@ describe(MemoryJobQueue.name, () => {
       for (let i = 0; i < 1000; i++) {
         await sut.add(JobName.Greeting, { sessionId: `s${i}` }, { delayMs: 10_000 + (i % 7) * 1000 });
       }
-      expect(jest.getTimerCount()).toBe(1);
-      await jest.advanceTimersByTimeAsync(9_999);
+      expect(time.pending).toBe(1);
+      await time.advance(9_999);
       expect(ran).toEqual([]);
-      await jest.advanceTimersByTimeAsync(20_000);
+      await time.advance(20_000);
       expect(ran).toHaveLength(1000);
       expect(ran.slice(0, 3)).toEqual(['s0', 's7', 's14']);
-      expect(jest.getTimerCount()).toBe(0);
+      expect(time.pending).toBe(0);
     });
 
     it('adds a job id only once', async () => {
@@ -52,9 +53,9 @@ describe(MemoryJobQueue.name, () => {
       await sut.start();
       await sut.add(JobName.Poi, { sessionId: 's', poiId: 'gate' }, { jobId: 'poi:s:gate' });
       await sut.add(JobName.Poi, { sessionId: 's', poiId: 'gate' }, { jobId: 'poi:s:gate' });
-      await jest.advanceTimersByTimeAsync(10);
+      await time.advance(10);
       await sut.add(JobName.Poi, { sessionId: 's', poiId: 'gate' }, { jobId: 'poi:s:gate' });
-      await jest.advanceTimersByTimeAsync(10);
+      await time.advance(10);
       expect(ran).toEqual(['gate']);
     });
 
@@ -66,7 +67,7 @@ describe(MemoryJobQueue.name, () => {
       });
       await sut.start();
       await sut.add(JobName.Greeting, { sessionId: 's' });
-      await jest.advanceTimersByTimeAsync(120_000);
+      await time.advance(120_000);
       expect(calls).toBe(JOB_ATTEMPTS);
     });
   });
@@ -77,7 +78,7 @@ describe(MemoryJobQueue.name, () => {
       await sut.start();
       await sut.every(JobName.TipScan, 1000, {});
       await sut.every(JobName.TipScan, 1000, {});
-      await jest.advanceTimersByTimeAsync(3500);
+      await time.advance(3500);
       expect(ran).toEqual(['scan', 'scan', 'scan']);
     });
   });

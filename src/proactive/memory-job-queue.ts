@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { Clock, systemClock, systemTimers, TimerHandle, Timers } from '../common/clock';
 import { JobHandler, JobOptions, JobQueue, JobRequest, missingHandlers } from './job-queue.port';
 import {
   JOB_ATTEMPTS,
@@ -20,7 +21,7 @@ interface PendingJob {
   everyMs?: number;
 }
 
-/** The longest delay setTimeout takes (about 24.8 days). */
+/** The longest delay a Node timer takes (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const RUNNING = Number.POSITIVE_INFINITY;
 
@@ -35,12 +36,23 @@ export class MemoryJobQueue implements JobQueue {
   private readonly pending: PendingJob[] = [];
   /** Job id → when it finished (RUNNING while pending or running), for deduplication. */
   private readonly known = new Map<string, number>();
-  private timer: NodeJS.Timeout | null = null;
+  private timer: TimerHandle | null = null;
   private timerAt = 0;
   private running = 0;
   private started = false;
   private stopping = false;
-  private lastPrune = Date.now();
+  private lastPrune: number;
+
+  /** `time`: the app's CLOCK and TIMERS (a test's manual clock drives both). */
+  constructor(
+    private readonly time: { clock: Clock; timers: Timers } = { clock: systemClock, timers: systemTimers },
+  ) {
+    this.lastPrune = time.clock.now();
+  }
+
+  private now(): number {
+    return this.time.clock.now();
+  }
 
   get closing(): boolean {
     return this.stopping;
@@ -75,7 +87,7 @@ export class MemoryJobQueue implements JobQueue {
     const id = `every:${name}`;
     if (!this.known.has(id)) {
       this.known.set(id, RUNNING);
-      this.insert({ id, name, data, runAt: Date.now() + everyMs, attempt: 0, everyMs });
+      this.insert({ id, name, data, runAt: this.now() + everyMs, attempt: 0, everyMs });
       this.arm();
     }
     return Promise.resolve();
@@ -83,7 +95,7 @@ export class MemoryJobQueue implements JobQueue {
 
   close(): Promise<void> {
     this.stopping = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.time.timers.clearTimeout(this.timer);
     this.timer = null;
     return Promise.resolve();
   }
@@ -93,7 +105,7 @@ export class MemoryJobQueue implements JobQueue {
     const id = options.jobId ?? randomUUID();
     if (this.known.has(id)) return;
     this.known.set(id, RUNNING);
-    this.insert({ id, name, data, runAt: Date.now() + (options.delayMs ?? 0), attempt: 0 });
+    this.insert({ id, name, data, runAt: this.now() + (options.delayMs ?? 0), attempt: 0 });
   }
 
   private insert(job: PendingJob): void {
@@ -113,14 +125,17 @@ export class MemoryJobQueue implements JobQueue {
     if (this.running >= JOB_CONCURRENCY) return; // a finishing job drains again
     const due = this.pending[0].runAt;
     if (this.timer && this.timerAt <= due) return;
-    if (this.timer) clearTimeout(this.timer);
+    this.time.timers.clearTimeout(this.timer);
     this.timerAt = due;
-    this.timer = setTimeout(() => this.drain(), Math.min(MAX_TIMER_MS, Math.max(0, due - Date.now())));
+    this.timer = this.time.timers.setTimeout(
+      () => this.drain(),
+      Math.min(MAX_TIMER_MS, Math.max(0, due - this.now())),
+    );
   }
 
   private drain(): void {
     this.timer = null;
-    const now = Date.now();
+    const now = this.now();
     while (!this.stopping && this.running < JOB_CONCURRENCY && (this.pending[0]?.runAt ?? Infinity) <= now) {
       this.run(this.pending.shift() as PendingJob);
     }
@@ -131,7 +146,7 @@ export class MemoryJobQueue implements JobQueue {
   private run(job: PendingJob): void {
     const handler = this.handlers.get(job.name);
     this.running += 1;
-    const startedAt = Date.now();
+    const startedAt = this.now();
     const work = handler ? handler(job.data) : Promise.reject(new Error(`No handler for job ${job.name}`));
     work
       .then(
@@ -141,7 +156,7 @@ export class MemoryJobQueue implements JobQueue {
             this.insert({
               ...job,
               attempt: job.attempt + 1,
-              runAt: Date.now() + JOB_BACKOFF_MS * 2 ** job.attempt,
+              runAt: this.now() + JOB_BACKOFF_MS * 2 ** job.attempt,
             });
             return;
           }
@@ -161,10 +176,10 @@ export class MemoryJobQueue implements JobQueue {
 
   private finished(job: PendingJob, startedAt: number): void {
     if (job.everyMs !== undefined) {
-      this.insert({ ...job, runAt: Math.max(Date.now(), startedAt + job.everyMs) });
+      this.insert({ ...job, runAt: Math.max(this.now(), startedAt + job.everyMs) });
       return;
     }
-    this.known.set(job.id, Date.now());
+    this.known.set(job.id, this.now());
   }
 
   /** Forgets finished job ids after the retention time, as BullMQ does. */

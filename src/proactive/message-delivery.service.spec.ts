@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Response } from 'express';
+import { systemClock, systemTimers } from '../common/clock';
 import { SessionService } from '../sessions';
 import { MetricsService } from '../observability';
 import { MessageDelivery } from './message-delivery.service';
@@ -34,7 +35,7 @@ describe(`${MessageDelivery.name} SSE heartbeat`, () => {
   beforeEach(async () => {
     jest.useFakeTimers();
     find.mockReset();
-    hub = new MessageHub(new LocalMessageNotifier());
+    hub = new MessageHub(new LocalMessageNotifier(), systemClock, systemTimers);
     await hub.onModuleInit();
     sut = new MessageDelivery(sessions, hub, new MetricsService());
   });

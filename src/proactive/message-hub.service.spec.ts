@@ -1,19 +1,20 @@
+import { ManualClock } from '../../test/support/manual-clock';
 import { MessageHub } from './message-hub.service';
 import { LocalMessageNotifier } from './message-notifier.port';
 
 describe(MessageHub.name, () => {
   let sut: MessageHub;
   let notifier: LocalMessageNotifier;
+  let time: ManualClock;
 
   beforeEach(async () => {
-    jest.useFakeTimers();
+    time = new ManualClock();
     notifier = new LocalMessageNotifier();
-    sut = new MessageHub(notifier);
+    sut = new MessageHub(notifier, time, time);
     await sut.onModuleInit();
   });
   afterEach(async () => {
     await sut.onModuleDestroy();
-    jest.useRealTimers();
   });
 
   const waiter = (deadline?: number) => ({
@@ -35,16 +36,16 @@ describe(MessageHub.name, () => {
     expect(other.wake).not.toHaveBeenCalled();
   });
 
-  it('drives heartbeats (every 15 s), fallback re-reads and deadlines with one timer for all waiters', () => {
+  it('drives heartbeats (every 15 s), fallback re-reads and deadlines with one timer for all waiters', async () => {
     const streams = Array.from({ length: 100 }, () => waiter());
     streams.forEach((stream, i) => sut.attach(`s${i}`, stream));
-    const poll = waiter(Date.now() + 2000);
+    const poll = waiter(time.now() + 2000);
     sut.attach('p', poll);
-    expect(jest.getTimerCount()).toBe(1);
-    jest.advanceTimersByTime(14_000);
+    expect(time.pending).toBe(1);
+    await time.advance(14_000);
     expect(streams[0].heartbeat).not.toHaveBeenCalled();
     expect(poll.expire).toHaveBeenCalled();
-    jest.advanceTimersByTime(1000);
+    await time.advance(1000);
     expect(streams.every((stream) => stream.heartbeat.mock.calls.length === 1)).toBe(true);
     expect(streams[0].wake).toHaveBeenCalledTimes(3); // fallback re-reads at 5, 10 and 15 s
   });
@@ -59,13 +60,13 @@ describe(MessageHub.name, () => {
     await sut.onModuleDestroy();
     expect(open.close).toHaveBeenCalled();
     expect(gone.close).not.toHaveBeenCalled();
-    expect(jest.getTimerCount()).toBe(0);
+    expect(time.pending).toBe(0);
   });
 
   it.each(['expired', 'evicted', 'memory_pressure', 'client_closed', 'admin_deleted', 'shutdown'] as const)(
     'finishes the waiters of a session that ended (%s), and only theirs',
     async (reason) => {
-      const mine = [waiter(), waiter(Date.now() + 30_000)];
+      const mine = [waiter(), waiter(time.now() + 30_000)];
       const other = waiter();
       mine.forEach((w) => sut.attach('s1', w));
       sut.attach('s2', other);

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { APP_DRAINING } from '../common/app-lifecycle.events';
+import { CLOCK, Clock, TimerHandle, TIMERS, Timers } from '../common/clock';
 import { redactSessionId } from '../sessions';
 import { SessionEndedEvent, SessionEvents, isReset } from '../domain';
 import { MESSAGE_NOTIFIER, MessageNotifier, SessionNotice } from './message-notifier.port';
@@ -35,14 +36,18 @@ export const HEARTBEAT_EVERY_TICKS = 15;
 export class MessageHub implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('MessageHub');
   private readonly waiters = new Map<string, Set<Waiter>>();
-  private timer: NodeJS.Timeout | null = null;
+  private timer: TimerHandle | null = null;
   private ticks = 0;
 
-  constructor(@Inject(MESSAGE_NOTIFIER) private readonly notifier: MessageNotifier) {}
+  constructor(
+    @Inject(MESSAGE_NOTIFIER) private readonly notifier: MessageNotifier,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(TIMERS) private readonly timers: Timers,
+  ) {}
 
   async onModuleInit(): Promise<void> {
     await this.notifier.listen((notice) => this.receive(notice));
-    this.timer = setInterval(() => this.tick(), TICK_MS);
+    this.timer = this.timers.setInterval(() => this.tick(), TICK_MS);
   }
 
   /** Draining: every long-poll answers and every SSE stream ends now, so the instance can stop. */
@@ -53,7 +58,7 @@ export class MessageHub implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    this.timers.clearInterval(this.timer);
     this.timer = null;
     this.releaseAll();
     await this.notifier.close();
@@ -109,7 +114,7 @@ export class MessageHub implements OnModuleInit, OnModuleDestroy {
 
   private tick(): void {
     this.ticks += 1;
-    const now = Date.now();
+    const now = this.clock.now();
     const fallback = this.ticks % FALLBACK_EVERY_TICKS === 0;
     const heartbeat = this.ticks % HEARTBEAT_EVERY_TICKS === 0;
     for (const waiter of this.all()) {

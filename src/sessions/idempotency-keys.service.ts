@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError, sessionNotFound, StoreUnavailableError } from '../common/api-error';
-import { CLOCK, Clock } from '../common/clock';
+import { CLOCK, Clock, TIMERS, Timers } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { redactSessionId } from './session-id';
@@ -40,6 +39,7 @@ export class IdempotencyKeys implements OnModuleDestroy {
     @Inject(SESSION_REPOSITORY) private readonly sessions: SessionRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(TIMERS) private readonly timers: Timers,
   ) {}
 
   onModuleDestroy(): void {
@@ -76,7 +76,7 @@ export class IdempotencyKeys implements OnModuleDestroy {
         case 'gone':
           throw sessionNotFound();
         case 'held':
-          await sleep(Math.max(1, Math.min(HELD_POLL_MS, result.until - now)));
+          await this.timers.sleep(Math.max(1, Math.min(HELD_POLL_MS, result.until - now)));
       }
     }
   }
@@ -88,10 +88,10 @@ export class IdempotencyKeys implements OnModuleDestroy {
    * until the claim would have run out anyway.
    */
   release(sessionId: string, claim: IdempotencyClaim): void {
-    const giveUpAt = Date.now() + this.holdMs;
+    const giveUpAt = this.clock.now() + this.holdMs;
     void (async () => {
-      while (!(await this.tryRelease(sessionId, claim)) && !this.closing && Date.now() < giveUpAt) {
-        await sleep(RELEASE_RETRY_MS, undefined, { ref: false });
+      while (!(await this.tryRelease(sessionId, claim)) && !this.closing && this.clock.now() < giveUpAt) {
+        await this.timers.sleep(RELEASE_RETRY_MS, { unref: true });
       }
     })();
   }

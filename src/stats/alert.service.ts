@@ -5,16 +5,14 @@ import {
   Logger,
   OnApplicationBootstrap,
 } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
 import { APP_CONFIG } from '../config/config.module';
 import { AppConfig } from '../config/app-config';
-import { CLOCK, Clock } from '../common/clock';
+import { CLOCK, Clock, TimerHandle, TIMERS, Timers } from '../common/clock';
 import { LEASE, Lease } from '../lease';
 import { SessionStoreStatus } from '../sessions';
 import { ActiveAlert, alertTransitions, firingAlerts } from './alert-rules';
 import { STATS_REPOSITORY, StatsRepository } from './stats.repository';
 
-const INTERVAL_NAME = 'alert-evaluation';
 const WEBHOOK_TIMEOUT_MS = 5000;
 
 /**
@@ -26,23 +24,25 @@ const WEBHOOK_TIMEOUT_MS = 5000;
 export class AlertService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Alerts');
   private running: Promise<void> | null = null;
+  private timer: TimerHandle | null = null;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(TIMERS) private readonly timers: Timers,
     @Inject(LEASE) private readonly lease: Lease,
     @Inject(STATS_REPOSITORY) private readonly stats: StatsRepository,
     private readonly sessions: SessionStoreStatus,
-    private readonly scheduler: SchedulerRegistry,
   ) {}
 
   onApplicationBootstrap(): void {
-    const timer = setInterval(() => void this.evaluate(), this.config.alertEvalIntervalSeconds * 1000);
-    this.scheduler.addInterval(INTERVAL_NAME, timer);
+    const everyMs = this.config.alertEvalIntervalSeconds * 1000;
+    this.timer = this.timers.setInterval(() => void this.evaluate(), everyMs);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    if (this.scheduler.doesExist('interval', INTERVAL_NAME)) this.scheduler.deleteInterval(INTERVAL_NAME);
+    this.timers.clearInterval(this.timer);
+    this.timer = null;
     await this.running;
   }
 

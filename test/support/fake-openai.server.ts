@@ -1,5 +1,6 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { waitFor, WaitTimeout } from './eventually';
 
 /** The part of a chat completion request body the tests look at. */
 export interface ChatCompletionRequestBody {
@@ -59,6 +60,8 @@ export class FakeOpenAiServer {
   private failure: FailureMode = false;
   private delayMs = 0;
   private active = 0;
+  /** Streamed answers sent to their end, and those the client went away from before the end. */
+  readonly streams = { completed: 0, cut: 0 };
   private completionCount = 0;
 
   private constructor(
@@ -104,11 +107,13 @@ export class FakeOpenAiServer {
 
   /** Resolves once `count` requests have arrived (or rejects after `timeoutMs`). */
   async waitForRequests(count: number, timeoutMs = 5000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.requests.length < count) {
-      if (Date.now() > deadline) throw new Error(`expected ${count} requests, got ${this.requests.length}`);
-      await sleep(10);
-    }
+    await waitFor(`${count} requests`, () => this.requests.length >= count, {
+      timeoutMs,
+      intervalMs: 10,
+    }).catch((error: unknown) => {
+      if (!(error instanceof WaitTimeout)) throw error;
+      throw new Error(`expected ${count} requests, got ${this.requests.length}`);
+    });
   }
 
   async close(): Promise<void> {
@@ -197,12 +202,16 @@ export class FakeOpenAiServer {
     send(chunk({ role: 'assistant', content: '' }, null));
     for (const piece of text.match(this.chunkPattern) ?? []) {
       if (this.chunkDelayMs > 0) await sleep(this.chunkDelayMs);
-      if (gone()) return;
+      if (gone()) {
+        this.streams.cut += 1;
+        return;
+      }
       send(chunk({ content: piece }, null));
     }
     send(chunk({}, 'stop'));
     send('[DONE]');
     response.end();
+    this.streams.completed += 1;
   }
 
   private nextId(): string {

@@ -1,4 +1,5 @@
 import { Visitor } from './visitor';
+import { waitFor } from './eventually';
 
 /** One request of a load run: when it started and ended, and whether it got the answer it expected. */
 export interface LoadRequest {
@@ -50,11 +51,7 @@ export class LoadRun {
 
 /** Polls a synchronous condition every `intervalMs` until it holds; fails after `timeoutMs`. */
 export async function until(what: string, condition: () => boolean, timeoutMs: number, intervalMs = 10) {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
+  await waitFor(what, condition, { timeoutMs, intervalMs });
 }
 
 /** Sends `send(k)` for k = 0, 1, … one after the other, `pauseMs` apart, until stopped; keeps the accepted. */

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports';
 import { redisCli, startRedisServer } from './redis-server';
+import { waitFor } from './eventually';
 
 export const SENTINEL_MASTER = 'mymaster';
 
@@ -28,11 +29,7 @@ export interface SentinelGroup {
 }
 
 async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await waitFor(what, probe, { timeoutMs, intervalMs: 100 });
 }
 
 const info = (port: number, section: string) => redisCli(['-p', String(port), 'info', section]);

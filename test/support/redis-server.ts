@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports';
+import { waitFor } from './eventually';
 
 /** Redis servers of a test's own (so stopping one disturbs nobody else), from the machine's redis-server. */
 
@@ -19,11 +20,7 @@ export function redisCli(args: string[]): Promise<string> {
 }
 
 async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await waitFor(what, probe, { timeoutMs, intervalMs: 50 });
 }
 
 /** Starts redis-server on `port` (nothing kept on disk) and waits until it answers PING. */

@@ -1,4 +1,5 @@
 import { SseClient, SseEvent } from './sse-client';
+import { waitFor } from './eventually';
 
 /**
  * An event-stream client that does what a browser's EventSource does when its connection drops: it
@@ -52,18 +53,24 @@ export class ResumingSse {
     let taken = 0;
     while (!this.closed) {
       const client = this.current!;
+      await waitFor(
+        'an event, the end of the stream or close()',
+        () => this.closed || client.ended || client.events.length > taken,
+        { timeoutMs: Number.POSITIVE_INFINITY, intervalMs: 20 },
+      );
+      if (this.closed) return;
       this.events.push(...client.events.slice(taken));
       taken = client.events.length;
-      if (client.ended) {
-        try {
-          this.current = await this.connect();
-          this.reconnects += 1;
-          taken = 0;
-        } catch {
-          // The balancer found no instance yet, or the network dropped: try again shortly.
-        }
+      if (!client.ended) continue;
+      try {
+        this.current = await this.connect();
+        this.reconnects += 1;
+        taken = 0;
+      } catch {
+        // The balancer found no instance yet, or the network dropped: a pause before the next try
+        // (pacing, not synchronisation).
+        await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
 }

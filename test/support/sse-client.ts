@@ -1,5 +1,6 @@
 import { ClientRequest, IncomingMessage, request } from 'node:http';
 import { constants, createGunzip } from 'node:zlib';
+import { waitFor, WaitTimeout } from './eventually';
 import { SseEvent, SseParser } from './sse-parser';
 
 export type { SseEvent } from './sse-parser';
@@ -83,13 +84,10 @@ export class SseClient {
   }
 
   private async until(done: () => boolean, timeoutMs: number, what: string): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!done()) {
-      if (Date.now() > deadline) {
-        throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.events)}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await waitFor(what, done, { timeoutMs, intervalMs: 10 }).catch((error: unknown) => {
+      if (!(error instanceof WaitTimeout)) throw error;
+      throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.events)}`);
+    });
   }
 
   private receive(chunk: string): void {
@@ -103,21 +101,6 @@ export class SseClient {
   }
 }
 
-/** Polls `probe` until it returns a value that `accept` takes, or fails after `timeoutMs`. */
-export async function eventually<T>(
-  probe: () => Promise<T>,
-  accept: (value: T) => boolean,
-  timeoutMs = 5000,
-  intervalMs = 50,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (accept(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`condition not met in ${timeoutMs} ms; last: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
+export { eventually } from './eventually';
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

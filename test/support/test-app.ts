@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { AddressInfo } from 'node:net';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
+import { CLOCK, Clock, TIMERS, Timers } from '../../src/common/clock';
 import { AppConfig } from '../../src/config/app-config';
 import { loadConfig } from '../../src/config/load-config';
 import { RedisStore } from '../../src/store/redis-store';
@@ -33,6 +34,10 @@ export interface TestAppOptions {
   env?: Record<string, string | undefined>;
   /** Provider overrides (e.g. a clock or an archive with its own schema). */
   override?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
+  /** The app's CLOCK (e.g. a ShiftedClock or a ManualClock of test/support/manual-clock.ts). */
+  clock?: Clock;
+  /** The app's TIMERS (a ManualClock, to fire the message hub's ticks and other timers by hand). */
+  timers?: Timers;
   /** Keep the Redis keys at close (a second instance still uses them). */
   keepKeys?: boolean;
 }
@@ -56,6 +61,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...options.env,
   });
   let builder = Test.createTestingModule({ imports: [AppModule.register(config)] });
+  if (options.clock) builder = builder.overrideProvider(CLOCK).useValue(options.clock);
+  if (options.timers) builder = builder.overrideProvider(TIMERS).useValue(options.timers);
   if (options.override) builder = options.override(builder);
   const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication({ bodyParser: false, forceCloseConnections: true });

@@ -10,7 +10,7 @@ import { PoiModule } from '../poi/poi.module';
 import { SessionModule } from '../sessions/session.module';
 import { QueryController } from './query.controller';
 import { QueryService } from './query.service';
-import { QueryStreamService } from './query-stream.service';
+import { QueryPipeline } from './query.pipeline';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 
 /**
@@ -38,6 +38,6 @@ export function queryBudgetKey(_context: ExecutionContext, tracker: string, thro
     }),
   ],
   controllers: [QueryController],
-  providers: [QueryService, QueryStreamService],
+  providers: [QueryService, QueryPipeline],
 })
 export class QueryModule {}

@@ -5,18 +5,17 @@ import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { CommonModule } from './common/common.module';
-import { StoreModule } from './store/store.module';
-import { ArchiveModule } from './archive/archive.module';
-import { PoiModule } from './poi/poi.module';
-import { AiModule } from './ai/ai.module';
-import { SessionModule } from './sessions/session.module';
-import { QueryModule } from './query/query.module';
-import { ProactiveModule } from './proactive/proactive.module';
-import { AdminModule } from './admin/admin.module';
-import { CleanupModule } from './cleanup/cleanup.module';
-import { DemoModule } from './demo/demo.module';
-import { ObservabilityModule } from './observability/observability.module';
-import { loggerOptions } from './observability/logger.options';
+import { StoreModule } from './store';
+import { ArchiveModule } from './archive';
+import { PoiModule } from './poi';
+import { AiModule } from './ai';
+import { SessionModule } from './sessions';
+import { QueryModule } from './query';
+import { ProactiveModule } from './proactive';
+import { AdminModule } from './admin';
+import { CleanupModule } from './cleanup';
+import { DemoModule } from './demo';
+import { loggerOptions, ObservabilityModule } from './observability';
 
 /** The whole service, built from one validated config (main.ts and the e2e tests both call register). */
 @Module({})

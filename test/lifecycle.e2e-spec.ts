@@ -4,7 +4,7 @@ import { ADMIN_TOKEN, startTestApp, TestApp } from './support/test-app';
 import { pgTestSchema, RecordingArchive, waitFor } from './support/lifecycle';
 import { testPrefix } from './support/redis';
 import { CleanupService } from '../src/cleanup/cleanup.service';
-import { LEASE, Lease } from '../src/cleanup/lease';
+import { LEASE, Lease } from '../src/lease/lease';
 
 jest.setTimeout(30_000);
 

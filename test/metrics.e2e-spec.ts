@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { END_REASONS } from '../src/sessions/session.types';
+import { END_REASONS } from '../src/domain';
 import { FakeOpenAiServer } from './support/fake-openai.server';
 import { waitFor } from './support/lifecycle';
 import { parsePrometheusText, Sample, valueOf } from './support/prometheus-text';

@@ -7,7 +7,7 @@ import { JobName } from '../src/proactive/proactive.jobs';
 import { ProactiveOutbox } from '../src/proactive/proactive-outbox.service';
 import { SessionService } from '../src/sessions/session.service';
 import { SessionTriggers } from '../src/sessions/session-triggers.service';
-import { OutboxMessage } from '../src/sessions/session.types';
+import { OutboxMessage } from '../src/domain';
 import { FakeOpenAiServer } from './support/fake-openai.server';
 import { testPrefix } from './support/redis';
 import { eventually, sleep, SseClient } from './support/sse-client';

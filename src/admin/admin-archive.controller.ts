@@ -1,7 +1,6 @@
 import { Controller, Get, Inject, Query, UseGuards } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ARCHIVE_REPOSITORY, ArchiveRepository } from '../archive/archive.repository';
-import { decodeArchiveCursor, encodeArchiveCursor } from '../archive/archive-page';
+import { ARCHIVE_REPOSITORY, ArchiveRepository, decodeArchiveCursor, encodeArchiveCursor } from '../archive';
 import { ApiAdminAuth, ApiErrorResponses } from '../common/api-docs';
 import { ApiError } from '../common/api-error';
 import { ArchiveListDto, ArchiveListQueryDto } from './admin-ops.dto';

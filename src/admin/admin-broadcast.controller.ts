@@ -1,8 +1,7 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiAdminAuth, ApiErrorResponses } from '../common/api-docs';
 import { ApiAcceptedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { BroadcastAnswerDto, BroadcastDto } from '../proactive/proactive.dto';
-import { ProactiveTriggers } from '../proactive/proactive-triggers.service';
+import { BroadcastAnswerDto, BroadcastDto, ProactiveTriggers } from '../proactive';
 import { AdminGuard } from './admin.guard';
 
 @ApiTags('admin')

@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { PoiDto } from '../poi/poi.dto';
-import { END_REASONS } from '../sessions/session.types';
+import { PoiDto } from '../poi';
+import { END_REASONS } from '../domain';
 import { AdminPageLimitDto } from './admin.dto';
 
 export class TimeseriesQueryDto {

@@ -2,8 +2,7 @@ import { Body, Controller, Get, HttpCode, Put, UseGuards } from '@nestjs/common'
 import { ApiAdminAuth, ApiErrorResponses } from '../common/api-docs';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { PoiListDto } from './admin-ops.dto';
-import { ReplacePoisDto, ReplacePoisResponseDto } from '../poi/poi.dto';
-import { PoiService } from '../poi/poi.service';
+import { ReplacePoisDto, ReplacePoisResponseDto, PoiService } from '../poi';
 import { AdminGuard } from './admin.guard';
 
 @ApiTags('admin')

@@ -1,7 +1,7 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiAdminAuth, ApiErrorResponses, UNPARSABLE_BODY } from '../common/api-docs';
-import { HistoryQueryDto, HistoryViewDto, SessionViewDto } from '../sessions/session.dto';
+import { HistoryQueryDto, HistoryViewDto, SessionViewDto } from '../sessions';
 import { AdminListQueryDto, AdminSessionDetailDto, AdminSessionListDto } from './admin.dto';
 import { AdminGuard } from './admin.guard';
 import { AdminSessionsService } from './admin-sessions.service';

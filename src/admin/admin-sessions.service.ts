@@ -1,29 +1,29 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { sessionNotFound } from '../common/api-error';
-import { SESSION_REPOSITORY, SessionRepository } from '../sessions/session.repository';
-import { SessionService } from '../sessions/session.service';
 import {
+  SessionService,
   AdminSessionView,
   HistoryView,
   SessionView,
   toAdminSessionView,
   toHistoryView,
   toSessionView,
-} from '../sessions/session.view';
+  SessionStoreStatus,
+} from '../sessions';
 
 /** What operators see and do with sessions. Admin calls are never session activity. */
 @Injectable()
 export class AdminSessionsService {
   constructor(
     private readonly sessions: SessionService,
-    @Inject(SESSION_REPOSITORY) private readonly repository: SessionRepository,
+    private readonly store: SessionStoreStatus,
   ) {}
 
   async list(
     limit: number,
     cursor: string | null,
   ): Promise<{ sessions: AdminSessionView[]; nextCursor: string | null }> {
-    const page = await this.repository.listByActivity(limit, cursor);
+    const page = await this.sessions.liveIds(limit, cursor);
     const records = await Promise.all(page.ids.map((id) => this.sessions.find(id)));
     return {
       sessions: records.flatMap((record) =>
@@ -39,7 +39,7 @@ export class AdminSessionsService {
     return {
       ...toAdminSessionView(record, this.sessions.idleTtlMs),
       userAgent: record.userAgent,
-      storeBytes: await this.repository.storeBytes(id),
+      storeBytes: await this.store.storeBytes(id),
     };
   }
 

@@ -2,7 +2,7 @@ import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiAdminAuth, ApiErrorResponses } from '../common/api-docs';
 import { StatsDto } from './admin.dto';
-import { Stats, StatsService } from '../stats/stats.service';
+import { Stats, StatsService } from '../stats';
 import { TimeseriesDto, TimeseriesQueryDto } from './admin-ops.dto';
 import { AdminGuard } from './admin.guard';
 

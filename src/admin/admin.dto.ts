@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { SessionViewDto } from '../sessions/session.dto';
-import { END_REASONS, EndReason } from '../sessions/session.types';
+import { SessionViewDto } from '../sessions';
+import { END_REASONS, EndReason } from '../domain';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 

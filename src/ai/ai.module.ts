@@ -1,16 +1,15 @@
 import { Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { MeteredGuideModel } from '../observability/metered-guide-model';
-import { MetricsService } from '../observability/metrics.service';
-import { PoiModule } from '../poi/poi.module';
-import { PoiService } from '../poi/poi.service';
+import { MeteredGuideModel } from './metered-guide-model';
+import { MetricsService, ObservabilityModule } from '../observability';
+import { PoiModule, PoiService } from '../poi';
 import { createGuideModel } from './guide-model.factory';
 import { GUIDE_MODEL, GuideModel } from './guide-model.port';
 
 /** Provides GUIDE_MODEL (timed into the metrics): inject it with `@Inject(GUIDE_MODEL) model: GuideModel`. */
 @Module({
-  imports: [PoiModule],
+  imports: [PoiModule, ObservabilityModule],
   providers: [
     {
       provide: GUIDE_MODEL,

@@ -1,4 +1,4 @@
-import { Poi, PoiWithDistance } from '../poi/poi.types';
+import { Poi, PoiWithDistance } from '../poi';
 import { GuideLanguage, pickLanguage } from './localized-text';
 
 /*

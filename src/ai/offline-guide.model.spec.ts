@@ -1,6 +1,6 @@
 import { MemoryPoiRepository } from '../poi/memory-poi.repository';
 import { readPoiFile, SAMPLE_POI_FILE } from '../poi/poi-file';
-import { PoiService } from '../poi/poi.service';
+import { PoiService } from '../poi';
 import { AppConfig } from '../config/app-config';
 import { GuideRequest } from './guide-model.port';
 import { pickLanguage } from './localized-text';

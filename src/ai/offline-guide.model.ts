@@ -1,8 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { distanceM } from '../poi/geo';
-import { PoiService } from '../poi/poi.service';
-import { PoiWithDistance } from '../poi/poi.types';
-import { GuideModel, GuideRequest, ModelUnavailableError, ProactiveRequest } from './guide-model.port';
+import { distanceM, PoiService, PoiWithDistance } from '../poi';
+import { GuideModel, GuideRequest, ProactiveRequest } from './guide-model.port';
+import { ModelUnavailableError } from '../domain';
 import { guideLanguage, pickLanguage, questionLanguage } from './localized-text';
 import {
   cannotSeeImages,

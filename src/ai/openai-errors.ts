@@ -6,7 +6,7 @@ import {
   UnprocessableEntityError,
 } from 'openai';
 import { BrokenCircuitError } from 'cockatiel';
-import { ModelFailure } from './guide-model.port';
+import { ModelFailure } from '../domain';
 
 /**
  * A failure that says nothing about the provider's health: the visitor went away, or this one request

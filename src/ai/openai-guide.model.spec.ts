@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { FakeOpenAiServer } from '../../test/support/fake-openai.server';
-import { GuideRequest, ModelUnavailableError } from './guide-model.port';
+import { GuideRequest } from './guide-model.port';
+import { ModelUnavailableError } from '../domain';
 import { OpenAiGuideModel, OpenAiGuideSettings } from './openai-guide.model';
 
 const API_KEY = 'sk-test-0123456789abcdef';

@@ -7,7 +7,8 @@ import {
   handleWhen,
 } from 'cockatiel';
 import OpenAI from 'openai';
-import { GuideModel, GuideRequest, ModelUnavailableError, ProactiveRequest } from './guide-model.port';
+import { GuideModel, GuideRequest, ProactiveRequest } from './guide-model.port';
+import { ModelUnavailableError } from '../domain';
 import {
   classifyFailure,
   describeFailure,

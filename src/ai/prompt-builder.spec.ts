@@ -1,4 +1,4 @@
-import { PoiWithDistance } from '../poi/poi.types';
+import { PoiWithDistance } from '../poi';
 import { ContextTurn, GuideRequest, ProactiveRequest } from './guide-model.port';
 import { buildGuideMessages, buildProactiveMessages, selectHistory } from './prompt-builder';
 

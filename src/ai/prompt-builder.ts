@@ -1,4 +1,4 @@
-import { GeoPoint, Poi, PoiWithDistance } from '../poi/poi.types';
+import { GeoPoint, Poi, PoiWithDistance } from '../poi';
 import { ContextTurn, GuideRequest, ProactiveRequest } from './guide-model.port';
 import { languageName } from './localized-text';
 

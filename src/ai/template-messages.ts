@@ -1,4 +1,4 @@
-import { Poi } from '../poi/poi.types';
+import { Poi } from '../poi';
 import { ProactiveRequest } from './guide-model.port';
 import { guideLanguage, GuideLanguage, pickLanguage } from './localized-text';
 

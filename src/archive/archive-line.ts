@@ -1,4 +1,4 @@
-import { END_REASONS } from '../sessions/session.types';
+import { END_REASONS } from '../domain';
 import { ArchivedSession } from './archive.repository';
 
 type ArchivedTurn = ArchivedSession['turns'][number];

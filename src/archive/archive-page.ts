@@ -1,4 +1,4 @@
-import { ArchivedSession } from './archive.repository';
+import { ArchivedSession } from '../domain';
 
 /** One line of GET /v1/admin/archive: an archived generation without its history. */
 export type ArchiveSummary = Pick<

@@ -1,4 +1,4 @@
-import { Global, Inject, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { ARCHIVE_REPOSITORY, ArchiveRepository } from './archive.repository';
@@ -13,10 +13,10 @@ export function createArchiveRepository(config: AppConfig): ArchiveRepository {
 }
 
 /**
- * Provides ARCHIVE_REPOSITORY to every module. Tests may override the provider (e.g. a
+ * Provides ARCHIVE_REPOSITORY to the modules that import it (sessions archive, cleanup restores, admin
+ * lists, health pings). Tests may override the provider (e.g. a
  * PgArchiveRepository on a schema of their own); this module still runs its init() and close().
  */
-@Global()
 @Module({
   providers: [{ provide: ARCHIVE_REPOSITORY, inject: [APP_CONFIG], useFactory: createArchiveRepository }],
   exports: [ARCHIVE_REPOSITORY],

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { END_REASONS } from '../sessions/session.types';
+import { END_REASONS } from '../domain';
 import { ArchiveRepository, ArchivedSession } from './archive.repository';
 import { ArchivePosition } from './archive-page';
 

@@ -1,20 +1,7 @@
-import { EndReason, Turn } from '../sessions/session.types';
+import { ArchivedSession } from '../domain';
 import type { ArchivePage, ArchivePosition } from './archive-page';
 
-/** One ended generation of a session, exactly the fields of API.md's archive line. */
-export interface ArchivedSession {
-  sessionId: string;
-  generation: number;
-  reason: EndReason;
-  createdAt: string;
-  endedAt: string;
-  turnCount: number;
-  locale: string;
-  metadata: Record<string, string>;
-  clientIp: string | null;
-  /** History entries with ISO `createdAt`, oldest first. */
-  turns: Array<Omit<Turn, 'createdAt'> & { createdAt: string }>;
-}
+export type { ArchivedSession };
 
 /** Where ended sessions go: PostgreSQL, or JSON-lines files. */
 export interface ArchiveRepository {

@@ -1,41 +1,18 @@
-import { Global, Module } from '@nestjs/common';
-import { REDIS_STORE } from '../store/store.module';
-import { RedisStore } from '../store/redis-store';
-import { SessionModule } from '../sessions/session.module';
-import { SESSION_ADMISSION } from '../sessions/session-admission';
-import { AdminGuard } from '../admin/admin.guard';
-import { AdminRestoreController } from './admin-restore.controller';
+import { Module } from '@nestjs/common';
+import { ArchiveModule } from '../archive';
+import { LeaseModule } from '../lease';
+import { ObservabilityModule } from '../observability';
+import { SessionModule } from '../sessions';
+import { StoreModule } from '../store';
 import { CleanupService } from './cleanup.service';
-import { LEASE } from './lease';
-import { MemoryLease } from './memory-lease';
-import { MemoryPressureService } from './memory-pressure.service';
-import { RedisLease } from './redis-lease';
 import { SessionRestoreService } from './session-restore.service';
 import { ShutdownArchiverService } from './shutdown-archiver.service';
 import { SweepService } from './sweep.service';
 
-/**
- * The sweep, cap and memory-pressure eviction, shutdown archival (embedded store) and restore.
- * Global only so that SessionService can find SESSION_ADMISSION without sessions importing cleanup.
- */
-@Global()
+/** The scheduled sweep and memory relief, shutdown archival (embedded store) and restore. */
 @Module({
-  imports: [SessionModule],
-  controllers: [AdminRestoreController],
-  providers: [
-    {
-      provide: LEASE,
-      inject: [REDIS_STORE],
-      useFactory: (store: RedisStore | null) => (store ? new RedisLease(store) : new MemoryLease()),
-    },
-    SweepService,
-    MemoryPressureService,
-    { provide: SESSION_ADMISSION, useExisting: MemoryPressureService },
-    CleanupService,
-    ShutdownArchiverService,
-    SessionRestoreService,
-    AdminGuard,
-  ],
-  exports: [SESSION_ADMISSION, LEASE, CleanupService, SweepService, MemoryPressureService],
+  imports: [SessionModule, ArchiveModule, LeaseModule, StoreModule, ObservabilityModule],
+  providers: [SweepService, CleanupService, ShutdownArchiverService, SessionRestoreService],
+  exports: [SessionRestoreService],
 })
 export class CleanupModule {}

@@ -10,9 +10,9 @@ import { CronJob } from 'cron';
 import { APP_CONFIG } from '../config/config.module';
 import { AppConfig } from '../config/app-config';
 import { CLOCK, Clock } from '../common/clock';
-import { MetricsService } from '../observability/metrics.service';
-import { LEASE, Lease } from './lease';
-import { MemoryPressureService } from './memory-pressure.service';
+import { MetricsService } from '../observability';
+import { LEASE, Lease } from '../lease';
+import { SessionMaintenance } from '../sessions';
 import { SweepService } from './sweep.service';
 
 export const CLEANUP_JOB = 'session-cleanup';
@@ -36,7 +36,7 @@ export class CleanupService implements OnApplicationBootstrap, BeforeApplication
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LEASE) private readonly lease: Lease,
     private readonly sweeper: SweepService,
-    private readonly memory: MemoryPressureService,
+    private readonly sessions: SessionMaintenance,
     private readonly scheduler: SchedulerRegistry,
     private readonly metrics: MetricsService,
   ) {}
@@ -75,7 +75,7 @@ export class CleanupService implements OnApplicationBootstrap, BeforeApplication
         if (swept.ended + swept.leftovers + swept.failed > 0) {
           this.logger.log({ msg: 'sweep done', ...swept, durationMs: this.clock.now() - started });
         }
-        await this.memory.relieve();
+        await this.sessions.relieveMemoryPressure();
       } finally {
         await this.lease.release(LEASE_NAME, token);
       }

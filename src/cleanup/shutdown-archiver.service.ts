@@ -1,9 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { REDIS_STORE } from '../store/store.module';
-import { RedisStore } from '../store/redis-store';
-import { redactSessionId } from '../sessions/session-id';
-import { SessionEndingService } from '../sessions/session-ending.service';
-import { SESSION_REPOSITORY, SessionRepository } from '../sessions/session.repository';
+import { RedisStore, REDIS_STORE } from '../store';
+import { redactSessionId, SessionMaintenance } from '../sessions';
 import { CleanupService } from './cleanup.service';
 
 const BATCH = 300;
@@ -19,8 +16,7 @@ export class ShutdownArchiverService implements BeforeApplicationShutdown {
 
   constructor(
     @Optional() @Inject(REDIS_STORE) private readonly store: RedisStore | null,
-    @Inject(SESSION_REPOSITORY) private readonly sessions: SessionRepository,
-    private readonly ending: SessionEndingService,
+    private readonly sessions: SessionMaintenance,
     // Hooks of one module run in parallel: the schedule is stopped explicitly before archiving.
     private readonly cleanup: CleanupService,
   ) {}
@@ -52,8 +48,8 @@ export class ShutdownArchiverService implements BeforeApplicationShutdown {
   }
 
   private async archiveOne(id: string): Promise<boolean> {
-    if (await this.ending.end(id, 'shutdown', 'live')) return true;
-    if (await this.ending.end(id, 'expired', 'any')) return true;
+    if (await this.sessions.end(id, 'shutdown', 'live')) return true;
+    if (await this.sessions.end(id, 'expired', 'any')) return true;
     await this.sessions.purge(id);
     return false;
   }

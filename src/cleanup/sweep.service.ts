@@ -2,9 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG } from '../config/config.module';
 import { AppConfig } from '../config/app-config';
 import { CLOCK, Clock } from '../common/clock';
-import { redactSessionId } from '../sessions/session-id';
-import { SessionEndingService } from '../sessions/session-ending.service';
-import { SESSION_REPOSITORY, SessionRepository } from '../sessions/session.repository';
+import { redactSessionId, SessionMaintenance } from '../sessions';
 
 export const SWEEP_BATCH = 300;
 /** Sessions of one batch archived at the same time. */
@@ -32,10 +30,9 @@ export class SweepService {
   private readonly logger = new Logger('Sweep');
 
   constructor(
-    @Inject(SESSION_REPOSITORY) private readonly sessions: SessionRepository,
+    private readonly sessions: SessionMaintenance,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(CLOCK) private readonly clock: Clock,
-    private readonly ending: SessionEndingService,
   ) {}
 
   /** Sweeps until nothing is left to do, or `deadline` (epoch ms) passes. */
@@ -61,9 +58,9 @@ export class SweepService {
   private async sweepOne(id: string, result: SweepResult): Promise<void> {
     try {
       // An id already ending keeps the reason it was marked with; markEnded returns that one.
-      if (await this.ending.end(id, 'expired', 'expired')) {
+      if (await this.sessions.end(id, 'expired', 'expired')) {
         result.ended += 1;
-      } else if (!(await this.sessions.snapshot(id))) {
+      } else if (!(await this.sessions.hasKeys(id))) {
         await this.sessions.purge(id);
         result.leftovers += 1;
       }

@@ -1,6 +1,6 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
-import type { ClientInfo } from '../sessions/session.service';
+import type { ClientInfo } from '../domain';
 
 /** The caller's address (as Express derives it under TRUST_PROXY) and user agent. */
 export const Client = createParamDecorator((_: unknown, context: ExecutionContext): ClientInfo => {

@@ -1,6 +1,6 @@
 import { BadRequestException, HttpException } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
-import { ModelUnavailableError } from '../ai/guide-model.port';
+import { ModelUnavailableError } from '../domain';
 import { ApiError, ErrorCode, ErrorDetail, StoreUnavailableError } from './api-error';
 import { ValidationFailedException } from './validation.pipe';
 

@@ -3,8 +3,8 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../common/api-docs';
 import { HealthLiveDto, HealthReadyDto } from './health.dto';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import { ARCHIVE_REPOSITORY, ArchiveRepository } from '../archive/archive.repository';
-import { SESSION_REPOSITORY, SessionRepository } from '../sessions/session.repository';
+import { ARCHIVE_REPOSITORY, ArchiveRepository } from '../archive';
+import { SessionStoreStatus } from '../sessions';
 import { withinTimeout } from './within-timeout';
 
 const PING_TIMEOUT_MS = 1000;
@@ -15,7 +15,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
-    @Inject(SESSION_REPOSITORY) private readonly sessions: SessionRepository,
+    private readonly sessions: SessionStoreStatus,
     @Inject(ARCHIVE_REPOSITORY) private readonly archive: ArchiveRepository,
   ) {}
 

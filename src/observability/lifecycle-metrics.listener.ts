@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import { ProactiveEvents, ProactiveSentEvent } from '../proactive/proactive.events';
-import { SessionEndedEvent, SessionEvents } from '../sessions/session.events';
-import { isReset } from '../sessions/session.types';
+import { ProactiveEvents, ProactiveSentEvent, SessionEndedEvent, SessionEvents, isReset } from '../domain';
 import { MetricsService } from './metrics.service';
 
 /**

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { END_REASONS, MessageKind } from '../sessions/session.types';
+import { END_REASONS, MessageKind } from '../domain';
 
 /** `outcome` of ai_request_duration_seconds (API.md). */
 export const AI_OUTCOMES = ['ok', 'error', 'timeout', 'circuit_open'] as const;

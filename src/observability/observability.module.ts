@@ -1,7 +1,8 @@
-import { Global, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { SessionModule } from '../sessions/session.module';
-import { StatsModule } from '../stats/stats.module';
+import { ArchiveModule } from '../archive';
+import { SessionModule } from '../sessions';
+import { StatsModule } from '../stats';
 import { HealthController } from './health.controller';
 import { HttpMetricsMiddleware } from './http-metrics.middleware';
 import { LifecycleMetricsListener } from './lifecycle-metrics.listener';
@@ -9,9 +10,8 @@ import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
 import { StoreGauges } from './store-gauges';
 
-@Global()
 @Module({
-  imports: [TerminusModule.forRoot({ logger: false }), SessionModule, StatsModule],
+  imports: [TerminusModule.forRoot({ logger: false }), SessionModule, StatsModule, ArchiveModule],
   controllers: [HealthController, MetricsController],
   providers: [MetricsService, StoreGauges, LifecycleMetricsListener],
   exports: [MetricsService],

@@ -2,9 +2,8 @@ import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Gauge } from 'prom-client';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { SESSION_REPOSITORY, SessionRepository } from '../sessions/session.repository';
-import { BUILT_IN_ALERTS } from '../stats/alert-rules';
-import { StatsService } from '../stats/stats.service';
+import { SessionStoreStatus } from '../sessions';
+import { BUILT_IN_ALERTS, StatsService } from '../stats';
 import { MetricsService } from './metrics.service';
 import { withinTimeout } from './within-timeout';
 
@@ -36,7 +35,7 @@ export class StoreGauges implements OnModuleInit {
 
   constructor(
     private readonly metrics: MetricsService,
-    @Inject(SESSION_REPOSITORY) private readonly sessions: SessionRepository,
+    private readonly sessions: SessionStoreStatus,
     private readonly stats: StatsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}

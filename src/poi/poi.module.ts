@@ -1,15 +1,14 @@
-import { Global, Module } from '@nestjs/common';
-import { REDIS_STORE } from '../store/store.module';
-import { RedisStore } from '../store/redis-store';
+import { Module } from '@nestjs/common';
+import { REDIS_STORE, RedisStore, StoreModule } from '../store';
 import { MemoryPoiRepository } from './memory-poi.repository';
 import { PoiController } from './poi.controller';
 import { POI_REPOSITORY, PoiRepository } from './poi.repository';
 import { PoiService } from './poi.service';
 import { RedisPoiRepository } from './redis-poi.repository';
 
-/** Points of interest: global, since sessions, proactive, ai and admin all ask about them. */
-@Global()
+/** Points of interest: ai, proactive, query and admin import it to ask about them. */
 @Module({
+  imports: [StoreModule],
   controllers: [PoiController],
   providers: [
     {
@@ -20,6 +19,6 @@ import { RedisPoiRepository } from './redis-poi.repository';
     },
     PoiService,
   ],
-  exports: [PoiService, POI_REPOSITORY],
+  exports: [PoiService],
 })
 export class PoiModule {}

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { RedisStore } from '../store/redis-store';
+import { RedisStore } from '../store';
 import { distanceM, GEO_MAX_LAT } from './geo';
 import { assertUniqueIds, maxRadiusM } from './poi-set';
 import { PoiRepository } from './poi.repository';

@@ -1,7 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Job, Queue, Worker } from 'bullmq';
-import { ConnectionStateLog, isConnectionError } from '../store/connection-state-log';
-import { RedisClient, RedisStore } from '../store/redis-store';
+import { ConnectionStateLog, isConnectionError, RedisClient, RedisStore } from '../store';
 import { JobHandler, JobOptions, JobQueue, JobRequest, missingHandlers } from './job-queue.port';
 import {
   JOB_ATTEMPTS,

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { SessionService } from '../sessions/session.service';
+import { SessionService } from '../sessions';
 import { JOB_QUEUE, JobQueue } from './job-queue.port';
 import { jobIds, JobName } from './proactive.jobs';
 

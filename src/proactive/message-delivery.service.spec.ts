@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Response } from 'express';
-import { SessionService } from '../sessions/session.service';
-import { MetricsService } from '../observability/metrics.service';
+import { SessionService } from '../sessions';
+import { MetricsService } from '../observability';
 import { sendEventStream } from '../common/http/event-stream';
 import { systemClock } from '../common/clock';
 import { MessageDelivery } from './message-delivery.service';

@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { SessionService } from '../sessions/session.service';
-import { OutboxMessage } from '../sessions/session.types';
+import { SessionService } from '../sessions';
+import { OutboxMessage } from '../domain';
 import { MessageHub } from './message-hub.service';
 import { sessionNotFound } from '../common/api-error';
 import { coalescingRunner } from '../common/coalescing-runner';
 import { AsyncChannel } from '../common/async-channel';
 import { CLOCK, Clock } from '../common/clock';
-import { MetricsService } from '../observability/metrics.service';
+import { MetricsService } from '../observability';
 
 /** API.md: at most 50 messages per answer. */
 export const MESSAGE_PAGE = 50;

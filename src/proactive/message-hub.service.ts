@@ -1,9 +1,8 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { APP_DRAINING } from '../common/app-lifecycle.events';
-import { redactSessionId } from '../sessions/session-id';
-import { SessionEndedEvent, SessionEvents } from '../sessions/session.events';
-import { isReset } from '../sessions/session.types';
+import { redactSessionId } from '../sessions';
+import { SessionEndedEvent, SessionEvents, isReset } from '../domain';
 import { MESSAGE_NOTIFIER, MessageNotifier, SessionNotice } from './message-notifier.port';
 
 /** One waiting client: a long-poll or an SSE stream. */

@@ -1,12 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { GUIDE_MODEL, GuideModel, ProactiveRequest } from '../ai/guide-model.port';
-import { templateMessage } from '../ai/template-messages';
+import { GUIDE_MODEL, GuideModel, ProactiveRequest, templateMessage } from '../ai';
 import { toStorableText } from '../common/well-formed-text';
-import { PoiService } from '../poi/poi.service';
-import { GeoPoint, Poi } from '../poi/poi.types';
-import { redactSessionId } from '../sessions/session-id';
-import { SessionService } from '../sessions/session.service';
-import { SessionRecord } from '../sessions/session.types';
+import { PoiService, GeoPoint, Poi } from '../poi';
+import { redactSessionId, SessionService } from '../sessions';
+import { SessionRecord } from '../domain';
 
 const CONTEXT_TURNS = 20;
 const NEARBY_RADIUS_M = 1000;

@@ -1,8 +1,8 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { MetricsService } from '../observability/metrics.service';
-import { PoiService } from '../poi/poi.service';
-import { DeliveryOptions, SessionService } from '../sessions/session.service';
-import { SessionRecord } from '../sessions/session.types';
+import { MetricsService } from '../observability';
+import { PoiService } from '../poi';
+import { DeliveryOptions, SessionService } from '../sessions';
+import { SessionRecord } from '../domain';
 import { JOB_QUEUE, JobQueue } from './job-queue.port';
 import { ProactiveComposer } from './proactive-composer.service';
 import { ProactiveOutbox } from './proactive-outbox.service';

@@ -1,10 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { redactSessionId } from '../sessions/session-id';
-import { DeliveryOptions, SessionService } from '../sessions/session.service';
-import { MessageKind, OutboxMessage } from '../sessions/session.types';
+import { redactSessionId, DeliveryOptions, SessionService } from '../sessions';
+import { MessageKind, OutboxMessage, ProactiveEvents, ProactiveSentEvent } from '../domain';
 import { MessageHub } from './message-hub.service';
-import { ProactiveEvents, ProactiveSentEvent } from './proactive.events';
 
 /** Puts a message in a session's stream (and history), wakes its waiters everywhere, counts it. */
 @Injectable()

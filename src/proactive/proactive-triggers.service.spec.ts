@@ -9,6 +9,8 @@ import { MemoryPoiRepository } from '../poi/memory-poi.repository';
 import { PoiService } from '../poi/poi.service';
 import { MemorySessionRepository } from '../sessions/memory-session.repository';
 import { SessionEndingService } from '../sessions/session-ending.service';
+import { MemoryPressureService } from '../sessions/memory-pressure.service';
+import { MemoryLease } from '../lease/memory-lease';
 import { CREATED_TRIGGER } from '../sessions/session.repository';
 import { SessionService } from '../sessions/session.service';
 import { SessionTriggers } from '../sessions/session-triggers.service';
@@ -66,7 +68,8 @@ describe('proactive triggers', () => {
       clock,
       events,
     );
-    sessions = new SessionService(repository, config, clock, ending, events);
+    const admission = new MemoryPressureService(repository, config, clock, new MemoryLease(clock), ending);
+    sessions = new SessionService(repository, config, clock, ending, events, admission);
     triggers = new SessionTriggers(repository, clock);
     queue = new RecordingJobQueue();
     relay = new TriggerRelay(config, queue, clock, sessions, triggers);

@@ -1,14 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
-import { distanceM } from '../poi/geo';
-import { PoiService } from '../poi/poi.service';
-import { GeoPoint, PoiWithDistance } from '../poi/poi.types';
+import { distanceM, PoiService, GeoPoint, PoiWithDistance } from '../poi';
 import { CLOCK, Clock } from '../common/clock';
-import { SessionEvents, SessionCreatedEvent } from '../sessions/session.events';
-import { CREATED_TRIGGER } from '../sessions/session.repository';
-import { SessionTriggers } from '../sessions/session-triggers.service';
-import { ClientInfo, SessionService } from '../sessions/session.service';
+import { SessionEvents, SessionCreatedEvent, ClientInfo } from '../domain';
+import { CREATED_TRIGGER, SessionTriggers, SessionService } from '../sessions';
 import { JOB_QUEUE, JobQueue } from './job-queue.port';
 import { jobIds, JobName, poiTrigger } from './proactive.jobs';
 import { TriggerRelay } from './trigger-relay.service';

@@ -5,7 +5,8 @@ import { ApiErrorResponses, ApiEventStream, ApiLastEventId } from '../common/api
 import { ApiError } from '../common/api-error';
 import { Client } from '../common/client-info.decorator';
 import { clientGoneSignal, sendEventStream } from '../common/http/event-stream';
-import { ClientInfo, SessionService } from '../sessions/session.service';
+import { SessionService } from '../sessions';
+import { ClientInfo } from '../domain';
 import { MessageDelivery, MessagesAnswer } from './message-delivery.service';
 import { messageStreamEvents } from './message-stream.events';
 import { ProactiveTriggers } from './proactive-triggers.service';

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
-import { AiModule } from '../ai/ai.module';
+import { AiModule } from '../ai';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { SessionModule } from '../sessions/session.module';
-import { RedisStore } from '../store/redis-store';
-import { REDIS_STORE } from '../store/store.module';
+import { ObservabilityModule } from '../observability';
+import { PoiModule } from '../poi';
+import { SessionModule } from '../sessions';
+import { RedisStore, REDIS_STORE, StoreModule } from '../store';
 import { BullMqJobQueue } from './bullmq-job-queue';
 import { IdleTipScanner } from './idle-tip.scanner';
 import { JOB_QUEUE, JobQueue } from './job-queue.port';
@@ -22,7 +23,7 @@ import { TriggerRelay } from './trigger-relay.service';
 
 /** Triggers (created, location, idle, broadcast), the job queue, the outbox, long-poll and SSE delivery. */
 @Module({
-  imports: [SessionModule, AiModule],
+  imports: [SessionModule, AiModule, PoiModule, ObservabilityModule, StoreModule],
   controllers: [ProactiveController],
   providers: [
     {

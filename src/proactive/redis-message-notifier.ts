@@ -1,6 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { ConnectionStateLog } from '../store/connection-state-log';
-import { RedisClient, RedisStore } from '../store/redis-store';
+import { ConnectionStateLog, RedisClient, RedisStore } from '../store';
 import { MessageNotifier, SessionNotice } from './message-notifier.port';
 
 const ENDED_PREFIX = 'ended:';

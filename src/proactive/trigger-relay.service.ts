@@ -2,10 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CLOCK, Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { redactSessionId } from '../sessions/session-id';
-import { CREATED_TRIGGER } from '../sessions/session.repository';
-import { SessionService } from '../sessions/session.service';
-import { SessionTriggers } from '../sessions/session-triggers.service';
+import { redactSessionId, CREATED_TRIGGER, SessionService, SessionTriggers } from '../sessions';
 import { JOB_QUEUE, JobQueue } from './job-queue.port';
 import { jobIds, JobName, poiTrigger } from './proactive.jobs';
 

@@ -4,7 +4,7 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import { ApiErrorResponses, ApiEventStream, ApiIdempotencyKey } from '../common/api-docs';
 import { Client } from '../common/client-info.decorator';
-import { ClientInfo } from '../sessions/session.service';
+import { ClientInfo } from '../domain';
 import {
   AnswerDto,
   QueryAnswerDto,

@@ -3,11 +3,10 @@ import { createHash } from 'node:crypto';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { APP_CONFIG } from '../config/config.module';
 import { AppConfig } from '../config/app-config';
-import { REDIS_STORE } from '../store/store.module';
-import { RedisStore } from '../store/redis-store';
-import { AiModule } from '../ai/ai.module';
-import { PoiModule } from '../poi/poi.module';
-import { SessionModule } from '../sessions/session.module';
+import { REDIS_STORE, RedisStore, StoreModule } from '../store';
+import { AiModule } from '../ai';
+import { PoiModule } from '../poi';
+import { SessionModule } from '../sessions';
 import { QueryController } from './query.controller';
 import { QueryService } from './query.service';
 import { QueryPipeline } from './query.pipeline';
@@ -26,8 +25,10 @@ export function queryBudgetKey(_context: ExecutionContext, tracker: string, thro
     SessionModule,
     AiModule,
     PoiModule,
+    StoreModule,
     // RATE_LIMIT_PER_MINUTE per client IP on /v1/query*, counted in Redis so all instances share it.
     ThrottlerModule.forRootAsync({
+      imports: [StoreModule],
       inject: [APP_CONFIG, REDIS_STORE],
       useFactory: (config: AppConfig, store: RedisStore | null) => ({
         throttlers: [

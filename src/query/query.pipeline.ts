@@ -2,14 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ApiError, sessionNotFound } from '../common/api-error';
 import { CLOCK, Clock } from '../common/clock';
 import { toStorableText } from '../common/well-formed-text';
-import { ContextTurn, GUIDE_MODEL, GuideModel, ModelUnavailableError } from '../ai/guide-model.port';
-import { PoiService } from '../poi/poi.service';
-import { GeoPoint, PoiWithDistance } from '../poi/poi.types';
-import { IdempotencyKeys } from '../sessions/idempotency-keys.service';
-import { isWellFormedSessionId } from '../sessions/session-id';
-import { IdempotencyClaim } from '../sessions/session.repository';
-import { ClientInfo, SessionService } from '../sessions/session.service';
-import { SessionRecord, Turn } from '../sessions/session.types';
+import { ContextTurn, GUIDE_MODEL, GuideModel } from '../ai';
+import { ClientInfo, ModelUnavailableError, SessionRecord, Turn } from '../domain';
+import { GeoPoint, PoiService, PoiWithDistance } from '../poi';
+import { IdempotencyClaim, IdempotencyKeys, isWellFormedSessionId, SessionService } from '../sessions';
 import { QueryDto } from './query.dto';
 
 /** Turns read as the model's context; the adapter trims them further to its budget. */

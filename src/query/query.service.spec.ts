@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { Clock } from '../common/clock';
 import { loadConfig } from '../config/load-config';
-import { GuideModel, GuideRequest, ModelUnavailableError } from '../ai/guide-model.port';
+import { GuideModel, GuideRequest } from '../ai/guide-model.port';
+import { ModelUnavailableError } from '../domain';
 import { OfflineGuideModel } from '../ai/offline-guide.model';
 import { FileArchiveRepository } from '../archive/file-archive.repository';
 import { MemoryPoiRepository } from '../poi/memory-poi.repository';
@@ -12,6 +13,8 @@ import { PoiService } from '../poi/poi.service';
 import { IdempotencyKeys } from '../sessions/idempotency-keys.service';
 import { MemorySessionRepository } from '../sessions/memory-session.repository';
 import { SessionEndingService } from '../sessions/session-ending.service';
+import { MemoryPressureService } from '../sessions/memory-pressure.service';
+import { MemoryLease } from '../lease/memory-lease';
 import { SessionService } from '../sessions/session.service';
 import { QueryDto } from './query.dto';
 import { QueryEvent, QueryPipeline } from './query.pipeline';
@@ -76,7 +79,8 @@ describe(QueryService.name, () => {
       clock,
       events,
     );
-    sessions = new SessionService(repository, config, clock, ending, events);
+    const admission = new MemoryPressureService(repository, config, clock, new MemoryLease(clock), ending);
+    sessions = new SessionService(repository, config, clock, ending, events, admission);
     const keys = new IdempotencyKeys(repository, config, clock);
     return new QueryService(new QueryPipeline(sessions, pois, keys, guide, clock));
   };

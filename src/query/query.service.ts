@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ClientInfo } from '../sessions/session.service';
+import { ClientInfo } from '../domain';
 import { QueryDto } from './query.dto';
 import { QueryAnswer, QueryEvent, QueryPipeline } from './query.pipeline';
 

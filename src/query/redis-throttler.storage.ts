@@ -1,8 +1,7 @@
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { ThrottlerStorage } from '@nestjs/throttler';
 import { StoreUnavailableError } from '../common/api-error';
-import { ConnectionStateLog } from '../store/connection-state-log';
-import { RedisStore } from '../store/redis-store';
+import { ConnectionStateLog, RedisStore } from '../store';
 
 type ThrottlerRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 

@@ -7,7 +7,7 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { redactSessionId } from './session-id';
 import { IdempotencyClaim, SESSION_REPOSITORY, SessionRepository } from './session.repository';
-import { Turn } from './session.types';
+import { Turn } from '../domain';
 
 /** How often a request whose key another request holds looks at the store again. */
 const HELD_POLL_MS = 100;

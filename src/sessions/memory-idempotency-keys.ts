@@ -1,5 +1,5 @@
 import { ClaimResult, IdempotencyClaim } from './session.repository';
-import { Turn } from './session.types';
+import { Turn } from '../domain';
 
 /** One idempotency key of a session: held by a request until `until`, then answered for good. */
 export interface IdempotencyEntry {

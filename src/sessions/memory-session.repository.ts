@@ -38,7 +38,7 @@ import {
   SessionRecord,
   SessionSnapshot,
   Turn,
-} from './session.types';
+} from '../domain';
 
 /**
  * The embedded, in-process adapter: one instance only, state lost at exit. It keeps the same rules as

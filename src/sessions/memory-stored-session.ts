@@ -1,7 +1,7 @@
 import { compareOutboxIds } from './outbox-id';
 import { IdempotencyEntry } from './memory-idempotency-keys';
 import { ClientSeen, SessionStoreSettings } from './session.repository';
-import { NewTurn, OutboxMessage, SessionRecord, Turn } from './session.types';
+import { NewTurn, OutboxMessage, SessionRecord, Turn } from '../domain';
 
 /** Everything the embedded adapter keeps of one session. */
 export interface StoredSession {

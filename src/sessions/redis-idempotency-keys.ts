@@ -1,9 +1,9 @@
-import { RedisStore } from '../store/redis-store';
+import { RedisStore } from '../store';
 import { CLAIM_KEY, RELEASE_KEY } from './redis-idempotency.scripts';
 import { APPEND_TURNS } from './redis-session.scripts';
 import { answerFromEntry } from './session-record.codec';
 import { ClaimResult, IdempotencyClaim, SessionStoreSettings } from './session.repository';
-import { NewTurn } from './session.types';
+import { NewTurn } from '../domain';
 
 /** APPEND_TURNS' reply: {1, seqs} stored, {2, entry} the key's answer (nothing stored), null when gone. */
 export type AppendReply = [1, number[]] | [2, string] | null;

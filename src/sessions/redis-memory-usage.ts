@@ -1,4 +1,4 @@
-import { RedisStore } from '../store/redis-store';
+import { RedisStore } from '../store';
 import { MemoryUsage } from './session.repository';
 
 /**

@@ -1,4 +1,4 @@
-import { RedisStore } from '../store/redis-store';
+import { RedisStore } from '../store';
 import * as Lua from './redis-session.scripts';
 import { PendingTrigger } from './session.repository';
 import { splitTriggerMember, triggerMember } from './session-record.codec';

@@ -1,8 +1,8 @@
-import { RedisStore } from '../store/redis-store';
+import { RedisStore } from '../store';
 import * as Lua from './redis-session.scripts';
 import { messageFromEntry, StreamEntry } from './session-record.codec';
 import { MessagePage, SessionStoreSettings } from './session.repository';
-import { NewOutboxMessage, NewTurn, OutboxMessage } from './session.types';
+import { NewOutboxMessage, NewTurn, OutboxMessage } from '../domain';
 
 /**
  * A session's outbox in Redis: the stream `{prefix}s:{ID}:m` (each message also a `proactive` turn in

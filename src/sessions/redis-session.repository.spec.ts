@@ -1,11 +1,10 @@
 import calculateSlot from 'cluster-key-slot';
 import { deleteKeysWithPrefix, testPrefix, testStore } from '../../test/support/redis';
 import { RedisSessionRepository } from './redis-session.repository';
-import {
-  CONTRACT_SETTINGS,
-  ContractSubject,
-  describeSessionRepositoryContract,
-} from './session.repository.contract';
+import { CONTRACT_SETTINGS, ContractSubject } from './session-contract.fixtures';
+import { describeSessionRepositoryContract } from './session.repository.contract';
+import { describeLifecycleContract } from './session-lifecycle.contract';
+import { describeOutboxContract } from './session-outbox.contract';
 import { describeIdempotencyContract } from './session-idempotency.contract';
 import { describeDurabilityContract } from './session-durability.contract';
 
@@ -22,6 +21,8 @@ const make = (): Promise<ContractSubject> => {
 };
 
 describeSessionRepositoryContract(RedisSessionRepository.name, make);
+describeLifecycleContract(RedisSessionRepository.name, make);
+describeOutboxContract(RedisSessionRepository.name, make);
 describeIdempotencyContract(RedisSessionRepository.name, make);
 describeDurabilityContract(RedisSessionRepository.name, make);
 

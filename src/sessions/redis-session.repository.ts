@@ -1,4 +1,4 @@
-import { RedisStore } from '../store/redis-store';
+import { RedisStore } from '../store';
 import * as Lua from './redis-session.scripts';
 import { RedisSessionIndex } from './redis-session-index';
 import { RedisIdempotencyKeys } from './redis-idempotency-keys';
@@ -37,7 +37,7 @@ import {
   SessionRecord,
   SessionSnapshot,
   Turn,
-} from './session.types';
+} from '../domain';
 
 /**
  * Sessions in Redis: `{prefix}s:{ID}` (hash), `:h` (history list), `:m` (outbox stream), `:once` (one-time

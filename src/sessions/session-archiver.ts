@@ -1,5 +1,4 @@
-import { ArchivedSession } from '../archive/archive.repository';
-import { EndReason, SessionSnapshot } from './session.types';
+import { ArchivedSession, EndReason, SessionSnapshot } from '../domain';
 
 /** The archive entry of one ended generation, exactly API.md's archive line. */
 export function toArchivedSession(

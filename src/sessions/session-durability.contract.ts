@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ContractSubject, newSession } from './session.repository.contract';
+import { ContractSubject, newSession } from './session-contract.fixtures';
 import { CREATED_TRIGGER, SessionRepository } from './session.repository';
 
 const T0 = 1_700_000_000_000;

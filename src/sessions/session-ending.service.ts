@@ -1,12 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { ARCHIVE_REPOSITORY, ArchiveRepository } from '../archive/archive.repository';
+import { ARCHIVE_REPOSITORY, ArchiveRepository } from '../archive';
 import { CLOCK, Clock } from '../common/clock';
 import { redactSessionId } from './session-id';
 import { toArchivedSession } from './session-archiver';
-import { SessionEndedEvent, SessionEvents } from './session.events';
+import { SessionEndedEvent, SessionEvents, EndReason, SessionSnapshot } from '../domain';
 import { EndMode, SESSION_REPOSITORY, SessionRepository } from './session.repository';
-import { EndReason, SessionSnapshot } from './session.types';
 
 /**
  * Every way a session ends goes through here: mark it ended (gone for every call from then on),

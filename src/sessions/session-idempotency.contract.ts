@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { CONTRACT_SETTINGS, ContractSubject, newSession } from './session.repository.contract';
+import { CONTRACT_SETTINGS, ContractSubject, newSession } from './session-contract.fixtures';
 import { IdempotencyClaim, SessionRepository } from './session.repository';
-import { NewTurn } from './session.types';
+import { NewTurn } from '../domain';
 
 const T0 = 1_700_000_000_000;
 const pair = (text: string): NewTurn[] => [

@@ -1,4 +1,4 @@
-import { END_REASONS, EndReason, OutboxMessage, SessionRecord, Turn } from './session.types';
+import { END_REASONS, EndReason, OutboxMessage, SessionRecord, Turn } from '../domain';
 
 /** Converts the flat string fields a store keeps into a SessionRecord, and back. */
 export function recordFromFields(id: string, fields: Record<string, string>, pending: number): SessionRecord {

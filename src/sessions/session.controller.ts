@@ -11,7 +11,8 @@ import { ApiErrorResponses, UNPARSABLE_BODY } from '../common/api-docs';
 import { Client } from '../common/client-info.decorator';
 import { toHistoryView, toSessionView, SessionView } from './session.view';
 import { CreateSessionDto, HistoryQueryDto, HistoryViewDto, SessionViewDto } from './session.dto';
-import { ClientInfo, SessionService } from './session.service';
+import { SessionService } from './session.service';
+import { ClientInfo } from '../domain';
 
 @ApiTags('sessions')
 @Controller('v1/sessions')

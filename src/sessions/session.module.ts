@@ -1,20 +1,29 @@
 import { Module } from '@nestjs/common';
+import { ArchiveModule } from '../archive';
 import { APP_CONFIG } from '../config/config.module';
 import { AppConfig, sessionKeyTtlMs } from '../config/app-config';
-import { REDIS_STORE } from '../store/store.module';
-import { RedisStore } from '../store/redis-store';
+import { LeaseModule } from '../lease';
+import { RedisStore, REDIS_STORE, StoreModule } from '../store';
+import { IdempotencyKeys } from './idempotency-keys.service';
+import { MemoryPressureService } from './memory-pressure.service';
 import { MemorySessionRepository } from './memory-session.repository';
 import { RedisSessionRepository } from './redis-session.repository';
 import { SessionController } from './session.controller';
 import { SessionEndingService } from './session-ending.service';
+import { SessionMaintenance } from './session-maintenance.service';
 import { SESSION_REPOSITORY, SessionStoreSettings } from './session.repository';
 import { SessionService } from './session.service';
-import { IdempotencyKeys } from './idempotency-keys.service';
+import { SessionStoreStatus } from './session-store-status.service';
 import { SessionTriggers } from './session-triggers.service';
 
 const OUTBOX_MAX_LENGTH = 200;
 
+/**
+ * Sessions own their store (SESSION_REPOSITORY stays inside), their ending and archiving, and the
+ * memory-pressure admission check before each create. Outsiders use the exported faces only.
+ */
 @Module({
+  imports: [StoreModule, ArchiveModule, LeaseModule],
   controllers: [SessionController],
   providers: [
     {
@@ -32,9 +41,12 @@ const OUTBOX_MAX_LENGTH = 200;
     },
     SessionService,
     SessionEndingService,
+    MemoryPressureService,
+    SessionMaintenance,
+    SessionStoreStatus,
     IdempotencyKeys,
     SessionTriggers,
   ],
-  exports: [SessionService, SessionEndingService, IdempotencyKeys, SessionTriggers, SESSION_REPOSITORY],
+  exports: [SessionService, SessionMaintenance, SessionStoreStatus, IdempotencyKeys, SessionTriggers],
 })
 export class SessionModule {}

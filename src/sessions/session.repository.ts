@@ -6,7 +6,7 @@ import {
   SessionRecord,
   SessionSnapshot,
   Turn,
-} from './session.types';
+} from '../domain';
 import { IpPolicy } from '../config/app-config';
 
 /** What a new session starts with. */

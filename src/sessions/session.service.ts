@@ -1,13 +1,24 @@
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { APP_CONFIG } from '../config/config.module';
 import { AppConfig } from '../config/app-config';
 import { ApiError, sessionNotFound } from '../common/api-error';
 import { CLOCK, Clock } from '../common/clock';
-import { SESSION_ADMISSION, SessionAdmission } from './session-admission';
+import { MemoryPressureService } from './memory-pressure.service';
 import { SessionEndingService } from './session-ending.service';
 import { isWellFormedSessionId, newSessionId, redactSessionId } from './session-id';
-import { SessionActiveEvent, SessionCreatedEvent, SessionEvents } from './session.events';
+import {
+  ClientInfo,
+  SessionActiveEvent,
+  SessionCreatedEvent,
+  SessionEvents,
+  EndReason,
+  MessageKind,
+  NewTurn,
+  OutboxMessage,
+  SessionRecord,
+  Turn,
+} from '../domain';
 import {
   HistoryPage,
   IdempotencyClaim,
@@ -15,13 +26,6 @@ import {
   SESSION_REPOSITORY,
   SessionRepository,
 } from './session.repository';
-import { EndReason, MessageKind, NewTurn, OutboxMessage, SessionRecord, Turn } from './session.types';
-
-/** Who is calling: for the IP policy and the admin view. */
-export interface ClientInfo {
-  ip: string | null;
-  userAgent: string | null;
-}
 
 export interface NewSessionInput {
   locale?: string;
@@ -47,7 +51,7 @@ export class SessionService {
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly ending: SessionEndingService,
     private readonly events: EventEmitter2,
-    @Optional() @Inject(SESSION_ADMISSION) private readonly admission: SessionAdmission | null = null,
+    private readonly memoryPressure: MemoryPressureService,
   ) {}
 
   get idleTtlMs(): number {
@@ -55,7 +59,7 @@ export class SessionService {
   }
 
   async create(input: NewSessionInput, client: ClientInfo): Promise<SessionRecord> {
-    await this.admission?.beforeCreate(); // e.g. memory-pressure eviction makes room first
+    await this.memoryPressure.beforeCreate(); // memory-pressure eviction makes room first
     const now = this.clock.now();
     const { record, evicted } = await this.sessions.create(
       {

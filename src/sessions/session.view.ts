@@ -1,5 +1,5 @@
 import type { HistoryPage } from './session.repository';
-import { SessionRecord, Turn } from './session.types';
+import { SessionRecord, Turn } from '../domain';
 
 /** API.md's session view. */
 export interface SessionView {

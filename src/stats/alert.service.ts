@@ -9,8 +9,8 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { APP_CONFIG } from '../config/config.module';
 import { AppConfig } from '../config/app-config';
 import { CLOCK, Clock } from '../common/clock';
-import { LEASE, Lease } from '../cleanup/lease';
-import { SESSION_REPOSITORY, SessionRepository } from '../sessions/session.repository';
+import { LEASE, Lease } from '../lease';
+import { SessionStoreStatus } from '../sessions';
 import { ActiveAlert, alertTransitions, firingAlerts } from './alert-rules';
 import { STATS_REPOSITORY, StatsRepository } from './stats.repository';
 
@@ -32,7 +32,7 @@ export class AlertService implements OnApplicationBootstrap, BeforeApplicationSh
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LEASE) private readonly lease: Lease,
     @Inject(STATS_REPOSITORY) private readonly stats: StatsRepository,
-    @Inject(SESSION_REPOSITORY) private readonly sessions: SessionRepository,
+    private readonly sessions: SessionStoreStatus,
     private readonly scheduler: SchedulerRegistry,
   ) {}
 

@@ -1,4 +1,4 @@
-import { END_REASONS, EndReason } from '../sessions/session.types';
+import { END_REASONS, EndReason } from '../domain';
 import { ActiveAlert } from './alert-rules';
 import { MinuteSeries } from './minute-series';
 import { SecondBuckets, TIMESERIES_MINUTES } from './sliding-window';

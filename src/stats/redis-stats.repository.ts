@@ -1,5 +1,5 @@
-import { RedisStore } from '../store/redis-store';
-import { END_REASONS, EndReason } from '../sessions/session.types';
+import { RedisStore } from '../store';
+import { END_REASONS, EndReason } from '../domain';
 import { ActiveAlert } from './alert-rules';
 import { emptyMinute, epochMinute, MINUTE_FIELDS, MinuteField } from './minute-series';
 import { TIMESERIES_MINUTES, WINDOW_SECONDS, windowSeconds } from './sliding-window';

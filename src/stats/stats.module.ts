@@ -1,7 +1,7 @@
 import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
-import { REDIS_STORE } from '../store/store.module';
-import { RedisStore } from '../store/redis-store';
-import { SessionModule } from '../sessions/session.module';
+import { LeaseModule } from '../lease';
+import { REDIS_STORE, RedisStore, StoreModule } from '../store';
+import { SessionModule } from '../sessions';
 import { MemoryStatsRepository } from './memory-stats.repository';
 import { QueryCounterMiddleware } from './query-counter.middleware';
 import { RedisStatsRepository } from './redis-stats.repository';
@@ -11,7 +11,7 @@ import { AlertService } from './alert.service';
 
 /** The counters behind GET /v1/admin/stats, fed by domain events and the query routes. */
 @Module({
-  imports: [SessionModule],
+  imports: [SessionModule, StoreModule, LeaseModule],
   providers: [
     {
       provide: STATS_REPOSITORY,

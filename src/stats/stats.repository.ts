@@ -1,4 +1,4 @@
-import { EndReason } from '../sessions/session.types';
+import { EndReason } from '../domain';
 import { ActiveAlert } from './alert-rules';
 
 /** The store's counters, as read. */

@@ -1,9 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { CLOCK, Clock } from '../common/clock';
-import { SESSION_REPOSITORY, SessionRepository } from '../sessions/session.repository';
-import { SessionEndedEvent, SessionEvents } from '../sessions/session.events';
-import { EndReason, isReset } from '../sessions/session.types';
+import { SessionStoreStatus } from '../sessions';
+import { SessionEndedEvent, SessionEvents, EndReason, isReset } from '../domain';
 import { ActiveAlert } from './alert-rules';
 import { StatsEvents } from './stats.events';
 import { STATS_REPOSITORY, StatsRepository } from './stats.repository';
@@ -38,7 +37,7 @@ export class StatsService {
 
   constructor(
     @Inject(STATS_REPOSITORY) private readonly counters: StatsRepository,
-    @Inject(SESSION_REPOSITORY) private readonly sessions: SessionRepository,
+    private readonly sessions: SessionStoreStatus,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 

@@ -1,12 +1,4 @@
-import {
-  Global,
-  Inject,
-  Logger,
-  Module,
-  OnApplicationShutdown,
-  OnModuleInit,
-  Optional,
-} from '@nestjs/common';
+import { Inject, Logger, Module, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
 import { APP_CONFIG } from '../config/config.module';
 import { AppConfig, usesRedis } from '../config/app-config';
 import { RedisStore } from './redis-store';
@@ -14,7 +6,7 @@ import { RedisStore } from './redis-store';
 /** The RedisStore, or null in embedded mode (no REDIS_URL / REDIS_CLUSTER_NODES / REDIS_SENTINELS). */
 export const REDIS_STORE = Symbol('REDIS_STORE');
 
-@Global()
+/** Infrastructure for adapters only: modules whose adapters need Redis import it. */
 @Module({
   providers: [
     {

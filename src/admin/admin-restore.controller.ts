@@ -1,11 +1,9 @@
 import { Controller, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import { ApiAdminAuth, ApiErrorResponses, UNPARSABLE_BODY } from '../common/api-docs';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminGuard } from '../admin/admin.guard';
-import { SessionService } from '../sessions/session.service';
-import { SessionViewDto } from '../sessions/session.dto';
-import { SessionView, toSessionView } from '../sessions/session.view';
-import { SessionRestoreService } from './session-restore.service';
+import { AdminGuard } from './admin.guard';
+import { SessionService, SessionViewDto, SessionView, toSessionView } from '../sessions';
+import { SessionRestoreService } from '../cleanup';
 
 @ApiTags('admin')
 @ApiAdminAuth()

@@ -8,6 +8,8 @@ describeLeaseContract(RedisLease.name, async () => {
   await store.waitUntilReady(2000);
   return {
     sut: new RedisLease(store),
+    // Redis expires the key on its own clock (PX), so only a real wait lets the TTL pass.
+    elapse: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
     cleanup: async () => {
       await deleteKeysWithPrefix(prefix);
       await store.close();

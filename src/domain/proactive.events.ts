@@ -1,4 +1,4 @@
-import { MessageKind } from '../sessions/session.types';
+import { MessageKind } from './session.types';
 
 /** Events the proactive module emits (the stats module counts `proactive.sent`). */
 export const ProactiveEvents = {

@@ -2,10 +2,9 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG } from '../config/config.module';
 import { AppConfig } from '../config/app-config';
 import { CLOCK, Clock } from '../common/clock';
-import { SessionAdmission } from '../sessions/session-admission';
-import { SessionEndingService } from '../sessions/session-ending.service';
-import { SESSION_REPOSITORY, SessionRepository } from '../sessions/session.repository';
-import { LEASE, Lease } from './lease';
+import { LEASE, Lease } from '../lease';
+import { SessionEndingService } from './session-ending.service';
+import { SESSION_REPOSITORY, SessionRepository } from './session.repository';
 import { estimatedUsage, Watermarks, watermarks } from './watermarks';
 
 const BATCH = 100;
@@ -21,11 +20,11 @@ const LEASE_TTL_MS = 60_000;
 /**
  * Above the high watermark, evicts idle sessions, least recently active first, with reason
  * `memory_pressure` until the estimated usage is below the low watermark. Runs on the cleanup
- * schedule and before every create (as the SessionAdmission hook), by one instance at a time (a lease:
+ * schedule and before every create (SessionService asks it first), by one instance at a time (a lease:
  * while another instance relieves, this one does nothing).
  */
 @Injectable()
-export class MemoryPressureService implements SessionAdmission {
+export class MemoryPressureService {
   private readonly logger = new Logger('MemoryPressure');
   private belowSince: number | null = null;
   private running: Promise<number> | null = null;

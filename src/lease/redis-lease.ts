@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { RedisStore } from '../store/redis-store';
+import { RedisStore } from '../store';
 import { Lease } from './lease';
 
 /** Compare-and-delete: only the token that set the key may remove it. */

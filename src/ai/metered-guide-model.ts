@@ -1,5 +1,6 @@
-import { GuideModel, GuideRequest, ModelUnavailableError, ProactiveRequest } from '../ai/guide-model.port';
-import { AiOutcome, MetricsService } from './metrics.service';
+import { ModelUnavailableError } from '../domain';
+import { AiOutcome, MetricsService } from '../observability';
+import { GuideModel, GuideRequest, ProactiveRequest } from './guide-model.port';
 
 /** The outcome label of a failed call; null for a client that went away (no fault of the model). */
 function outcomeOf(error: unknown): AiOutcome | null {

@@ -1,0 +1,2 @@
+export { CleanupModule } from './cleanup.module';
+export { SessionRestoreService } from './session-restore.service';

@@ -1,0 +1,3 @@
+export { ProactiveModule } from './proactive.module';
+export { ProactiveTriggers } from './proactive-triggers.service';
+export { BroadcastAnswerDto, BroadcastDto } from './proactive.dto';

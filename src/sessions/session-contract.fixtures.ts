@@ -1,0 +1,32 @@
+import { NewSession, SessionRepository, SessionStoreSettings } from './session.repository';
+import { NewTurn } from '../domain';
+
+/** The settings every contract case runs with: times are explicit `now` values, never sleeps. */
+export const CONTRACT_SETTINGS: SessionStoreSettings = {
+  idleTtlMs: 10_000,
+  keyTtlMs: 60_000,
+  historyMaxTurns: 6,
+  outboxMaxLength: 100,
+};
+
+export interface ContractSubject {
+  sut: SessionRepository;
+  cleanup(): Promise<void>;
+}
+
+let counter = 0;
+/** A new session's fields, with an id no other case uses. */
+export const newSession = (overrides: Partial<NewSession> = {}): NewSession => ({
+  id: `00000000-0000-4000-8000-${String(++counter).padStart(12, '0')}`,
+  locale: 'zh-CN',
+  metadata: { museum: 'palace' },
+  clientIp: '10.0.0.1',
+  userAgent: 'jest',
+  ...overrides,
+});
+export const turn = (role: NewTurn['role'], text: string, createdAt = 1): NewTurn => ({
+  role,
+  text,
+  createdAt,
+});
+export const T0 = 1_700_000_000_000;

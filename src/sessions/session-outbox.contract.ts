@@ -1,0 +1,95 @@
+import { CONTRACT_SETTINGS, ContractSubject, newSession, T0 } from './session-contract.fixtures';
+import { SessionRepository } from './session.repository';
+
+/** The outbox, once-markers and location cases, run against every SessionRepository adapter. */
+export function describeOutboxContract(name: string, make: () => Promise<ContractSubject>): void {
+  describe(`SessionRepository contract (outbox, markers, location): ${name}`, () => {
+    let subject: ContractSubject;
+    let sut: SessionRepository;
+
+    beforeEach(async () => {
+      subject = await make();
+      sut = subject.sut;
+    });
+    afterEach(() => subject.cleanup());
+
+    describe('outbox', () => {
+      it('delivers messages after a cursor, counts pending ones and acknowledges forward only', async () => {
+        const { id } = (await sut.create(newSession(), T0, 100)).record;
+        const first = await sut.pushMessage(
+          id,
+          { kind: 'greeting', text: 'welcome', createdAt: T0 + 1 },
+          T0 + 1,
+        );
+        const second = await sut.pushMessage(
+          id,
+          { kind: 'poi', text: 'gate', poiId: 'gate', createdAt: T0 + 2 },
+          T0 + 2,
+        );
+        expect(first && second).toBeTruthy();
+        const all = await sut.readMessages(id, null, 50);
+        expect(all.pending).toBe(2);
+        expect(all.messages).toEqual([
+          { id: first!.id, kind: 'greeting', text: 'welcome', createdAt: T0 + 1 },
+          { id: second!.id, kind: 'poi', text: 'gate', poiId: 'gate', createdAt: T0 + 2 },
+        ]);
+        await sut.acknowledge(id, first!.id);
+        await sut.acknowledge(id, '0');
+        expect(await sut.readMessages(id, null, 50)).toMatchObject({
+          messages: [{ id: second!.id }],
+          pending: 1,
+        });
+        expect((await sut.readMessages(id, second!.id, 50)).messages).toEqual([]);
+        const view = await sut.find(id, T0 + 3);
+        expect(view).toMatchObject({ pendingMessages: 1, turnCount: 2, lastActivityAt: T0 });
+        expect((await sut.history(id, 50, null)).turns.map((t) => [t.role, t.text])).toEqual([
+          ['proactive', 'welcome'],
+          ['proactive', 'gate'],
+        ]);
+      });
+
+      it('delivers a message with a delivery key once per session, even concurrently and across a reset', async () => {
+        const { id } = (await sut.create(newSession(), T0, 100)).record;
+        const other = (await sut.create(newSession(), T0, 100)).record.id;
+        const greeting = { kind: 'greeting', text: 'welcome', createdAt: T0 + 1 } as const;
+        const attempts = await Promise.all(
+          [1, 2, 3].map(() => sut.pushMessage(id, greeting, T0 + 1, 'greeting')),
+        );
+        expect(attempts.filter(Boolean)).toHaveLength(1);
+        expect(await sut.pushMessage(other, greeting, T0 + 1, 'greeting')).not.toBeNull();
+        expect(await sut.pushMessage(id, greeting, T0 + 1, 'poi:gate')).not.toBeNull();
+        expect(await sut.pushMessage(id, greeting, T0 + 1)).not.toBeNull(); // no key: always delivered
+        expect((await sut.history(id, 50, null)).turns).toHaveLength(3);
+
+        const { lastSeq } = (await sut.find(id, T0 + 2))!;
+        await sut.clearConversation(id, lastSeq, T0 + 2, true);
+        expect(await sut.pushMessage(id, greeting, T0 + 3, 'greeting')).toBeNull();
+        expect((await sut.readMessages(id, null, 50)).messages).toEqual([]);
+        expect((await sut.history(id, 50, null)).turns).toEqual([]);
+      });
+
+      it('pushes nothing to an ended or expired session', async () => {
+        const { id } = (await sut.create(newSession(), T0, 100)).record;
+        const late = T0 + CONTRACT_SETTINGS.idleTtlMs + 1;
+        expect(await sut.pushMessage(id, { kind: 'tip', text: 'x', createdAt: late }, late)).toBeNull();
+      });
+
+      it('announces a POI once per session', async () => {
+        const { id } = (await sut.create(newSession(), T0, 100)).record;
+        const results = await Promise.all([1, 2, 3].map(() => sut.markOnce(id, 'poi:gate', T0 + 1)));
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect(await sut.markOnce(id, 'poi:hall', T0 + 1)).toBe(true);
+        expect(await sut.isMarked(id, 'poi:gate')).toBe(true);
+        expect(await sut.isMarked(id, 'poi:tower')).toBe(false);
+        expect(await sut.isMarked('3f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d', 'poi:gate')).toBe(false);
+      });
+
+      it('remembers the last location', async () => {
+        const { id } = (await sut.create(newSession(), T0, 100)).record;
+        await sut.setLocation(id, 39.9163, 116.3972, T0 + 1);
+        expect(await sut.find(id, T0 + 2)).toMatchObject({ lastLat: 39.9163, lastLon: 116.3972 });
+        expect(await sut.storeBytes(id)).toBeGreaterThan(0);
+      });
+    });
+  });
+}

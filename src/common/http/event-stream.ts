@@ -1,7 +1,10 @@
+import { Logger } from '@nestjs/common';
 import type { Response } from 'express';
 
 /** One server-sent event (`data` is written as JSON), or a comment line such as `: heartbeat`. */
 export type ServerSentItem = { event: string; id?: string; data: unknown } | { comment: string };
+
+const logger = new Logger('EventStream');
 
 const EVENT_STREAM_HEAD = {
   'content-type': 'text/event-stream; charset=utf-8',
@@ -59,6 +62,7 @@ export async function sendEventStream(
   } catch (error) {
     if (!opened) throw error;
     // After the head, a source reports its own failures as events; anything else just ends it.
+    logger.error({ msg: 'event stream failed', err: error });
   } finally {
     await iterator.return?.();
   }

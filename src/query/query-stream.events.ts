@@ -10,7 +10,10 @@ const logger = new Logger('QueryStream');
  * `delta`…, then `done`, or an `error` event for a failure after the stream has opened. A failure
  * before `session` is thrown, so it is an ordinary JSON error response.
  */
-export async function* queryStreamEvents(events: AsyncIterable<QueryEvent>): AsyncGenerator<ServerSentItem> {
+export async function* queryStreamEvents(
+  events: AsyncIterable<QueryEvent>,
+  signal: AbortSignal,
+): AsyncGenerator<ServerSentItem> {
   let opened = false;
   try {
     for await (const event of events) {
@@ -32,6 +35,7 @@ export async function* queryStreamEvents(events: AsyncIterable<QueryEvent>): Asy
     }
   } catch (error) {
     if (!opened) throw error;
+    if (signal.aborted) return; // the client left: nobody to tell, nothing to report
     const { code, message } = classifyError(error);
     if (code === 'INTERNAL') logger.error({ msg: 'stream failed', err: error });
     yield { event: 'error', data: { code, message } };

@@ -84,7 +84,7 @@ export class QueryController {
     @IdempotencyKey() idempotencyKey?: string,
   ): Promise<void> {
     return sendEventStream(response, (signal) =>
-      queryStreamEvents(this.queries.stream(body, client, signal, idempotencyKey)),
+      queryStreamEvents(this.queries.stream(body, client, signal, idempotencyKey), signal),
     );
   }
 }

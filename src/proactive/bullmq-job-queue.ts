@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Job, Queue, Worker } from 'bullmq';
-import { RedisClient, RedisStore } from '../store';
+import { ConnectionStateLog, isConnectionError, RedisClient, RedisStore } from '../store';
 import { JobHandler, JobOptions, JobQueue, JobRequest, missingHandlers } from './job-queue.port';
 import {
   JOB_ATTEMPTS,
@@ -38,6 +38,7 @@ export class BullMqJobQueue implements JobQueue {
   private readonly logger = new Logger('JobQueue');
   private readonly handlers = new Map<string, (data: unknown) => Promise<void>>();
   private readonly connections: RedisClient[] = [];
+  private readonly stateLogs: ConnectionStateLog[] = [];
   private readonly queue: Queue;
   private worker: Worker | null = null;
   private stopping = false;
@@ -47,7 +48,7 @@ export class BullMqJobQueue implements JobQueue {
     private readonly settings: BullMqQueueSettings,
   ) {
     this.queue = new Queue(QueueName.Proactive, {
-      connection: this.connection(),
+      connection: this.connection('job-queue'),
       prefix: bullPrefix(store),
       defaultJobOptions: {
         attempts: JOB_ATTEMPTS,
@@ -56,7 +57,7 @@ export class BullMqJobQueue implements JobQueue {
         removeOnFail: { age: 24 * 3600 },
       },
     });
-    this.queue.on('error', (error) => this.logger.warn({ msg: 'job queue error', err: error.message }));
+    this.queue.on('error', (error) => this.warn('job queue error', error));
   }
 
   get closing(): boolean {
@@ -72,7 +73,7 @@ export class BullMqJobQueue implements JobQueue {
     const missing = missingHandlers(new Set(this.handlers.keys()));
     if (missing.length > 0) throw new Error(`Jobs without a handler: ${missing.join(', ')}`);
     this.worker = new Worker(QueueName.Proactive, (job: Job) => this.run(job), {
-      connection: this.connection(),
+      connection: this.connection('job-worker'),
       prefix: bullPrefix(this.store),
       concurrency: JOB_CONCURRENCY,
       lockDuration: this.settings.lockMs,
@@ -80,7 +81,7 @@ export class BullMqJobQueue implements JobQueue {
       removeOnComplete: { age: JOB_RETENTION_SECONDS },
       removeOnFail: { age: 24 * 3600 },
     });
-    this.worker.on('error', (error) => this.logger.warn({ msg: 'job worker error', err: error.message }));
+    this.worker.on('error', (error) => this.warn('job worker error', error));
     this.worker.on('failed', (job, error) => {
       if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
         this.logger.error({ msg: 'job failed for good', job: job.name, err: error.message });
@@ -111,6 +112,7 @@ export class BullMqJobQueue implements JobQueue {
    */
   async close(): Promise<void> {
     this.stopping = true;
+    for (const log of this.stateLogs) log.closing();
     await this.worker?.close(true).catch(() => undefined);
     await this.queue.close().catch(() => undefined);
     for (const connection of this.connections) connection.disconnect();
@@ -122,6 +124,11 @@ export class BullMqJobQueue implements JobQueue {
     await handler(job.data);
   }
 
+  /** BullMQ re-emits its connections' errors: those are logged once per outage by the state logs. */
+  private warn(msg: string, error: Error): void {
+    if (!isConnectionError(error)) this.logger.warn({ msg, err: error.message });
+  }
+
   private jobOptions(options: JobOptions) {
     return {
       ...(options.jobId ? { jobId: bullJobId(options.jobId) } : {}),
@@ -130,14 +137,14 @@ export class BullMqJobQueue implements JobQueue {
   }
 
   /** BullMQ needs connections that retry for ever and queue commands while reconnecting. */
-  private connection(): RedisClient {
+  private connection(name: string): RedisClient {
     // No command timeout either: the worker blocks on Redis for seconds at a time.
     const connection = this.store.duplicate({
       maxRetriesPerRequest: null,
       enableOfflineQueue: true,
       commandTimeout: undefined,
     });
-    connection.on('error', () => undefined);
+    this.stateLogs.push(ConnectionStateLog.watch(connection, name));
     this.connections.push(connection);
     return connection;
   }

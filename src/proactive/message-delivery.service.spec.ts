@@ -3,7 +3,10 @@ import type { Response } from 'express';
 import { systemClock, systemTimers } from '../common/clock';
 import { SessionService } from '../sessions';
 import { MetricsService } from '../observability';
+import { sendEventStream } from '../common/http/event-stream';
+import { systemClock } from '../common/clock';
 import { MessageDelivery } from './message-delivery.service';
+import { messageStreamEvents } from './message-stream.events';
 import { MessageHub } from './message-hub.service';
 import { LocalMessageNotifier } from './message-notifier.port';
 
@@ -12,12 +15,14 @@ class FakeSseResponse extends EventEmitter {
   readonly written: string[] = [];
   ended = false;
   writeHead = jest.fn();
+  writableFinished = false;
   write(chunk: string): boolean {
     this.written.push(chunk);
     return true;
   }
   end(): this {
     this.ended = true;
+    this.writableFinished = true;
     this.emit('close');
     return this;
   }
@@ -37,7 +42,7 @@ describe(`${MessageDelivery.name} SSE heartbeat`, () => {
     find.mockReset();
     hub = new MessageHub(new LocalMessageNotifier(), systemClock, systemTimers);
     await hub.onModuleInit();
-    sut = new MessageDelivery(sessions, hub, new MetricsService());
+    sut = new MessageDelivery(sessions, hub, new MetricsService(), systemClock);
   });
   afterEach(async () => {
     await hub.onModuleDestroy();
@@ -46,7 +51,9 @@ describe(`${MessageDelivery.name} SSE heartbeat`, () => {
 
   const open = (): FakeSseResponse => {
     const response = new FakeSseResponse();
-    sut.stream('s1', null, response as unknown as Response);
+    void sendEventStream(response as unknown as Response, (signal) =>
+      messageStreamEvents(sut.events('s1', null, signal)),
+    );
     return response;
   };
 

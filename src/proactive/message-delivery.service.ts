@@ -1,10 +1,11 @@
-import { Injectable } from '@nestjs/common';
-import type { Response } from 'express';
+import { Inject, Injectable } from '@nestjs/common';
 import { SessionService } from '../sessions';
 import { OutboxMessage } from '../domain';
 import { MessageHub } from './message-hub.service';
 import { sessionNotFound } from '../common/api-error';
 import { coalescingRunner } from '../common/coalescing-runner';
+import { AsyncChannel } from '../common/async-channel';
+import { CLOCK, Clock } from '../common/clock';
 import { MetricsService } from '../observability';
 
 /** API.md: at most 50 messages per answer. */
@@ -17,6 +18,9 @@ export interface MessageView {
   poiId?: string;
   createdAt: string;
 }
+
+/** What an SSE client of a session is sent: a message, or a heartbeat that keeps the line open. */
+export type MessageStreamItem = { kind: 'message'; message: MessageView } | { kind: 'heartbeat' };
 
 export interface MessagesAnswer {
   messages: MessageView[];
@@ -34,7 +38,7 @@ export function toMessageView(message: OutboxMessage): MessageView {
 }
 
 /**
- * Reads a session's messages for a client: at once, after a long-poll wait, or as an SSE stream. Waiting
+ * Reads a session's messages for a client: at once, after a long-poll wait, or as a stream of items. Waiting
  * clients are parked in the MessageHub; whatever wakes them, they read the stream from their cursor,
  * so a lost or duplicated notification never loses or repeats a message.
  */
@@ -44,6 +48,7 @@ export class MessageDelivery {
     private readonly sessions: SessionService,
     private readonly hub: MessageHub,
     private readonly metrics: MetricsService,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   /**
@@ -89,7 +94,7 @@ export class MessageDelivery {
       });
       const detach = this.hub.attach(sessionId, {
         wake: () => void check(),
-        deadline: Date.now() + waitMs,
+        deadline: this.clock.now() + waitMs,
         expire: () => finish(first),
         close: () => finish(first),
         sessionEnded: () => finish(sessionNotFound()),
@@ -101,32 +106,30 @@ export class MessageDelivery {
   }
 
   /**
-   * SSE: first the messages after `lastEventId` (null: the pending ones), then live ones, each as
-   * `event: message` with `id:` = message id; a heartbeat comment on the hub's shared timer. The stream
-   * ends when its session does: at once when the end is announced, or at the next heartbeat that finds
-   * the session gone (an announcement lost, or an expiry the sweep has not reached yet). A client that
+   * The SSE stream's items: first the messages after `lastEventId` (null: the pending ones), then live
+   * ones; a heartbeat on the hub's shared timer. It ends when its session does: at once when the end is
+   * announced, or at the next heartbeat that finds the session gone (an announcement lost, or an
+   * expiry the sweep has not reached yet), and when `signal` aborts (the client left). A client that
    * reconnects then gets 404 and starts a new session.
    */
-  stream(sessionId: string, lastEventId: string | null, response: Response): void {
-    response.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    response.write(': connected\n\n');
+  events(
+    sessionId: string,
+    lastEventId: string | null,
+    signal: AbortSignal,
+  ): AsyncIterable<MessageStreamItem> {
     this.metrics.sseConnections.inc();
+    const channel = new AsyncChannel<MessageStreamItem>(() => {
+      detach();
+      this.metrics.sseConnections.dec();
+    });
     let cursor = lastEventId;
-    let open = true;
     const pump = coalescingRunner(async () => {
-      if (!open) return false;
+      if (channel.isClosed) return false;
       try {
         const page = await this.sessions.messagesAfter(sessionId, cursor, MESSAGE_PAGE);
         for (const message of page.messages) {
-          if (!open) return false;
-          response.write(
-            `id: ${message.id}\nevent: message\ndata: ${JSON.stringify(toMessageView(message))}\n\n`,
-          );
+          if (channel.isClosed) return false;
+          channel.push({ kind: 'message', message: toMessageView(message) });
           cursor = message.id;
         }
         return page.messages.length === MESSAGE_PAGE;
@@ -137,23 +140,20 @@ export class MessageDelivery {
     const detach = this.hub.attach(sessionId, {
       wake: () => void pump(),
       heartbeat: () => {
-        response.write(': heartbeat\n\n');
-        void this.endIfGone(sessionId, response);
+        channel.push({ kind: 'heartbeat' });
+        void this.endIfGone(sessionId, channel);
       },
-      close: () => response.end(),
-      sessionEnded: () => response.end(),
+      close: () => channel.close(),
+      sessionEnded: () => channel.close(),
     });
-    response.on('close', () => {
-      open = false;
-      this.metrics.sseConnections.dec();
-      detach();
-    });
+    signal.addEventListener('abort', () => channel.close(), { once: true });
     void pump();
+    return channel;
   }
 
-  private async endIfGone(sessionId: string, response: Response): Promise<void> {
+  private async endIfGone(sessionId: string, channel: AsyncChannel<MessageStreamItem>): Promise<void> {
     try {
-      if (!(await this.sessions.find(sessionId))) response.end();
+      if (!(await this.sessions.find(sessionId))) channel.close();
     } catch {
       // The store is unavailable: keep the stream; the next heartbeat checks again.
     }

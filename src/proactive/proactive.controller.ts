@@ -4,9 +4,11 @@ import type { Response } from 'express';
 import { ApiErrorResponses, ApiEventStream, ApiLastEventId } from '../common/api-docs';
 import { ApiError } from '../common/api-error';
 import { Client } from '../common/client-info.decorator';
+import { clientGoneSignal, sendEventStream } from '../common/http/event-stream';
 import { SessionService } from '../sessions';
 import { ClientInfo } from '../domain';
 import { MessageDelivery, MessagesAnswer } from './message-delivery.service';
+import { messageStreamEvents } from './message-stream.events';
 import { ProactiveTriggers } from './proactive-triggers.service';
 import {
   LocationAnswerDto,
@@ -61,14 +63,12 @@ export class ProactiveController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<MessagesAnswer> {
     const record = await this.sessions.touch(id, client);
-    const gone = new AbortController();
-    response.on('close', () => gone.abort());
     return this.delivery.poll(
       id,
       query.after ?? null,
       record.ackCursor,
       (query.wait ?? 0) * 1000,
-      gone.signal,
+      clientGoneSignal(response),
     );
   }
 
@@ -94,6 +94,8 @@ export class ProactiveController {
       ]);
     }
     await this.sessions.touch(id, client);
-    this.delivery.stream(id, resumeAfter, response);
+    await sendEventStream(response, (signal) =>
+      messageStreamEvents(this.delivery.events(id, resumeAfter, signal)),
+    );
   }
 }

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { RedisClient, RedisStore } from '../store';
+import { ConnectionStateLog, RedisClient, RedisStore } from '../store';
 import { MessageNotifier, SessionNotice } from './message-notifier.port';
 
 const ENDED_PREFIX = 'ended:';
@@ -24,6 +24,7 @@ function decodeNotice(payload: string): SessionNotice {
 export class RedisMessageNotifier implements MessageNotifier {
   private readonly logger = new Logger('MessageNotifier');
   private subscriber: RedisClient | null = null;
+  private stateLog: ConnectionStateLog | null = null;
 
   constructor(private readonly store: RedisStore) {}
 
@@ -37,7 +38,7 @@ export class RedisMessageNotifier implements MessageNotifier {
 
   async listen(listener: (notice: SessionNotice) => void): Promise<void> {
     const subscriber = this.store.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
-    subscriber.on('error', () => undefined);
+    this.stateLog = ConnectionStateLog.watch(subscriber, 'notifier');
     subscriber.on('message', (channel: string, payload: string) => {
       if (channel === this.channel) listener(decodeNotice(payload));
     });
@@ -53,6 +54,7 @@ export class RedisMessageNotifier implements MessageNotifier {
     const subscriber = this.subscriber;
     this.subscriber = null;
     if (!subscriber) return;
+    this.stateLog?.closing();
     try {
       await subscriber.quit();
     } catch {

@@ -13,8 +13,9 @@ import {
   StreamErrorDataDto,
   StreamSessionDataDto,
 } from './query.dto';
+import { sendEventStream } from '../common/http/event-stream';
 import { QueryAnswer, QueryService } from './query.service';
-import { QueryStreamService } from './query-stream.service';
+import { queryStreamEvents } from './query-stream.events';
 import { IdempotencyKey } from './idempotency-key.decorator';
 
 /** The error statuses both query routes share (before a stream opens, the stream's are these too). */
@@ -38,10 +39,7 @@ const QUERY_ERRORS = [
 @Controller('v1/query')
 @UseGuards(ThrottlerGuard)
 export class QueryController {
-  constructor(
-    private readonly queries: QueryService,
-    private readonly streams: QueryStreamService,
-  ) {}
+  constructor(private readonly queries: QueryService) {}
 
   @Post()
   @HttpCode(200)
@@ -85,6 +83,8 @@ export class QueryController {
     @Res() response: Response,
     @IdempotencyKey() idempotencyKey?: string,
   ): Promise<void> {
-    return this.streams.stream(body, client, response, idempotencyKey);
+    return sendEventStream(response, (signal) =>
+      queryStreamEvents(this.queries.stream(body, client, signal, idempotencyKey), signal),
+    );
   }
 }

@@ -9,7 +9,7 @@ import { PoiModule } from '../poi';
 import { SessionModule } from '../sessions';
 import { QueryController } from './query.controller';
 import { QueryService } from './query.service';
-import { QueryStreamService } from './query-stream.service';
+import { QueryPipeline } from './query.pipeline';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 
 /**
@@ -39,6 +39,6 @@ export function queryBudgetKey(_context: ExecutionContext, tracker: string, thro
     }),
   ],
   controllers: [QueryController],
-  providers: [QueryService, QueryStreamService],
+  providers: [QueryService, QueryPipeline],
 })
 export class QueryModule {}

@@ -1,7 +1,7 @@
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { ThrottlerStorage } from '@nestjs/throttler';
 import { StoreUnavailableError } from '../common/api-error';
-import { RedisStore } from '../store';
+import { ConnectionStateLog, RedisStore } from '../store';
 
 type ThrottlerRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
@@ -12,10 +12,11 @@ type ThrottlerRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
  */
 export class RedisThrottlerStorage implements ThrottlerStorage {
   private readonly storage: ThrottlerStorageRedisService;
+  private readonly stateLog: ConnectionStateLog;
 
   constructor(store: RedisStore) {
     const client = store.duplicate({ keyPrefix: store.key('rl:') });
-    client.on('error', () => undefined);
+    this.stateLog = ConnectionStateLog.watch(client, 'rate-limit');
     this.storage = new ThrottlerStorageRedisService(client as never);
     this.storage.disconnectRequired = true;
   }
@@ -35,6 +36,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   }
 
   onModuleDestroy(): void {
+    this.stateLog.closing();
     this.storage.onModuleDestroy();
   }
 }

@@ -1,3 +1,4 @@
 export { REDIS_STORE, StoreModule } from './store.module';
 export { RedisStore } from './redis-store';
+export { ConnectionStateLog, isConnectionError } from './connection-state-log';
 export type { RedisClient } from './redis-store';

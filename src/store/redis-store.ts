@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Cluster, Redis, RedisOptions } from 'ioredis';
 import { StoreUnavailableError } from '../common/api-error';
+import { ConnectionStateLog } from './connection-state-log';
 
 export type RedisClient = Redis | Cluster;
 
@@ -46,6 +47,7 @@ export class RedisStore {
   readonly client: RedisClient;
   private readonly ackedWriteClients: RedisClient[] = [];
   private readonly ackedInFlight: number[] = [];
+  private readonly stateLogs: ConnectionStateLog[];
 
   constructor(
     private readonly options: RedisConnectionOptions,
@@ -58,8 +60,9 @@ export class RedisStore {
         this.ackedInFlight.push(0);
       }
     }
-    // ioredis reports connection errors as events; without a listener Node would crash the process.
-    for (const connection of this.connections) connection.on('error', () => undefined);
+    this.stateLogs = this.connections.map((connection, i) =>
+      ConnectionStateLog.watch(connection, i === 0 ? 'store' : `store-acked-write-${i}`),
+    );
   }
 
   private get connections(): RedisClient[] {
@@ -239,6 +242,7 @@ export class RedisStore {
   }
 
   async close(): Promise<void> {
+    for (const log of this.stateLogs) log.closing();
     await Promise.all(
       this.connections.map(async (connection) => {
         try {

@@ -1,0 +1,83 @@
+import { Logger } from '@nestjs/common';
+import type { Response } from 'express';
+
+/** One server-sent event (`data` is written as JSON), or a comment line such as `: heartbeat`. */
+export type ServerSentItem = { event: string; id?: string; data: unknown } | { comment: string };
+
+const logger = new Logger('EventStream');
+
+const EVENT_STREAM_HEAD = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache, no-transform',
+  connection: 'keep-alive',
+  'x-accel-buffering': 'no',
+};
+
+export function frameServerSentItem(item: ServerSentItem): string {
+  if ('comment' in item) return `: ${item.comment}\n\n`;
+  const id = item.id === undefined ? '' : `id: ${item.id}\n`;
+  return `${id}event: ${item.event}\ndata: ${JSON.stringify(item.data)}\n\n`;
+}
+
+/**
+ * An AbortSignal that fires when the client goes away before its response has been sent whole: what
+ * a long-poll or a stream hands to the service that waits or works for it.
+ */
+export function clientGoneSignal(response: Response): AbortSignal {
+  const gone = new AbortController();
+  response.on('close', () => {
+    if (!response.writableFinished) gone.abort();
+  });
+  return gone.signal;
+}
+
+/**
+ * Writes `items` to `response` as a `text/event-stream`. The head goes out with the first item, so an
+ * error thrown before it rejects the returned promise and becomes an ordinary JSON error response.
+ * Writes wait for the socket to drain (backpressure); a client that goes away aborts the signal given
+ * to `source` and nothing more is written. The response ends when the iterable does.
+ */
+export async function sendEventStream(
+  response: Response,
+  source: (signal: AbortSignal) => AsyncIterable<ServerSentItem>,
+): Promise<void> {
+  const signal = clientGoneSignal(response);
+  const iterator = source(signal)[Symbol.asyncIterator]();
+  let opened = false;
+  const open = () => {
+    if (!opened) response.writeHead(200, EVENT_STREAM_HEAD);
+    opened = true;
+  };
+  try {
+    for (;;) {
+      const next = await iterator.next();
+      if (signal.aborted) break;
+      if (next.done) {
+        open(); // an empty stream is still a stream
+        break;
+      }
+      open();
+      if (!response.write(frameServerSentItem(next.value))) await drained(response, signal);
+    }
+  } catch (error) {
+    if (!opened) throw error;
+    // After the head, a source reports its own failures as events; anything else just ends it.
+    logger.error({ msg: 'event stream failed', err: error });
+  } finally {
+    await iterator.return?.();
+  }
+  response.end();
+}
+
+function drained(response: Response, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      response.off('drain', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    response.on('drain', done);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,190 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { Clock } from '../common/clock';
+import { loadConfig } from '../config/load-config';
+import { FileArchiveRepository } from '../archive/file-archive.repository';
+import { MemoryPoiRepository } from '../poi/memory-poi.repository';
+import { PoiService } from '../poi/poi.service';
+import { MemorySessionRepository } from '../sessions/memory-session.repository';
+import { SessionEndingService } from '../sessions/session-ending.service';
+import { MemoryPressureService } from '../sessions/memory-pressure.service';
+import { MemoryLease } from '../lease/memory-lease';
+import { CREATED_TRIGGER } from '../sessions/session.repository';
+import { SessionService } from '../sessions/session.service';
+import { SessionTriggers } from '../sessions/session-triggers.service';
+import { JobOptions } from './job-queue.port';
+import { MemoryJobQueue } from './memory-job-queue';
+import { JobName, JobPayloads } from './proactive.jobs';
+import { ProactiveTriggers } from './proactive-triggers.service';
+import { TRIGGER_GRACE_MS, TriggerRelay } from './trigger-relay.service';
+
+interface AddedJob {
+  name: JobName;
+  data: unknown;
+  options: JobOptions;
+}
+
+/** The embedded queue (not started, so nothing runs), remembering what was queued; or refusing it. */
+class RecordingJobQueue extends MemoryJobQueue {
+  readonly added: AddedJob[] = [];
+  refusing = false;
+  override add<N extends JobName>(name: N, data: JobPayloads[N], options: JobOptions = {}): Promise<void> {
+    if (this.refusing) return Promise.reject(new Error('queue unavailable'));
+    this.added.push({ name, data, options });
+    return super.add(name, data, options);
+  }
+}
+
+const client = { ip: '203.0.113.7', userAgent: 'spec' };
+const MERIDIAN_GATE = { lat: 39.9136, lon: 116.391 };
+const FAR_AWAY = { lat: 48.8584, lon: 2.2945 };
+
+describe('proactive triggers', () => {
+  const config = loadConfig({ PROACTIVE_GREETING_DELAY_SECONDS: '10' });
+  let archiveDir: string;
+  let now: number;
+  const clock: Clock = { now: () => now };
+  let queue: RecordingJobQueue;
+  let sessions: SessionService;
+  let triggers: SessionTriggers;
+  let relay: TriggerRelay;
+  let sut: ProactiveTriggers;
+
+  beforeEach(async () => {
+    now = Date.UTC(2026, 0, 1, 9);
+    archiveDir = mkdtempSync(join(tmpdir(), 'tg-triggers-spec-'));
+    const repository = new MemorySessionRepository({
+      idleTtlMs: 3_600_000,
+      keyTtlMs: 7_200_000,
+      historyMaxTurns: 200,
+      outboxMaxLength: 200,
+    });
+    const events = new EventEmitter2();
+    const ending = new SessionEndingService(
+      repository,
+      new FileArchiveRepository({ dir: archiveDir }),
+      clock,
+      events,
+    );
+    const admission = new MemoryPressureService(repository, config, clock, new MemoryLease(clock), ending);
+    sessions = new SessionService(repository, config, clock, ending, events, admission);
+    triggers = new SessionTriggers(repository, clock);
+    queue = new RecordingJobQueue();
+    relay = new TriggerRelay(config, queue, clock, sessions, triggers);
+    const pois = new PoiService(new MemoryPoiRepository(), config);
+    await pois.onModuleInit();
+    sut = new ProactiveTriggers(queue, clock, sessions, triggers, relay, pois);
+  });
+  afterEach(async () => {
+    await queue.close();
+    rmSync(archiveDir, { recursive: true, force: true });
+  });
+
+  const pending = async () => (await triggers.olderThan(-1, 100)).map((t) => `${t.sessionId}:${t.trigger}`);
+
+  describe(ProactiveTriggers.name, () => {
+    describe('onSessionCreated', () => {
+      it('queues the greeting after the configured delay, from its creation, and clears the trigger', async () => {
+        const record = await sessions.create({}, client);
+        now += 4000; // the event is handled a little later: the delay still counts from the creation
+        await sut.onSessionCreated({ sessionId: record.id, record });
+        expect(queue.added).toEqual([
+          {
+            name: JobName.Greeting,
+            data: { sessionId: record.id },
+            options: { jobId: `greet:${record.id}`, delayMs: 6000 },
+          },
+        ]);
+        expect(await pending()).toEqual([]);
+      });
+    });
+
+    describe('location', () => {
+      it('records and queues one message per POI entered, once per session however often it is reported', async () => {
+        const { id } = await sessions.create({}, client);
+        const inside = await sut.location(id, MERIDIAN_GATE, client);
+        expect(inside.map((poi) => poi.id)).toContain('meridian-gate');
+        await sut.location(id, MERIDIAN_GATE, client);
+        await new Promise((resolve) => setImmediate(resolve)); // the relay runs after the answer
+        const poiJobs = queue.added.filter((job) => job.name === JobName.Poi);
+        expect(poiJobs.map((job) => job.data)).toEqual(
+          inside.map((poi) => ({ sessionId: id, poiId: poi.id })),
+        );
+        expect((await sessions.find(id))?.lastLat).toBe(MERIDIAN_GATE.lat);
+        expect(await pending()).toEqual([`${id}:${CREATED_TRIGGER}`]);
+      });
+
+      it('queues nothing outside every POI', async () => {
+        const { id } = await sessions.create({}, client);
+        expect(await sut.location(id, FAR_AWAY, client)).toEqual([]);
+        expect(queue.added).toEqual([]);
+      });
+
+      it('answers SESSION_NOT_FOUND for an unknown session', async () => {
+        await expect(
+          sut.location('00000000-0000-4000-8000-000000000000', MERIDIAN_GATE, client),
+        ).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
+      });
+    });
+
+    describe('broadcast', () => {
+      it('queues one batch job for the live sessions, or for those last seen inside the circle', async () => {
+        const near = await sessions.create({}, client);
+        const far = await sessions.create({}, client);
+        await sessions.updateLocation(near.id, MERIDIAN_GATE.lat, MERIDIAN_GATE.lon);
+        await sessions.updateLocation(far.id, FAR_AWAY.lat, FAR_AWAY.lon);
+        expect(await sut.broadcast('Closing soon')).toBe(2);
+        expect(await sut.broadcast('Gate', { ...MERIDIAN_GATE, radiusM: 500 })).toBe(1);
+        const batches = queue.added.map((job) => job.data as JobPayloads[JobName.BroadcastBatch]);
+        expect(new Set(batches[0].sessionIds)).toEqual(new Set([near.id, far.id]));
+        expect(batches[1]).toMatchObject({ text: 'Gate', sessionIds: [near.id] });
+        expect(batches[0].broadcastId).not.toBe(batches[1].broadcastId);
+      });
+    });
+  });
+
+  describe(TriggerRelay.name, () => {
+    describe('relay', () => {
+      it('leaves the trigger pending for the recovery when the queue refuses the job', async () => {
+        const { id } = await sessions.create({}, client);
+        queue.refusing = true;
+        await relay.relay(id, CREATED_TRIGGER, now);
+        expect(await pending()).toEqual([`${id}:${CREATED_TRIGGER}`]);
+      });
+
+      it('queues a greeting at once when its delay has already passed', async () => {
+        const { id } = await sessions.create({}, client);
+        now += 60_000;
+        await relay.relay(id, CREATED_TRIGGER, now - 60_000);
+        expect(queue.added[0].options.delayMs).toBe(0);
+      });
+
+      it('drops an unknown trigger (cleared, no job)', async () => {
+        const { id } = await sessions.create({}, client);
+        await triggers.record(id, 'mystery');
+        await relay.relay(id, 'mystery', now);
+        expect(queue.added).toEqual([]);
+        expect(await pending()).toEqual([`${id}:${CREATED_TRIGGER}`]);
+      });
+    });
+
+    describe('recover', () => {
+      it('queues the jobs of triggers past the grace period, leaves younger ones, and clears those of ended sessions', async () => {
+        const old = await sessions.create({}, client);
+        const ended = await sessions.create({}, client);
+        await sessions.destroy(ended.id, 'client_closed');
+        now += TRIGGER_GRACE_MS + 1;
+        const young = await sessions.create({}, client);
+        await relay.recover();
+        expect(queue.added.map((job) => job.options.jobId)).toEqual([`greet:${old.id}`]);
+        expect(await pending()).toEqual([`${young.id}:${CREATED_TRIGGER}`]);
+        now += TRIGGER_GRACE_MS + 1;
+        await relay.recover();
+        expect(queue.added.map((job) => job.options.jobId)).toEqual([`greet:${old.id}`, `greet:${young.id}`]);
+        expect(await pending()).toEqual([]);
+      });
+    });
+  });
+});

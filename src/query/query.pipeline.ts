@@ -1,0 +1,204 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ApiError, sessionNotFound } from '../common/api-error';
+import { CLOCK, Clock } from '../common/clock';
+import { toStorableText } from '../common/well-formed-text';
+import { ContextTurn, GUIDE_MODEL, GuideModel } from '../ai';
+import { ClientInfo, ModelUnavailableError, SessionRecord, Turn } from '../domain';
+import { GeoPoint, PoiService, PoiWithDistance } from '../poi';
+import { IdempotencyClaim, IdempotencyKeys, isWellFormedSessionId, SessionService } from '../sessions';
+import { QueryDto } from './query.dto';
+
+/** Turns read as the model's context; the adapter trims them further to its budget. */
+const CONTEXT_TURNS = 40;
+const NEARBY_RADIUS_M = 1000;
+const NEARBY_LIMIT = 5;
+
+export interface QueryAnswer {
+  sessionId: string;
+  sessionCreated: boolean;
+  answer: { seq: number; text: string; createdAt: string };
+  pendingMessages: number;
+}
+
+/** What the pipeline tells its caller, in order: `session`, then `delta`…, then `done`. */
+export type QueryEvent =
+  | { kind: 'session'; sessionId: string; sessionCreated: boolean }
+  | { kind: 'delta'; text: string }
+  | { kind: 'done'; answer: QueryAnswer };
+
+export interface QueryInput {
+  query: QueryDto;
+  client: ClientInfo;
+  idempotencyKey?: string;
+  /** `stream`: the model's deltas as it writes them; `whole`: its answer as one delta. */
+  mode: 'stream' | 'whole';
+  /** The client went away: stop asking the model and store nothing. */
+  signal?: AbortSignal;
+}
+
+/** What the steps know about one query so far. */
+interface QueryContext extends QueryInput {
+  record: SessionRecord;
+  created: boolean;
+  claim?: IdempotencyClaim;
+  askedAt: number;
+  location?: GeoPoint;
+  history: ContextTurn[];
+  nearbyPois: PoiWithDistance[];
+}
+
+/**
+ * The one query path both query routes run, as named steps over a query context: resolve or adopt
+ * the session, claim the Idempotency-Key, record the visitor's location, read the context turns and
+ * the POIs nearby, call the model, append the question and answer together, answer. (The rate limit
+ * is the route's guard.) A claimed key not stored under is released, whatever ended the query.
+ */
+@Injectable()
+export class QueryPipeline {
+  constructor(
+    private readonly sessions: SessionService,
+    private readonly pois: PoiService,
+    private readonly keys: IdempotencyKeys,
+    @Inject(GUIDE_MODEL) private readonly model: GuideModel,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async *run(input: QueryInput): AsyncGenerator<QueryEvent> {
+    const { record, created } = await this.resolveSession(input);
+    const keyed =
+      input.idempotencyKey === undefined
+        ? null
+        : await this.keys.claim(record.id, input.idempotencyKey, input.query.text);
+    yield { kind: 'session', sessionId: record.id, sessionCreated: created };
+    if (keyed?.status === 'answered') {
+      // A repeat: the stored answer as one delta, then done (API.md).
+      yield { kind: 'delta', text: keyed.answer.text };
+      yield { kind: 'done', answer: answerOf(record, created, keyed.answer) };
+      return;
+    }
+    const claim = keyed?.claim;
+    let stored = false;
+    try {
+      const context: QueryContext = {
+        ...input,
+        record,
+        created,
+        claim,
+        askedAt: this.clock.now(),
+        history: [],
+        nearbyPois: [],
+      };
+      await this.updateLocation(context);
+      await Promise.all([this.readContextTurns(context), this.searchPois(context)]);
+      let text = '';
+      for await (const delta of this.callModel(context)) {
+        if (input.signal?.aborted) return; // the client left: nothing is stored
+        text += delta;
+        yield { kind: 'delta', text: delta };
+      }
+      if (input.signal?.aborted) return;
+      const answer = await this.appendExchange(context, text);
+      stored = true;
+      yield { kind: 'done', answer: answerOf(record, created, answer) };
+    } finally {
+      if (!stored && claim) this.keys.release(record.id, claim);
+    }
+  }
+
+  /** Absent, malformed, unknown or expired id: a new session (API.md). */
+  private async resolveSession({
+    query,
+    client,
+  }: QueryInput): Promise<{ record: SessionRecord; created: boolean }> {
+    if (isWellFormedSessionId(query.sessionId)) {
+      try {
+        return { record: await this.sessions.touch(query.sessionId, client), created: false };
+      } catch (error) {
+        if (!(error instanceof ApiError && error.code === 'SESSION_NOT_FOUND')) throw error;
+      }
+    }
+    return { record: await this.sessions.create({}, client), created: true };
+  }
+
+  /** The query's location is stored as the session's last one; without one, the last one known is used. */
+  private async updateLocation(context: QueryContext): Promise<void> {
+    const { query, record } = context;
+    if (query.location) {
+      await this.sessions.updateLocation(record.id, query.location.lat, query.location.lon);
+      context.location = query.location;
+    } else if (record.lastLat !== null && record.lastLon !== null) {
+      context.location = { lat: record.lastLat, lon: record.lastLon };
+    }
+  }
+
+  private async readContextTurns(context: QueryContext): Promise<void> {
+    if (context.record.turnCount === 0) return;
+    const turns = await this.sessions.recentTurns(context.record.id, CONTEXT_TURNS);
+    context.history = turns.map((turn) => ({ role: turn.role, text: turn.text }));
+  }
+
+  private async searchPois(context: QueryContext): Promise<void> {
+    if (context.location)
+      context.nearbyPois = await this.pois.near(context.location, NEARBY_RADIUS_M, NEARBY_LIMIT);
+  }
+
+  private async *callModel(context: QueryContext): AsyncGenerator<string> {
+    const request = {
+      locale: context.record.locale,
+      history: context.history,
+      text: context.query.text,
+      image: context.query.image,
+      location: context.location,
+      nearbyPois: context.nearbyPois,
+      signal: context.signal,
+    };
+    try {
+      if (context.mode === 'whole') yield await this.model.answer(request);
+      else yield* this.model.answerStream(request);
+    } catch (error) {
+      throw modelFailure(error, context.record.id);
+    }
+  }
+
+  /**
+   * Stores the user turn and the answer together (with the claimed key, if any); returns the stored
+   * answer, which is another request's when that one stored first under the same key. A session
+   * deleted meanwhile stays deleted.
+   */
+  private async appendExchange(context: QueryContext, answerText: string): Promise<Turn> {
+    const { query, record, askedAt, claim } = context;
+    const user = {
+      role: 'user' as const,
+      text: query.text,
+      createdAt: askedAt,
+      ...(query.image ? { hasImage: true } : {}),
+    };
+    const saved = await this.sessions.appendExchange(
+      record.id,
+      user,
+      // The model's text is not checked input: made storable here (see well-formed-text.ts).
+      { role: 'assistant', text: toStorableText(answerText), createdAt: this.clock.now() },
+      claim,
+    );
+    if (!saved) throw sessionNotFound();
+    return saved;
+  }
+}
+
+function answerOf(record: SessionRecord, created: boolean, answer: Turn): QueryAnswer {
+  return {
+    sessionId: record.id,
+    sessionCreated: created,
+    answer: { seq: answer.seq, text: answer.text, createdAt: new Date(answer.createdAt).toISOString() },
+    pendingMessages: record.pendingMessages,
+  };
+}
+
+function modelFailure(error: unknown, sessionId: string): Error {
+  if (error instanceof ModelUnavailableError) {
+    return new ApiError('AI_UNAVAILABLE', 'The guide model is unavailable; try again shortly', [
+      { sessionId },
+    ]);
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}

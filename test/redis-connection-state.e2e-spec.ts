@@ -5,6 +5,7 @@ import { JobName } from '../src/proactive/proactive.jobs';
 import { RedisMessageNotifier } from '../src/proactive/redis-message-notifier';
 import { RedisThrottlerStorage } from '../src/query/redis-throttler.storage';
 import { RedisStore } from '../src/store/redis-store';
+import { waitFor } from './support/eventually';
 import { freePort } from './support/ports';
 import { startRedisServer } from './support/redis-server';
 
@@ -17,18 +18,6 @@ class CapturingLogger implements LoggerService {
     this.lines.push(`error ${typeof message === 'string' ? message : JSON.stringify(message)}`);
   debug = () => undefined;
   verbose = () => undefined;
-}
-
-async function until(
-  what: string,
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs = 20_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 const CONNECTIONS = ['store', 'notifier', 'job-queue', 'job-worker', 'rate-limit'];
@@ -64,8 +53,8 @@ describe('Redis connection state log (e2e, a redis-server of its own)', () => {
     for (const name of Object.values(JobName)) jobs.handle(name, () => Promise.resolve());
     await jobs.start();
     limiter = new RedisThrottlerStorage(store);
-    await until('the rate-limit connection', () => counts(limiter));
-    await until('the store connection', () => store.waitUntilReady(1000));
+    await waitFor('the rate-limit connection', () => counts(limiter));
+    await waitFor('the store connection', () => store.waitUntilReady(1000));
   });
   afterAll(async () => {
     limiter.onModuleDestroy();
@@ -85,7 +74,9 @@ describe('Redis connection state log (e2e, a redis-server of its own)', () => {
     store.client.on('error', () => (storeErrors += 1));
 
     redis.kill('SIGKILL');
-    await until('every connection down', () => CONNECTIONS.every((name) => linesOf('down', name).length > 0));
+    await waitFor('every connection down', () =>
+      CONNECTIONS.every((name) => linesOf('down', name).length > 0),
+    );
     // Many commands fail while Redis is gone, and ioredis reports every failed reconnect.
     let failed = 0;
     for (let i = 0; i < 50; i++) {
@@ -93,13 +84,15 @@ describe('Redis connection state log (e2e, a redis-server of its own)', () => {
       await limiter.increment('k', 60_000, 100, 0, 'query').catch(() => (failed += 1));
       await notifier.publish({ sessionId: 's', kind: 'message' }).catch(() => (failed += 1));
     }
-    await until('several failed reconnects', () => storeErrors >= 3);
+    await waitFor('several failed reconnects', () => storeErrors >= 3);
     expect(failed).toBe(150);
 
     redis = await startRedisServer(port);
-    await until('every connection back', () => CONNECTIONS.every((name) => linesOf('back', name).length > 0));
+    await waitFor('every connection back', () =>
+      CONNECTIONS.every((name) => linesOf('back', name).length > 0),
+    );
     await store.run((client) => client.ping());
-    await until('the rate limit counting again', () => counts(limiter));
+    await waitFor('the rate limit counting again', () => counts(limiter));
 
     for (const name of CONNECTIONS) {
       expect(linesOf('down', name)).toHaveLength(1);

@@ -4,7 +4,6 @@ import { systemClock, systemTimers } from '../common/clock';
 import { SessionService } from '../sessions';
 import { MetricsService } from '../observability';
 import { sendEventStream } from '../common/http/event-stream';
-import { systemClock } from '../common/clock';
 import { MessageDelivery } from './message-delivery.service';
 import { messageStreamEvents } from './message-stream.events';
 import { MessageHub } from './message-hub.service';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { Clock } from '../common/clock';
+import { ManualClock } from '../../test/support/manual-clock';
 import { loadConfig } from '../config/load-config';
 import { GuideModel, GuideRequest } from '../ai/guide-model.port';
 import { ModelUnavailableError } from '../domain';
@@ -19,17 +19,6 @@ import { SessionService } from '../sessions/session.service';
 import { QueryDto } from './query.dto';
 import { QueryEvent, QueryPipeline } from './query.pipeline';
 import { QueryService } from './query.service';
-
-/** A time that moves only when the test says so. */
-class ManualClock implements Clock {
-  constructor(private at = Date.UTC(2026, 0, 1, 9)) {}
-  now(): number {
-    return this.at;
-  }
-  advance(ms: number): void {
-    this.at += ms;
-  }
-}
 
 /** A GuideModel that answers in the pieces it is given, or fails, and remembers what it was asked. */
 class ScriptedModel implements GuideModel {
@@ -81,7 +70,7 @@ describe(QueryService.name, () => {
     );
     const admission = new MemoryPressureService(repository, config, clock, new MemoryLease(clock), ending);
     sessions = new SessionService(repository, config, clock, ending, events, admission);
-    const keys = new IdempotencyKeys(repository, config, clock);
+    const keys = new IdempotencyKeys(repository, config, clock, clock);
     return new QueryService(new QueryPipeline(sessions, pois, keys, guide, clock));
   };
 
@@ -116,7 +105,7 @@ describe(QueryService.name, () => {
 
     it('adopts a live session and gives the model its earlier turns', async () => {
       const first = await sut.ask(query({}), client);
-      clock.advance(1000);
+      await clock.advance(1000);
       const second = await sut.ask(query({ sessionId: first.sessionId, text: 'And then?' }), client);
       expect(second).toMatchObject({ sessionId: first.sessionId, sessionCreated: false, answer: { seq: 4 } });
       expect(model.requests[1].history).toEqual([

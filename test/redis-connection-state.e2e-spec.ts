@@ -20,6 +20,9 @@ class CapturingLogger implements LoggerService {
   verbose = () => undefined;
 }
 
+/** Reconnects back off up to 2 s apart (redis-store.ts): the outage steps get a generous deadline. */
+const OUTAGE_STEP = { timeoutMs: 20_000 };
+
 const CONNECTIONS = ['store', 'notifier', 'job-queue', 'job-worker', 'rate-limit'];
 
 /** Whether a rate-limit increment goes through (its connection is ready). */
@@ -74,8 +77,10 @@ describe('Redis connection state log (e2e, a redis-server of its own)', () => {
     store.client.on('error', () => (storeErrors += 1));
 
     redis.kill('SIGKILL');
-    await waitFor('every connection down', () =>
-      CONNECTIONS.every((name) => linesOf('down', name).length > 0),
+    await waitFor(
+      'every connection down',
+      () => CONNECTIONS.every((name) => linesOf('down', name).length > 0),
+      OUTAGE_STEP,
     );
     // Many commands fail while Redis is gone, and ioredis reports every failed reconnect.
     let failed = 0;
@@ -84,15 +89,17 @@ describe('Redis connection state log (e2e, a redis-server of its own)', () => {
       await limiter.increment('k', 60_000, 100, 0, 'query').catch(() => (failed += 1));
       await notifier.publish({ sessionId: 's', kind: 'message' }).catch(() => (failed += 1));
     }
-    await waitFor('several failed reconnects', () => storeErrors >= 3);
+    await waitFor('several failed reconnects', () => storeErrors >= 3, OUTAGE_STEP);
     expect(failed).toBe(150);
 
     redis = await startRedisServer(port);
-    await waitFor('every connection back', () =>
-      CONNECTIONS.every((name) => linesOf('back', name).length > 0),
+    await waitFor(
+      'every connection back',
+      () => CONNECTIONS.every((name) => linesOf('back', name).length > 0),
+      OUTAGE_STEP,
     );
     await store.run((client) => client.ping());
-    await waitFor('the rate limit counting again', () => counts(limiter));
+    await waitFor('the rate limit counting again', () => counts(limiter), OUTAGE_STEP);
 
     for (const name of CONNECTIONS) {
       expect(linesOf('down', name)).toHaveLength(1);

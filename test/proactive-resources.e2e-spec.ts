@@ -70,8 +70,9 @@ describe('Proactive work costs nothing per session (e2e, Redis)', () => {
     ).filter((jobId) => jobId.startsWith('greet%3A')).length;
 
   /**
-   * Creates sessions 50 at a time (a command timeout of the store stays out of reach on a loaded machine), and after every 1,000 waits until their greetings are queued, so
-   * the greeting jobs (added after each create, off the request path) do not pile up without bound.
+   * Creates sessions 50 at a time (100 in flight once overran the store's command timeout on a loaded
+   * machine), and after every 1,000 waits until their greetings are queued, so the greeting jobs (added
+   * after each create, off the request path) do not pile up without bound.
    */
   async function createSessions(count: number): Promise<void> {
     const sessions = sut.app.get(SessionService);

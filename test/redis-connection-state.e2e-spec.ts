@@ -7,6 +7,7 @@ import { RedisThrottlerStorage } from '../src/query/redis-throttler.storage';
 import { RedisStore } from '../src/store/redis-store';
 import { freePort } from './support/ports';
 import { startRedisServer } from './support/redis-server';
+import { waitFor } from './support/eventually';
 
 /** Every Nest log line, as `level message`. */
 class CapturingLogger implements LoggerService {
@@ -24,11 +25,7 @@ async function until(
   condition: () => boolean | Promise<boolean>,
   timeoutMs = 20_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await waitFor(what, condition, { timeoutMs });
 }
 
 const CONNECTIONS = ['store', 'notifier', 'job-queue', 'job-worker', 'rate-limit'];

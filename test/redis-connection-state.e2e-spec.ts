@@ -5,9 +5,9 @@ import { JobName } from '../src/proactive/proactive.jobs';
 import { RedisMessageNotifier } from '../src/proactive/redis-message-notifier';
 import { RedisThrottlerStorage } from '../src/query/redis-throttler.storage';
 import { RedisStore } from '../src/store/redis-store';
+import { waitFor } from './support/eventually';
 import { freePort } from './support/ports';
 import { startRedisServer } from './support/redis-server';
-import { waitFor } from './support/eventually';
 
 /** Every Nest log line, as `level message`. */
 class CapturingLogger implements LoggerService {
@@ -20,13 +20,8 @@ class CapturingLogger implements LoggerService {
   verbose = () => undefined;
 }
 
-async function until(
-  what: string,
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs = 20_000,
-): Promise<void> {
-  await waitFor(what, condition, { timeoutMs });
-}
+/** Reconnects back off up to 2 s apart (redis-store.ts): the outage steps get a generous deadline. */
+const OUTAGE_STEP = { timeoutMs: 20_000 };
 
 const CONNECTIONS = ['store', 'notifier', 'job-queue', 'job-worker', 'rate-limit'];
 
@@ -61,8 +56,8 @@ describe('Redis connection state log (e2e, a redis-server of its own)', () => {
     for (const name of Object.values(JobName)) jobs.handle(name, () => Promise.resolve());
     await jobs.start();
     limiter = new RedisThrottlerStorage(store);
-    await until('the rate-limit connection', () => counts(limiter));
-    await until('the store connection', () => store.waitUntilReady(1000));
+    await waitFor('the rate-limit connection', () => counts(limiter));
+    await waitFor('the store connection', () => store.waitUntilReady(1000));
   });
   afterAll(async () => {
     limiter.onModuleDestroy();
@@ -82,7 +77,11 @@ describe('Redis connection state log (e2e, a redis-server of its own)', () => {
     store.client.on('error', () => (storeErrors += 1));
 
     redis.kill('SIGKILL');
-    await until('every connection down', () => CONNECTIONS.every((name) => linesOf('down', name).length > 0));
+    await waitFor(
+      'every connection down',
+      () => CONNECTIONS.every((name) => linesOf('down', name).length > 0),
+      OUTAGE_STEP,
+    );
     // Many commands fail while Redis is gone, and ioredis reports every failed reconnect.
     let failed = 0;
     for (let i = 0; i < 50; i++) {
@@ -90,13 +89,17 @@ describe('Redis connection state log (e2e, a redis-server of its own)', () => {
       await limiter.increment('k', 60_000, 100, 0, 'query').catch(() => (failed += 1));
       await notifier.publish({ sessionId: 's', kind: 'message' }).catch(() => (failed += 1));
     }
-    await until('several failed reconnects', () => storeErrors >= 3);
+    await waitFor('several failed reconnects', () => storeErrors >= 3, OUTAGE_STEP);
     expect(failed).toBe(150);
 
     redis = await startRedisServer(port);
-    await until('every connection back', () => CONNECTIONS.every((name) => linesOf('back', name).length > 0));
+    await waitFor(
+      'every connection back',
+      () => CONNECTIONS.every((name) => linesOf('back', name).length > 0),
+      OUTAGE_STEP,
+    );
     await store.run((client) => client.ping());
-    await until('the rate limit counting again', () => counts(limiter));
+    await waitFor('the rate limit counting again', () => counts(limiter), OUTAGE_STEP);
 
     for (const name of CONNECTIONS) {
       expect(linesOf('down', name)).toHaveLength(1);

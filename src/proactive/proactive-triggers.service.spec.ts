@@ -1,17 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { EventEmitter2 } from '@nestjs/event-emitter';
-import { Clock } from '../common/clock';
+import { ManualClock } from '../../test/support/manual-clock';
 import { loadConfig } from '../config/load-config';
-import { FileArchiveRepository } from '../archive/file-archive.repository';
 import { MemoryPoiRepository } from '../poi/memory-poi.repository';
 import { PoiService } from '../poi/poi.service';
-import { MemorySessionRepository } from '../sessions/memory-session.repository';
-import { SessionEndingService } from '../sessions/session-ending.service';
-import { MemoryPressureService } from '../sessions/memory-pressure.service';
-import { MemoryLease } from '../lease/memory-lease';
 import { CREATED_TRIGGER } from '../sessions/session.repository';
+import { embeddedSessions } from '../sessions/embedded-sessions.kit';
 import { SessionService } from '../sessions/session.service';
 import { SessionTriggers } from '../sessions/session-triggers.service';
 import { JobOptions } from './job-queue.port';
@@ -42,10 +34,9 @@ const MERIDIAN_GATE = { lat: 39.9136, lon: 116.391 };
 const FAR_AWAY = { lat: 48.8584, lon: 2.2945 };
 
 describe('proactive triggers', () => {
-  const config = loadConfig({ PROACTIVE_GREETING_DELAY_SECONDS: '10' });
-  let archiveDir: string;
-  let now: number;
-  const clock: Clock = { now: () => now };
+  const config = loadConfig({ PROACTIVE_GREETING_DELAY_SECONDS: '10', SESSION_IDLE_TTL_SECONDS: '3600' });
+  let removeArchive: () => void;
+  let clock: ManualClock;
   let queue: RecordingJobQueue;
   let sessions: SessionService;
   let triggers: SessionTriggers;
@@ -53,25 +44,11 @@ describe('proactive triggers', () => {
   let sut: ProactiveTriggers;
 
   beforeEach(async () => {
-    now = Date.UTC(2026, 0, 1, 9);
-    archiveDir = mkdtempSync(join(tmpdir(), 'tg-triggers-spec-'));
-    const repository = new MemorySessionRepository({
-      idleTtlMs: 3_600_000,
-      keyTtlMs: 7_200_000,
-      historyMaxTurns: 200,
-      outboxMaxLength: 200,
-    });
-    const events = new EventEmitter2();
-    const ending = new SessionEndingService(
-      repository,
-      new FileArchiveRepository({ dir: archiveDir }),
-      clock,
-      events,
-    );
-    const admission = new MemoryPressureService(repository, config, clock, new MemoryLease(clock), ending);
-    sessions = new SessionService(repository, config, clock, ending, events, admission);
-    triggers = new SessionTriggers(repository, clock);
-    queue = new RecordingJobQueue();
+    clock = new ManualClock();
+    const embedded = embeddedSessions(config, clock);
+    ({ sessions, triggers } = embedded);
+    removeArchive = embedded.remove;
+    queue = new RecordingJobQueue({ clock, timers: clock });
     relay = new TriggerRelay(config, queue, clock, sessions, triggers);
     const pois = new PoiService(new MemoryPoiRepository(), config);
     await pois.onModuleInit();
@@ -79,7 +56,7 @@ describe('proactive triggers', () => {
   });
   afterEach(async () => {
     await queue.close();
-    rmSync(archiveDir, { recursive: true, force: true });
+    removeArchive();
   });
 
   const pending = async () => (await triggers.olderThan(-1, 100)).map((t) => `${t.sessionId}:${t.trigger}`);
@@ -88,7 +65,7 @@ describe('proactive triggers', () => {
     describe('onSessionCreated', () => {
       it('queues the greeting after the configured delay, from its creation, and clears the trigger', async () => {
         const record = await sessions.create({}, client);
-        now += 4000; // the event is handled a little later: the delay still counts from the creation
+        await clock.advance(4000); // the event is handled a little later: the delay still counts from the creation
         await sut.onSessionCreated({ sessionId: record.id, record });
         expect(queue.added).toEqual([
           {
@@ -150,21 +127,21 @@ describe('proactive triggers', () => {
       it('leaves the trigger pending for the recovery when the queue refuses the job', async () => {
         const { id } = await sessions.create({}, client);
         queue.refusing = true;
-        await relay.relay(id, CREATED_TRIGGER, now);
+        await relay.relay(id, CREATED_TRIGGER, clock.now());
         expect(await pending()).toEqual([`${id}:${CREATED_TRIGGER}`]);
       });
 
       it('queues a greeting at once when its delay has already passed', async () => {
         const { id } = await sessions.create({}, client);
-        now += 60_000;
-        await relay.relay(id, CREATED_TRIGGER, now - 60_000);
+        await clock.advance(60_000);
+        await relay.relay(id, CREATED_TRIGGER, clock.now() - 60_000);
         expect(queue.added[0].options.delayMs).toBe(0);
       });
 
       it('drops an unknown trigger (cleared, no job)', async () => {
         const { id } = await sessions.create({}, client);
         await triggers.record(id, 'mystery');
-        await relay.relay(id, 'mystery', now);
+        await relay.relay(id, 'mystery', clock.now());
         expect(queue.added).toEqual([]);
         expect(await pending()).toEqual([`${id}:${CREATED_TRIGGER}`]);
       });
@@ -175,12 +152,12 @@ describe('proactive triggers', () => {
         const old = await sessions.create({}, client);
         const ended = await sessions.create({}, client);
         await sessions.destroy(ended.id, 'client_closed');
-        now += TRIGGER_GRACE_MS + 1;
+        await clock.advance(TRIGGER_GRACE_MS + 1);
         const young = await sessions.create({}, client);
         await relay.recover();
         expect(queue.added.map((job) => job.options.jobId)).toEqual([`greet:${old.id}`]);
         expect(await pending()).toEqual([`${young.id}:${CREATED_TRIGGER}`]);
-        now += TRIGGER_GRACE_MS + 1;
+        await clock.advance(TRIGGER_GRACE_MS + 1);
         await relay.recover();
         expect(queue.added.map((job) => job.options.jobId)).toEqual([`greet:${old.id}`, `greet:${young.id}`]);
         expect(await pending()).toEqual([]);

@@ -17,7 +17,10 @@ import { SweepService } from './sweep.service';
 
 export const CLEANUP_JOB = 'session-cleanup';
 const LEASE_NAME = 'cleanup';
-/** The lease outlives a sweep: a sweep stops at half of it and the rest waits for the next run. */
+/**
+ * A crashed sweeper frees the lease after this long. A sweep renews it between batches (each far
+ * shorter), so it runs as long as its backlog needs and stops as soon as it no longer holds the lease.
+ */
 const LEASE_TTL_MS = 60_000;
 
 /**
@@ -30,6 +33,8 @@ export class CleanupService implements OnApplicationBootstrap, BeforeApplication
   private readonly logger = new Logger('Cleanup');
   private running: Promise<void> | null = null;
   private job: CronJob | null = null;
+  /** Set at shutdown: a sweep in progress stops after its current batch. */
+  private stopping = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -49,6 +54,7 @@ export class CleanupService implements OnApplicationBootstrap, BeforeApplication
 
   /** Stops the schedule and waits for a run in progress, while the store and archive are still open. */
   async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     // Called twice (by Nest, and by the shutdown archiver first): the job is deleted once.
     if (this.job) {
       this.job = null;
@@ -70,7 +76,9 @@ export class CleanupService implements OnApplicationBootstrap, BeforeApplication
       const started = this.clock.now();
       try {
         const stopTimer = this.metrics.sweepDuration.startTimer();
-        const swept = await this.sweeper.sweep(started + LEASE_TTL_MS / 2);
+        const swept = await this.sweeper.sweep(
+          async () => !this.stopping && (await this.lease.renew(LEASE_NAME, token, LEASE_TTL_MS)),
+        );
         stopTimer();
         if (swept.ended + swept.leftovers + swept.failed > 0) {
           this.logger.log({ msg: 'sweep done', ...swept, durationMs: this.clock.now() - started });

@@ -5,7 +5,7 @@ import { CLOCK, Clock } from '../common/clock';
 import { SessionMaintenance } from '../sessions';
 
 /** Sessions ended per batch: one round to the store per step and one archive write for all of them. */
-export const SWEEP_BATCH = 500;
+export const SWEEP_BATCH = 250;
 /** An end in progress elsewhere is left alone this long before the sweep takes it over. */
 const MAX_ENDING_GRACE_MS = 5000;
 

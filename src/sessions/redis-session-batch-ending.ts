@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { RedisStore } from '../store';
 import { EndReason } from '../domain';
 import { BatchMark, SessionBatchEnding } from './session-batch-ending.port';
@@ -33,6 +34,9 @@ return deleted
 
 type MarkReply = [0] | [1] | [2, EndReason, string[], string[]];
 
+const sha1 = (lua: string) => createHash('sha1').update(lua).digest('hex');
+const SHAS = new Map([MARK_AND_READ, PURGE].map((lua) => [lua, sha1(lua)]));
+
 /**
  * The sweep's batches in Redis: one script per session, all sent at once (each session's keys share a
  * hash tag, so every script runs in one Cluster slot; nothing spans sessions), and one MULTI on the
@@ -65,8 +69,10 @@ export class RedisSessionBatchEnding implements SessionBatchEnding {
     mode: EndMode,
   ): Promise<BatchMark[]> {
     const args = [reason, now, this.settings.idleTtlMs, mode];
-    const replies = await Promise.allSettled(
-      ids.map((id) => this.store.script<MarkReply>(MARK_AND_READ, this.keys(id).slice(0, 2), args)),
+    const replies = await this.each<MarkReply>(
+      MARK_AND_READ,
+      ids.map((id) => this.keys(id).slice(0, 2)),
+      args,
     );
     const marks = replies.map((settled, i): BatchMark => {
       const id = ids[i];
@@ -94,8 +100,13 @@ export class RedisSessionBatchEnding implements SessionBatchEnding {
 
   async purge(ids: readonly string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
-    const deletes = ids.map((id) => this.store.script<number>(PURGE, this.keys(id), []));
-    // Sent after the deletes on the same connection, so Redis runs it after them.
+    const deletes = this.each<number>(
+      PURGE,
+      ids.map((id) => this.keys(id)),
+      [],
+    );
+    // Sent after the deletes on the same connection, so Redis runs it after them; a failed delete
+    // leaves keys without index entries, which their TTL removes (they are archived already).
     const unindex = this.store.run((client) =>
       client
         .multi()
@@ -103,8 +114,40 @@ export class RedisSessionBatchEnding implements SessionBatchEnding {
         .zrem(this.endingKey, ...ids)
         .exec(),
     );
-    const deleted = await Promise.all(deletes);
+    const deleted = await deletes;
     await unindex;
-    return new Set(ids.filter((_, i) => deleted[i] === 1));
+    return new Set(ids.filter((_, i) => deleted[i].status === 'fulfilled' && deleted[i].value === 1));
+  }
+
+  /**
+   * Runs `lua` once per key list, all sent at once: one pipeline (one write, one read) on a single
+   * node; on a Cluster, where a pipeline cannot span slots, the same scripts sent back to back.
+   */
+  private async each<T>(
+    lua: string,
+    keyLists: string[][],
+    args: Array<string | number>,
+  ): Promise<Array<PromiseSettledResult<T>>> {
+    const one = (keys: string[]) => this.store.script<T>(lua, keys, args);
+    if (this.store.client.isCluster) return Promise.allSettled(keyLists.map(one));
+    const sha = SHAS.get(lua) ?? sha1(lua);
+    const replies = await this.store.run(async (client) => {
+      const pipeline = client.pipeline();
+      for (const keys of keyLists) pipeline.evalsha(sha, keys.length, ...keys, ...args);
+      return (await pipeline.exec()) ?? [];
+    });
+    return Promise.all(
+      keyLists.map(async (keys, i): Promise<PromiseSettledResult<T>> => {
+        const [error, value] = replies[i] ?? [new Error('no reply')];
+        // After a Redis restart or a failover the script is unknown: this one call loads it.
+        if (error?.message.startsWith('NOSCRIPT')) {
+          return one(keys).then(
+            (retried) => ({ status: 'fulfilled', value: retried }),
+            (reason: unknown) => ({ status: 'rejected', reason }),
+          );
+        }
+        return error ? { status: 'rejected', reason: error } : { status: 'fulfilled', value: value as T };
+      }),
+    );
   }
 }

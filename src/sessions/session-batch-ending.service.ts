@@ -17,6 +17,10 @@ export interface BatchEndResult {
   failed: number;
 }
 
+/** Ends reported between two yields: each report starts a log line and store writes of its listeners. */
+const REPORTS_PER_TURN = 50;
+const yieldToRequests = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** After a failed batch write, single saves stop after this many in a row fail: the archive is down. */
 const FAILURES_IN_A_ROW = 3;
 
@@ -66,8 +70,12 @@ export class SessionBatchEndingService {
     }
     const archived = await this.archiveAll(endings);
     const removed = await this.batch.purge([...archived.map((ending) => ending.id), ...leftovers]);
-    for (const { id, snapshot, reason: inForce } of archived) {
-      if (removed.has(id)) this.ending.reportEnd(snapshot, inForce, endedAt);
+    const reported = archived.filter(({ id }) => removed.has(id));
+    for (let i = 0; i < reported.length; i += REPORTS_PER_TURN) {
+      if (i > 0) await yieldToRequests();
+      for (const { snapshot, reason: inForce } of reported.slice(i, i + REPORTS_PER_TURN)) {
+        this.ending.reportEnd(snapshot, inForce, endedAt);
+      }
     }
     failed += endings.length - archived.length;
     return { ended: archived.length, leftovers: leftovers.length, failed };

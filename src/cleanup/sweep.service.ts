@@ -4,8 +4,13 @@ import { AppConfig } from '../config/app-config';
 import { CLOCK, Clock } from '../common/clock';
 import { SessionMaintenance } from '../sessions';
 
-/** Sessions ended per batch: one round to the store per step and one archive write for all of them. */
-export const SWEEP_BATCH = 250;
+/**
+ * Sessions ended per batch: one round to the store per step and one archive write for all of them.
+ * Small enough that no step holds the event loop for more than a few milliseconds: measured on the
+ * bench's sweep (100,000 sessions under a query load), 100 keeps the queries' p99 at its quiet level,
+ * while 250 to 500 sweep little faster and raise it 4 to 6 times.
+ */
+export const SWEEP_BATCH = 100;
 /** An end in progress elsewhere is left alone this long before the sweep takes it over. */
 const MAX_ENDING_GRACE_MS = 5000;
 

@@ -35,6 +35,8 @@ export class CleanupService implements OnApplicationBootstrap, BeforeApplication
   private job: CronJob | null = null;
   /** Set at shutdown: a sweep in progress stops after its current batch. */
   private stopping = false;
+  /** When the running sweep last extended its lease. */
+  private renewedAt = 0;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -69,16 +71,24 @@ export class CleanupService implements OnApplicationBootstrap, BeforeApplication
     return this.running;
   }
 
+  /** Between batches: go on unless shutting down, renewing the lease once a quarter of it has passed. */
+  private async keepSweeping(token: string): Promise<boolean> {
+    if (this.stopping) return false;
+    const now = this.clock.now();
+    if (now - this.renewedAt < LEASE_TTL_MS / 4) return true;
+    this.renewedAt = now;
+    return this.lease.renew(LEASE_NAME, token, LEASE_TTL_MS);
+  }
+
   private async runOnce(): Promise<void> {
     try {
       const token = await this.lease.acquire(LEASE_NAME, LEASE_TTL_MS);
       if (!token) return; // another instance is cleaning up
       const started = this.clock.now();
+      this.renewedAt = started;
       try {
         const stopTimer = this.metrics.sweepDuration.startTimer();
-        const swept = await this.sweeper.sweep(
-          async () => !this.stopping && (await this.lease.renew(LEASE_NAME, token, LEASE_TTL_MS)),
-        );
+        const swept = await this.sweeper.sweep(() => this.keepSweeping(token));
         stopTimer();
         if (swept.ended + swept.leftovers + swept.failed > 0) {
           this.logger.log({ msg: 'sweep done', ...swept, durationMs: this.clock.now() - started });

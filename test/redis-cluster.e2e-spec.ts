@@ -191,7 +191,14 @@ describe('On a Redis Cluster (e2e, three masters, two instances, fake OpenAI)', 
         5000,
         100,
       );
-      expect(await archives[0].latest(id)).toMatchObject({ reason: 'memory_pressure' });
+      // Ended (404) comes first, the archive write right after it.
+      const archived = await eventually(
+        () => archives[0].latest(id),
+        (entry) => entry !== null,
+        5000,
+        100,
+      );
+      expect(archived).toMatchObject({ reason: 'memory_pressure' });
     } finally {
       await redisCli(['-p', String(full), 'config', 'set', 'maxmemory', '0']);
     }

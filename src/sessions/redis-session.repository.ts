@@ -23,6 +23,7 @@ import {
 } from './session.repository';
 import {
   answerFromEntry,
+  encodeTurn,
   fieldsFromRecord,
   isLive,
   pairsToObject,
@@ -210,7 +211,7 @@ export class RedisSessionRepository implements SessionRepository {
       this.settings.keyTtlMs,
       ...fields,
       '--',
-      ...snapshot.turns.slice(-this.settings.historyMaxTurns).map((turn) => JSON.stringify(turn)),
+      ...snapshot.turns.slice(-this.settings.historyMaxTurns).map(encodeTurn),
     ]);
     if (restored !== 1) return null;
     return this.index.admit(record.id, now, maxSessions);

@@ -30,9 +30,12 @@ local function pending()
   if ack ~= '0' then start = '(' .. ack end
   return #redis.call('XRANGE', KEYS[3], start, '+', 'COUNT', 1000)
 end
+local role_codes = {user = 0, assistant = 1, proactive = 2}
 local function append_turn(turn, max_turns)
   turn.seq = redis.call('HINCRBY', KEYS[1], 'lastSeq', 1)
-  redis.call('RPUSH', KEYS[2], cjson.encode(turn))
+  local entry = {turn.seq, role_codes[turn.role], turn.createdAt, turn.text}
+  if turn.hasImage then entry[5] = 1 end
+  redis.call('RPUSH', KEYS[2], cjson.encode(entry))
   redis.call('LTRIM', KEYS[2], -max_turns, -1)
   redis.call('HINCRBY', KEYS[1], 'turnCount', 1)
   return turn.seq
@@ -217,20 +220,24 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return {} end
 return {redis.call('HGETALL', KEYS[1]), redis.call('LRANGE', KEYS[2], 0, -1)}
 `;
 
-/** ARGV: limit, before ('' = newest) → {entries, hasOlder}. Seqs in the list are consecutive. */
+/**
+ * ARGV: limit, before ('' = newest) → {entries, hasOlder}. Seqs in the list are consecutive; an entry is
+ * compact (`[seq, …]`) or, written before that form, a JSON object with `seq`.
+ */
 export const HISTORY_PAGE = `
 local len = redis.call('LLEN', KEYS[2])
 if len == 0 then return {{}, 0} end
 local last = len - 1
 if ARGV[2] ~= '' then
-  local first_seq = cjson.decode(redis.call('LINDEX', KEYS[2], 0)).seq
+  local first = cjson.decode(redis.call('LINDEX', KEYS[2], 0))
+  local first_seq = first.seq or first[1]
   last = math.min(len - 1, tonumber(ARGV[2]) - first_seq - 1)
 end
 if last < 0 then return {{}, 0} end
-local first = math.max(0, last - tonumber(ARGV[1]) + 1)
+local from = math.max(0, last - tonumber(ARGV[1]) + 1)
 local older = 0
-if first > 0 then older = 1 end
-return {redis.call('LRANGE', KEYS[2], first, last), older}
+if from > 0 then older = 1 end
+return {redis.call('LRANGE', KEYS[2], from, last), older}
 `;
 
 /** ARGV: now, keyTtlMs, then HSET field/value pairs; history entries follow after a '--' marker. */

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { Response } from 'express';
-import { systemClock, systemTimers } from '../common/clock';
-import { SessionService } from '../sessions';
+import { ManualClock } from '../../test/support/manual-clock';
+import { loadConfig } from '../config/load-config';
+import { embeddedSessions } from '../sessions/embedded-sessions.kit';
 import { MetricsService } from '../observability';
 import { sendEventStream } from '../common/http/event-stream';
 import { MessageDelivery } from './message-delivery.service';
@@ -28,52 +29,55 @@ class FakeSseResponse extends EventEmitter {
 }
 
 describe(`${MessageDelivery.name} SSE heartbeat`, () => {
-  const find = jest.fn();
-  const sessions = {
-    find,
-    messagesAfter: jest.fn().mockResolvedValue({ messages: [], pending: 0 }),
-  } as unknown as SessionService;
+  let clock: ManualClock;
+  let embedded: ReturnType<typeof embeddedSessions>;
   let hub: MessageHub;
   let sut: MessageDelivery;
+  let sessionId: string;
 
   beforeEach(async () => {
-    jest.useFakeTimers();
-    find.mockReset();
-    hub = new MessageHub(new LocalMessageNotifier(), systemClock, systemTimers);
+    clock = new ManualClock();
+    embedded = embeddedSessions(loadConfig({}), clock);
+    sessionId = (await embedded.sessions.create({}, { ip: null, userAgent: null })).id;
+    hub = new MessageHub(new LocalMessageNotifier(), clock, clock);
     await hub.onModuleInit();
-    sut = new MessageDelivery(sessions, hub, new MetricsService(), systemClock);
+    sut = new MessageDelivery(embedded.sessions, hub, new MetricsService(), clock);
   });
   afterEach(async () => {
     await hub.onModuleDestroy();
-    jest.useRealTimers();
+    embedded.remove();
   });
 
   const open = (): FakeSseResponse => {
     const response = new FakeSseResponse();
     void sendEventStream(response as unknown as Response, (signal) =>
-      messageStreamEvents(sut.events('s1', null, signal)),
+      messageStreamEvents(sut.events(sessionId, null, signal)),
     );
     return response;
   };
+  const heartbeats = (response: FakeSseResponse) =>
+    response.written.filter((chunk) => chunk === ': heartbeat\n\n').length;
 
   it('writes a heartbeat every 15 s and ends the stream at the first one that finds the session gone', async () => {
-    find.mockResolvedValueOnce({ id: 's1' }).mockResolvedValueOnce(null);
     const response = open();
-    await jest.advanceTimersByTimeAsync(15_000);
-    expect(response.written.filter((chunk) => chunk === ': heartbeat\n\n')).toHaveLength(1);
+    await clock.advance(15_000);
+    expect(heartbeats(response)).toBe(1);
     expect(response.ended).toBe(false);
-    await jest.advanceTimersByTimeAsync(15_000);
-    expect(response.written.filter((chunk) => chunk === ': heartbeat\n\n')).toHaveLength(2);
+    await embedded.sessions.destroy(sessionId, 'client_closed');
+    await clock.advance(15_000);
+    expect(heartbeats(response)).toBe(2);
     expect(response.ended).toBe(true);
     expect(hub.waiterCount).toBe(0);
   });
 
   it('keeps the stream open when the store cannot say (it checks again at the next heartbeat)', async () => {
-    find.mockRejectedValueOnce(new Error('store down')).mockResolvedValueOnce(null);
     const response = open();
-    await jest.advanceTimersByTimeAsync(15_000);
+    await embedded.sessions.destroy(sessionId, 'client_closed');
+    // The store fails the first heartbeat's check: the in-process twin with one fault injected.
+    jest.spyOn(embedded.repository, 'find').mockRejectedValueOnce(new Error('store down'));
+    await clock.advance(15_000);
     expect(response.ended).toBe(false);
-    await jest.advanceTimersByTimeAsync(15_000);
+    await clock.advance(15_000);
     expect(response.ended).toBe(true);
   });
 });

@@ -1,17 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { ManualClock } from '../../test/support/manual-clock';
 import { loadConfig } from '../config/load-config';
-import { FileArchiveRepository } from '../archive/file-archive.repository';
 import { MemoryPoiRepository } from '../poi/memory-poi.repository';
 import { PoiService } from '../poi/poi.service';
-import { MemorySessionRepository } from '../sessions/memory-session.repository';
-import { SessionEndingService } from '../sessions/session-ending.service';
-import { MemoryPressureService } from '../sessions/memory-pressure.service';
-import { MemoryLease } from '../lease/memory-lease';
 import { CREATED_TRIGGER } from '../sessions/session.repository';
+import { embeddedSessions } from '../sessions/embedded-sessions.kit';
 import { SessionService } from '../sessions/session.service';
 import { SessionTriggers } from '../sessions/session-triggers.service';
 import { JobOptions } from './job-queue.port';
@@ -42,8 +34,8 @@ const MERIDIAN_GATE = { lat: 39.9136, lon: 116.391 };
 const FAR_AWAY = { lat: 48.8584, lon: 2.2945 };
 
 describe('proactive triggers', () => {
-  const config = loadConfig({ PROACTIVE_GREETING_DELAY_SECONDS: '10' });
-  let archiveDir: string;
+  const config = loadConfig({ PROACTIVE_GREETING_DELAY_SECONDS: '10', SESSION_IDLE_TTL_SECONDS: '3600' });
+  let removeArchive: () => void;
   let clock: ManualClock;
   let queue: RecordingJobQueue;
   let sessions: SessionService;
@@ -53,23 +45,9 @@ describe('proactive triggers', () => {
 
   beforeEach(async () => {
     clock = new ManualClock();
-    archiveDir = mkdtempSync(join(tmpdir(), 'tg-triggers-spec-'));
-    const repository = new MemorySessionRepository({
-      idleTtlMs: 3_600_000,
-      keyTtlMs: 7_200_000,
-      historyMaxTurns: 200,
-      outboxMaxLength: 200,
-    });
-    const events = new EventEmitter2();
-    const ending = new SessionEndingService(
-      repository,
-      new FileArchiveRepository({ dir: archiveDir }),
-      clock,
-      events,
-    );
-    const admission = new MemoryPressureService(repository, config, clock, new MemoryLease(clock), ending);
-    sessions = new SessionService(repository, config, clock, ending, events, admission);
-    triggers = new SessionTriggers(repository, clock);
+    const embedded = embeddedSessions(config, clock);
+    ({ sessions, triggers } = embedded);
+    removeArchive = embedded.remove;
     queue = new RecordingJobQueue({ clock, timers: clock });
     relay = new TriggerRelay(config, queue, clock, sessions, triggers);
     const pois = new PoiService(new MemoryPoiRepository(), config);
@@ -78,7 +56,7 @@ describe('proactive triggers', () => {
   });
   afterEach(async () => {
     await queue.close();
-    rmSync(archiveDir, { recursive: true, force: true });
+    removeArchive();
   });
 
   const pending = async () => (await triggers.olderThan(-1, 100)).map((t) => `${t.sessionId}:${t.trigger}`);

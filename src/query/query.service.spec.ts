@@ -1,20 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { ManualClock } from '../../test/support/manual-clock';
 import { loadConfig } from '../config/load-config';
 import { GuideModel, GuideRequest } from '../ai/guide-model.port';
 import { ModelUnavailableError } from '../domain';
 import { OfflineGuideModel } from '../ai/offline-guide.model';
-import { FileArchiveRepository } from '../archive/file-archive.repository';
 import { MemoryPoiRepository } from '../poi/memory-poi.repository';
 import { PoiService } from '../poi/poi.service';
-import { IdempotencyKeys } from '../sessions/idempotency-keys.service';
-import { MemorySessionRepository } from '../sessions/memory-session.repository';
-import { SessionEndingService } from '../sessions/session-ending.service';
-import { MemoryPressureService } from '../sessions/memory-pressure.service';
-import { MemoryLease } from '../lease/memory-lease';
+import { embeddedSessions } from '../sessions/embedded-sessions.kit';
 import { SessionService } from '../sessions/session.service';
 import { QueryDto } from './query.dto';
 import { QueryEvent, QueryPipeline } from './query.pipeline';
@@ -47,42 +38,29 @@ const MERIDIAN_GATE = { lat: 39.9136, lon: 116.391 };
 
 describe(QueryService.name, () => {
   const config = loadConfig({});
-  let archiveDir: string;
   let clock: ManualClock;
   let sessions: SessionService;
   let pois: PoiService;
   let model: ScriptedModel;
   let sut: QueryService;
 
+  let removeArchive: () => void;
+
   const build = (guide: GuideModel) => {
-    const repository = new MemorySessionRepository({
-      idleTtlMs: config.sessionIdleTtlSeconds * 1000,
-      keyTtlMs: config.sessionIdleTtlSeconds * 2000,
-      historyMaxTurns: config.historyMaxTurns,
-      outboxMaxLength: 200,
-    });
-    const events = new EventEmitter2();
-    const ending = new SessionEndingService(
-      repository,
-      new FileArchiveRepository({ dir: archiveDir }),
-      clock,
-      events,
-    );
-    const admission = new MemoryPressureService(repository, config, clock, new MemoryLease(clock), ending);
-    sessions = new SessionService(repository, config, clock, ending, events, admission);
-    const keys = new IdempotencyKeys(repository, config, clock, clock);
-    return new QueryService(new QueryPipeline(sessions, pois, keys, guide, clock));
+    const embedded = embeddedSessions(config, clock);
+    sessions = embedded.sessions;
+    removeArchive = embedded.remove;
+    return new QueryService(new QueryPipeline(sessions, pois, embedded.idempotencyKeys, guide, clock));
   };
 
   beforeEach(async () => {
-    archiveDir = mkdtempSync(join(tmpdir(), 'tg-query-spec-'));
     clock = new ManualClock();
     pois = new PoiService(new MemoryPoiRepository(), config);
     await pois.onModuleInit();
     model = new ScriptedModel();
     sut = build(model);
   });
-  afterEach(() => rmSync(archiveDir, { recursive: true, force: true }));
+  afterEach(() => removeArchive());
 
   const query = (fields: Partial<QueryDto>): QueryDto =>
     Object.assign(new QueryDto(), { text: 'Hi', ...fields });

@@ -14,6 +14,19 @@ export interface ContractSubject {
   cleanup(): Promise<void>;
 }
 
+/** A fresh adapter before each case of the calling `describe` (handed to `use`), cleaned up after it. */
+export function eachCaseOn(
+  make: () => Promise<ContractSubject>,
+  use: (sut: SessionRepository) => void,
+): void {
+  let subject: ContractSubject;
+  beforeEach(async () => {
+    subject = await make();
+    use(subject.sut);
+  });
+  afterEach(() => subject.cleanup());
+}
+
 let counter = 0;
 /** A new session's fields, with an id no other case uses. */
 export const newSession = (overrides: Partial<NewSession> = {}): NewSession => ({

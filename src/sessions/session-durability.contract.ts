@@ -1,20 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { ContractSubject, newSession } from './session-contract.fixtures';
+import { ContractSubject, eachCaseOn, newSession, T0 } from './session-contract.fixtures';
 import { CREATED_TRIGGER, SessionRepository } from './session.repository';
-
-const T0 = 1_700_000_000_000;
 
 /** The durability cases of the SessionRepository contract (triggers, confirmed writes), run against every adapter. */
 export function describeDurabilityContract(name: string, make: () => Promise<ContractSubject>): void {
   describe(`SessionRepository contract (durable triggers, confirmed writes): ${name}`, () => {
-    let subject: ContractSubject;
     let sut: SessionRepository;
-
-    beforeEach(async () => {
-      subject = await make();
-      sut = subject.sut;
-    });
-    afterEach(() => subject.cleanup());
+    eachCaseOn(make, (made) => (sut = made));
 
     it('records the created trigger with every create, pending until cleared', async () => {
       const first = (await sut.create(newSession(), T0, 100)).record.id;

@@ -1,17 +1,18 @@
-import { CONTRACT_SETTINGS, ContractSubject, newSession, turn, T0 } from './session-contract.fixtures';
+import {
+  CONTRACT_SETTINGS,
+  ContractSubject,
+  eachCaseOn,
+  newSession,
+  turn,
+  T0,
+} from './session-contract.fixtures';
 import { SessionRepository } from './session.repository';
 
 /** Ending, reset, restore, the cap and the activity index, run against every SessionRepository adapter. */
 export function describeLifecycleContract(name: string, make: () => Promise<ContractSubject>): void {
   describe(`SessionRepository contract (end, reset, restore, activity index): ${name}`, () => {
-    let subject: ContractSubject;
     let sut: SessionRepository;
-
-    beforeEach(async () => {
-      subject = await make();
-      sut = subject.sut;
-    });
-    afterEach(() => subject.cleanup());
+    eachCaseOn(make, (made) => (sut = made));
 
     describe('markEnded / snapshot / purge', () => {
       it('ends a live session: gone for reads, still there to archive, then purged', async () => {

@@ -1,17 +1,11 @@
-import { CONTRACT_SETTINGS, ContractSubject, newSession, T0 } from './session-contract.fixtures';
+import { CONTRACT_SETTINGS, ContractSubject, eachCaseOn, newSession, T0 } from './session-contract.fixtures';
 import { SessionRepository } from './session.repository';
 
 /** The outbox, once-markers and location cases, run against every SessionRepository adapter. */
 export function describeOutboxContract(name: string, make: () => Promise<ContractSubject>): void {
   describe(`SessionRepository contract (outbox, markers, location): ${name}`, () => {
-    let subject: ContractSubject;
     let sut: SessionRepository;
-
-    beforeEach(async () => {
-      subject = await make();
-      sut = subject.sut;
-    });
-    afterEach(() => subject.cleanup());
+    eachCaseOn(make, (made) => (sut = made));
 
     describe('outbox', () => {
       it('delivers messages after a cursor, counts pending ones and acknowledges forward only', async () => {

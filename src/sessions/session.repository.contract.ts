@@ -1,17 +1,18 @@
-import { CONTRACT_SETTINGS, ContractSubject, newSession, turn, T0 } from './session-contract.fixtures';
+import {
+  CONTRACT_SETTINGS,
+  ContractSubject,
+  eachCaseOn,
+  newSession,
+  turn,
+  T0,
+} from './session-contract.fixtures';
 import { SessionRepository } from './session.repository';
 
 /** Create, find, touch and history cases, run against every SessionRepository adapter. */
 export function describeSessionRepositoryContract(name: string, make: () => Promise<ContractSubject>): void {
   describe(`SessionRepository contract (create, touch, history): ${name}`, () => {
-    let subject: ContractSubject;
     let sut: SessionRepository;
-
-    beforeEach(async () => {
-      subject = await make();
-      sut = subject.sut;
-    });
-    afterEach(() => subject.cleanup());
+    eachCaseOn(make, (made) => (sut = made));
 
     describe('create / find', () => {
       it('creates a session that can be found with its fields', async () => {

@@ -7,6 +7,7 @@ import { describeLifecycleContract } from './session-lifecycle.contract';
 import { describeOutboxContract } from './session-outbox.contract';
 import { describeIdempotencyContract } from './session-idempotency.contract';
 import { describeDurabilityContract } from './session-durability.contract';
+import { describeQueryContract } from './session-query.contract';
 
 const make = (): Promise<ContractSubject> => {
   const prefix = testPrefix('sessions');
@@ -25,6 +26,7 @@ describeLifecycleContract(RedisSessionRepository.name, make);
 describeOutboxContract(RedisSessionRepository.name, make);
 describeIdempotencyContract(RedisSessionRepository.name, make);
 describeDurabilityContract(RedisSessionRepository.name, make);
+describeQueryContract(RedisSessionRepository.name, make);
 
 describe(RedisSessionRepository.name, () => {
   const prefix = testPrefix('sessions-ttl');

@@ -10,6 +10,7 @@ import { BullMqJobQueue } from './bullmq-job-queue';
 import { IdleTipScanner } from './idle-tip.scanner';
 import { JOB_QUEUE, JobQueue } from './job-queue.port';
 import { MemoryJobQueue } from './memory-job-queue';
+import { CLOCK, Clock, TIMERS, Timers } from '../common/clock';
 import { MessageDelivery } from './message-delivery.service';
 import { MessageHub } from './message-hub.service';
 import { LocalMessageNotifier, MESSAGE_NOTIFIER, MessageNotifier } from './message-notifier.port';
@@ -28,9 +29,11 @@ import { TriggerRelay } from './trigger-relay.service';
   providers: [
     {
       provide: JOB_QUEUE,
-      inject: [APP_CONFIG, REDIS_STORE],
-      useFactory: (config: AppConfig, store: RedisStore | null): JobQueue =>
-        store ? new BullMqJobQueue(store, { lockMs: config.proactiveJobLockMs }) : new MemoryJobQueue(),
+      inject: [APP_CONFIG, REDIS_STORE, CLOCK, TIMERS],
+      useFactory: (config: AppConfig, store: RedisStore | null, clock: Clock, timers: Timers): JobQueue =>
+        store
+          ? new BullMqJobQueue(store, { lockMs: config.proactiveJobLockMs })
+          : new MemoryJobQueue({ clock, timers }),
     },
     {
       provide: MESSAGE_NOTIFIER,

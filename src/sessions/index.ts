@@ -5,6 +5,8 @@ export type { DeliveryOptions, NewSessionInput } from './session.service';
 export { SessionMaintenance } from './session-maintenance.service';
 export { SessionStoreStatus } from './session-store-status.service';
 export { IdempotencyKeys } from './idempotency-keys.service';
+export { SessionQueries } from './session-queries.service';
+export type { OpenedQuery, QueryOpening } from './session-queries.service';
 export type { KeyedQuery } from './idempotency-keys.service';
 export { SessionTriggers } from './session-triggers.service';
 export { isWellFormedSessionId, redactSessionId } from './session-id';

@@ -5,7 +5,7 @@ import { toStorableText } from '../common/well-formed-text';
 import { ContextTurn, GUIDE_MODEL, GuideModel } from '../ai';
 import { ClientInfo, ModelUnavailableError, SessionRecord, Turn } from '../domain';
 import { GeoPoint, PoiService, PoiWithDistance } from '../poi';
-import { IdempotencyClaim, IdempotencyKeys, OpenedQuery, SessionQueries } from '../sessions';
+import { IdempotencyClaim, IdempotencyKeys, OpenedQuery, RateLimitCharge, SessionQueries } from '../sessions';
 import { QueryDto } from './query.dto';
 
 /** Turns read as the model's context; the adapter trims them further to its budget. */
@@ -30,6 +30,8 @@ export interface QueryInput {
   query: QueryDto;
   client: ClientInfo;
   idempotencyKey?: string;
+  /** The rate limit, when it is charged in the first store step (QueryThrottlerGuard). */
+  rateLimit?: RateLimitCharge;
   /** `stream`: the model's deltas as it writes them; `whole`: its answer as one delta. */
   mode: 'stream' | 'whole';
   /** The client went away: stop asking the model and store nothing. */
@@ -72,6 +74,7 @@ export class QueryPipeline {
       text: query.text,
       idempotencyKey: input.idempotencyKey,
       contextTurns: CONTEXT_TURNS,
+      rateLimit: input.rateLimit,
     });
     const { record, created, keyed } = opened;
     yield { kind: 'session', sessionId: record.id, sessionCreated: created };

@@ -11,7 +11,13 @@ export type { KeyedQuery } from './idempotency-keys.service';
 export { SessionTriggers } from './session-triggers.service';
 export { isWellFormedSessionId, redactSessionId } from './session-id';
 export { CREATED_TRIGGER } from './session.repository';
-export type { HistoryPage, IdempotencyClaim, MessagePage, PendingTrigger } from './session.repository';
+export type {
+  HistoryPage,
+  IdempotencyClaim,
+  MessagePage,
+  PendingTrigger,
+  RateLimitCharge,
+} from './session.repository';
 export { HistoryQueryDto, HistoryViewDto, SessionViewDto } from './session.dto';
 export { toAdminSessionView, toHistoryView, toSessionView } from './session.view';
 export type { AdminSessionView, HistoryView, SessionView } from './session.view';

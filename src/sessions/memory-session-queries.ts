@@ -1,7 +1,7 @@
 import { getHeapStatistics } from 'node:v8';
 import { claimKey } from './memory-idempotency-keys';
 import { compareOutboxIds } from './outbox-id';
-import { applyClientSeen, pendingOf, StoredSession, viewOf } from './memory-stored-session';
+import { applyClientSeen, pendingOf, StoredSession, storedSession, viewOf } from './memory-stored-session';
 import {
   ClientSeen,
   HistoryPage,
@@ -9,9 +9,10 @@ import {
   MessagePage,
   QueryStart,
   QueryStartResult,
+  RateLimitCharge,
   TouchResult,
 } from './session.repository';
-import { Turn } from '../domain';
+import { SessionRecord, SessionSnapshot, Turn } from '../domain';
 
 /** Client activity on a live session, as the Redis TOUCH script applies it (the index is the caller's). */
 export function touchStored(stored: StoredSession, now: number, client: ClientSeen | null): TouchResult {
@@ -69,4 +70,31 @@ export function clearStored(stored: StoredSession, touchedAt: number | null): vo
 /** The embedded store's "memory": this process's heap. */
 export function heapUsage(): MemoryUsage {
   return { used: process.memoryUsage().heapUsed, limit: getHeapStatistics().heap_size_limit };
+}
+
+/** The rate limit's algorithm (that of the Redis script) over budgets in memory. */
+export class MemoryRateBudgets {
+  private readonly budgets = new Map<string, { hits: number; expiresAt: number; blockedUntil: number }>();
+
+  /** Null while within the budget. */
+  charge(charge: RateLimitCharge, now: number): { status: 'rate_limited'; retryAfterMs: number } | null {
+    const id = `${charge.key}:${charge.name}`;
+    let budget = this.budgets.get(id);
+    if (!budget || (budget.expiresAt <= now && budget.blockedUntil <= now)) {
+      budget = { hits: 0, expiresAt: now + charge.ttlMs, blockedUntil: 0 };
+      this.budgets.set(id, budget);
+    }
+    budget.hits += 1;
+    if (budget.blockedUntil <= now && budget.hits > charge.limit) budget.blockedUntil = now + charge.blockMs;
+    return budget.blockedUntil > now
+      ? { status: 'rate_limited', retryAfterMs: budget.blockedUntil - now }
+      : null;
+  }
+}
+
+/** An archived session brought back live: a fresh activity time, nothing acknowledged, not ended. */
+export function restoredSession(snapshot: SessionSnapshot, now: number, maxTurns: number): StoredSession {
+  const record: SessionRecord = { ...structuredClone(snapshot.record), lastActivityAt: now, ackCursor: '0' };
+  record.endReason = null;
+  return storedSession(record, structuredClone(snapshot.turns).slice(-maxTurns));
 }

@@ -24,7 +24,9 @@ import {
   clearStored,
   heapUsage,
   historyPage,
+  MemoryRateBudgets,
   messagePage,
+  restoredSession,
   startQuery,
   touchStored,
 } from './memory-session-queries';
@@ -56,6 +58,7 @@ export class MemorySessionRepository implements SessionRepository {
   private readonly sessions = new Map<string, StoredSession>();
   private readonly index = new MemorySessionIndex();
   private readonly outboxIds = new OutboxIdSequence();
+  private readonly rateBudgets = new MemoryRateBudgets();
 
   constructor(private readonly settings: SessionStoreSettings) {}
 
@@ -99,6 +102,8 @@ export class MemorySessionRepository implements SessionRepository {
   }
 
   beginQuery(id: string, now: number, start: QueryStart): Promise<QueryStartResult> {
+    const limited = start.rateLimit && this.rateBudgets.charge(start.rateLimit, now);
+    if (limited) return Promise.resolve(limited);
     const stored = this.live(id, now);
     const touched: TouchResult = stored ? touchStored(stored, now, start.client) : { status: 'gone' };
     if (!stored || touched.status !== 'ok') return Promise.resolve(touched as QueryStartResult);
@@ -193,14 +198,7 @@ export class MemorySessionRepository implements SessionRepository {
   restore(snapshot: SessionSnapshot, now: number, maxSessions: number): Promise<string[] | null> {
     const id = snapshot.record.id;
     if (this.sessions.has(id)) return Promise.resolve(null);
-    const record: SessionRecord = {
-      ...structuredClone(snapshot.record),
-      lastActivityAt: now,
-      ackCursor: '0',
-    };
-    record.endReason = null;
-    const turns = structuredClone(snapshot.turns).slice(-this.settings.historyMaxTurns);
-    this.sessions.set(id, storedSession(record, turns));
+    this.sessions.set(id, restoredSession(snapshot, now, this.settings.historyMaxTurns));
     return Promise.resolve(this.index.admit(id, now, maxSessions));
   }
 

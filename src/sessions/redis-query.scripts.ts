@@ -1,3 +1,4 @@
+import { RATE_LIMIT_HELPER } from '../store';
 import { CLAIM_HELPER } from './redis-idempotency.scripts';
 import { HELPERS } from './redis-session.scripts';
 
@@ -6,7 +7,9 @@ import { HELPERS } from './redis-session.scripts';
  * KEYS[6] optional: the activity index). The step after it is APPEND_TURNS.
  *
  * ARGV: now, idleMs, keyTtlMs, ip, userAgent, ipPolicy, id, lat ('' = none), lon, contextTurns,
- * idempotency key ('' = none), fingerprint, token, until →
+ * idempotency key ('' = none), fingerprint, token, until, then with a rate-limit charge (KEYS[7], [8]:
+ * its hits and blocked keys; one Redis node only) ttlMs, limit, blockMs →
+ * {-2, msToUnblock} over the limit (nothing else done) |
  * {0} gone | {-1} ip mismatch | {1, ipChanged, fields, pending, entries, claim}, where `claim` is
  * claim_key's reply ({} without a key). Touch first (a repeat is activity too); the location is stored and
  * the last `contextTurns` history entries read only when the query will ask the model: without a key, or
@@ -15,7 +18,12 @@ import { HELPERS } from './redis-session.scripts';
 export const BEGIN_QUERY =
   HELPERS +
   CLAIM_HELPER +
+  RATE_LIMIT_HELPER +
   `
+if KEYS[7] then
+  local limited = rate_limit(KEYS[7], KEYS[8], tonumber(ARGV[15]), tonumber(ARGV[16]), tonumber(ARGV[17]))
+  if limited[3] == 1 then return {-2, limited[4]} end
+end
 local now, idle = tonumber(ARGV[1]), tonumber(ARGV[2])
 if not is_live(now, idle) then return {0} end
 local changed = touch_session(ARGV[1], ARGV[4], ARGV[5], ARGV[6])

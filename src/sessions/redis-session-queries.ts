@@ -1,4 +1,4 @@
-import { RedisStore } from '../store';
+import { RATE_LIMIT, rateLimitKeys, RedisStore } from '../store';
 import { BEGIN_QUERY } from './redis-query.scripts';
 import { claimResult, RedisIdempotencyKeys } from './redis-idempotency-keys';
 import { RedisSessionIndex } from './redis-session-index';
@@ -12,7 +12,7 @@ import {
 } from './session.repository';
 import { NewTurn, Turn } from '../domain';
 
-type BeginReply = [0] | [-1] | [1, number, string[], number, string[], [number?, string?]];
+type BeginReply = [0] | [-1] | [-2, number] | [1, number, string[], number, string[], [number?, string?]];
 
 /**
  * The query path in Redis: BEGIN_QUERY before the model call, APPEND_TURNS after it, each one script
@@ -38,8 +38,18 @@ export class RedisSessionQueries {
   }
 
   async begin(keys: string[], id: string, now: number, start: QueryStart): Promise<QueryStartResult> {
-    const { client, location, claim } = start;
-    const reply = await this.store.script<BeginReply>(BEGIN_QUERY, this.withIndex(keys), [
+    const { client, location, claim, rateLimit } = start;
+    const rateKeys =
+      rateLimit && rateLimitKeys((part) => this.store.key(part), rateLimit.key, rateLimit.name);
+    const charge = rateLimit ? [rateLimit.ttlMs, rateLimit.limit, rateLimit.blockMs] : [];
+    if (rateKeys && this.store.isCluster) {
+      // Another slot: charged by a script of its own first.
+      const [, , blocked, msToUnblock] = await this.store.script<number[]>(RATE_LIMIT, rateKeys, charge);
+      if (blocked === 1) return { status: 'rate_limited', retryAfterMs: msToUnblock };
+    }
+    const scriptKeys = this.withIndex(keys);
+    if (rateKeys && !this.store.isCluster) scriptKeys.push(...rateKeys);
+    const reply = await this.store.script<BeginReply>(BEGIN_QUERY, scriptKeys, [
       now,
       this.settings.idleTtlMs,
       this.settings.keyTtlMs,
@@ -54,7 +64,9 @@ export class RedisSessionQueries {
       claim?.claim.fingerprint ?? '',
       claim?.claim.token ?? '',
       claim?.until ?? '',
+      ...(this.store.isCluster ? [] : charge),
     ]);
+    if (reply[0] === -2) return { status: 'rate_limited', retryAfterMs: reply[1] };
     if (reply[0] === -1) return { status: 'ip_mismatch' };
     if (reply[0] !== 1) return { status: 'gone' };
     await this.refreshIndexApart(id, now);

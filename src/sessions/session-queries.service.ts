@@ -1,11 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { sessionNotFound } from '../common/api-error';
+import { ApiError, sessionNotFound } from '../common/api-error';
 import { CLOCK, Clock } from '../common/clock';
 import { ClientInfo, NewTurn, SessionRecord, Turn } from '../domain';
 import { IdempotencyKeys, KeyedQuery } from './idempotency-keys.service';
 import { isWellFormedSessionId } from './session-id';
 import { SessionService } from './session.service';
-import { IdempotencyClaim, SESSION_REPOSITORY, SessionRepository } from './session.repository';
+import {
+  IdempotencyClaim,
+  RateLimitCharge,
+  SESSION_REPOSITORY,
+  SessionRepository,
+} from './session.repository';
 
 /** What a query brings to the store before the model call. */
 export interface QueryOpening {
@@ -16,6 +21,8 @@ export interface QueryOpening {
   idempotencyKey?: string;
   /** How many of the newest turns the model gets as context. */
   contextTurns: number;
+  /** The client's rate limit, when it is charged in the same store step (else the route's guard did). */
+  rateLimit?: RateLimitCharge;
 }
 
 export interface OpenedQuery {
@@ -46,12 +53,15 @@ export class SessionQueries {
   async open(opening: QueryOpening): Promise<OpenedQuery> {
     const claim =
       opening.idempotencyKey === undefined ? null : this.keys.newClaim(opening.idempotencyKey, opening.text);
+    // The rate limit is charged by the first step, whatever it finds.
+    let rateLimit = opening.rateLimit;
     if (isWellFormedSessionId(opening.sessionId)) {
-      const opened = await this.openOn(opening.sessionId, opening, claim, false);
+      const opened = await this.openOn(opening.sessionId, opening, claim, false, rateLimit);
       if (opened) return opened;
+      rateLimit = undefined;
     }
     const record = await this.sessions.create({}, opening.client);
-    const opened = await this.openOn(record.id, opening, claim, true);
+    const opened = await this.openOn(record.id, opening, claim, true, rateLimit);
     if (!opened) throw sessionNotFound(); // ended (evicted) at once
     return opened;
   }
@@ -62,8 +72,9 @@ export class SessionQueries {
     opening: QueryOpening,
     claim: IdempotencyClaim | null,
     created: boolean,
+    rateLimit: RateLimitCharge | undefined,
   ): Promise<OpenedQuery | null> {
-    for (;;) {
+    for (let attempt = 0; ; attempt++) {
       const now = this.clock.now();
       const result = await this.store
         .beginQuery(id, now, {
@@ -71,12 +82,15 @@ export class SessionQueries {
           location: opening.location ?? null,
           contextTurns: created ? 0 : opening.contextTurns,
           claim: claim && { claim, until: this.keys.holdUntil(now) },
+          rateLimit: attempt === 0 ? rateLimit : undefined,
         })
         .catch((error: unknown) => {
           if (claim) this.keys.failedClaim(id, claim, error);
           throw error;
         });
       if (result.status === 'gone') return null;
+      if (result.status === 'rate_limited')
+        throw new ApiError('RATE_LIMITED', 'Too many requests; slow down');
       this.sessions.touched(id, now, opening.client, result);
       if (!claim || !result.claim)
         return { record: result.record, created, turns: result.turns, keyed: null };

@@ -103,6 +103,28 @@ export function describeQueryContract(name: string, make: () => Promise<Contract
       });
     });
 
+    describe('beginQuery with a rate-limit charge', () => {
+      it('charges the budget first, whatever it finds; over the limit it does nothing else', async () => {
+        const rateLimit = { key: `budget-${id}`, name: 'query', ttlMs: 60_000, limit: 2, blockMs: 60_000 };
+        expect(await sut.beginQuery(id, T0 + 1, start({ rateLimit }))).toMatchObject({ status: 'ok' });
+        expect(await sut.beginQuery(newSession().id, T0 + 2, start({ rateLimit }))).toEqual({
+          status: 'gone',
+        });
+        const limited = await sut.beginQuery(
+          id,
+          T0 + 3,
+          start({ rateLimit, location: { lat: 1, lon: 2 }, claim: { claim: claimBy('a'), until: T0 + 9 } }),
+        );
+        expect(limited).toEqual({ status: 'rate_limited', retryAfterMs: 60_000 });
+        expect(await sut.find(id, T0 + 4)).toMatchObject({ lastActivityAt: T0 + 1, lastLat: null });
+        expect(await sut.claimIdempotencyKey(id, claimBy('b'), T0 + 4, T0 + 5)).toEqual({
+          status: 'claimed',
+        });
+        const other = { ...rateLimit, key: `other-${id}` };
+        expect(await sut.beginQuery(id, T0 + 5, start({ rateLimit: other }))).toMatchObject({ status: 'ok' });
+      });
+    });
+
     describe('completeQuery', () => {
       it('appends the pair as activity and refreshes the index', async () => {
         const stored = await sut.completeQuery(

@@ -152,6 +152,17 @@ export interface QueryStart {
   contextTurns: number;
   /** The query's Idempotency-Key, claimed until `until` (epoch ms). */
   claim: { claim: IdempotencyClaim; until: number } | null;
+  /** The client's rate-limit budget, charged first (whether the session is live or not), when given. */
+  rateLimit?: RateLimitCharge;
+}
+
+/** One query charged to a rate-limit budget: over `limit` in `ttlMs`, blocked for `blockMs`. */
+export interface RateLimitCharge {
+  key: string;
+  name: string;
+  ttlMs: number;
+  limit: number;
+  blockMs: number;
 }
 
 export type QueryStartResult =
@@ -165,7 +176,9 @@ export type QueryStartResult =
       claim: ClaimResult | null;
     }
   | { status: 'gone' }
-  | { status: 'ip_mismatch' };
+  | { status: 'ip_mismatch' }
+  /** Over the rate limit: nothing else was done. */
+  | { status: 'rate_limited'; retryAfterMs: number };
 
 /**
  * The query path's two store steps, each one atomic step (one round trip on one Redis node): before the

@@ -122,6 +122,58 @@ export function describeArchiveContract(name: string, factory: () => Promise<Arc
       });
     });
 
+    describe('appendBatch', () => {
+      it('stores every entry of a batch, each as save would', async () => {
+        const entries = Array.from({ length: 250 }, (_, i) => archivedSession({ turnCount: i }));
+        await sut.appendBatch(entries);
+        expect(await Promise.all(entries.map((entry) => sut.latest(entry.sessionId)))).toEqual(entries);
+        expect((await sut.recent(300, null)).entries).toHaveLength(250);
+      });
+
+      it('is idempotent on (sessionId, generation): a batch again, or with changes, replaces entries', async () => {
+        const [a, b] = [archivedSession(), archivedSession({ clientIp: null })];
+        await sut.save(a);
+        await sut.appendBatch([a, b]);
+        await sut.appendBatch([a, b]);
+        const changed = { ...b, reason: 'evicted' as const, turnCount: 9 };
+        await sut.appendBatch([changed]);
+        expect(await sut.list(a.sessionId)).toEqual([a]);
+        expect(await sut.list(b.sessionId)).toEqual([changed]);
+        expect((await sut.recent(10, null)).entries).toHaveLength(2);
+      });
+
+      it('keeps the later of two entries of one generation in a batch, and other generations apart', async () => {
+        const first = archivedSession();
+        const later = { ...first, reason: 'admin_deleted' as const };
+        const next = archivedSession({ sessionId: first.sessionId, generation: 1 });
+        await sut.appendBatch([first, next, later]);
+        expect(await sut.list(first.sessionId)).toEqual([later, next]);
+      });
+
+      it('does nothing for an empty batch', async () => {
+        await sut.appendBatch([]);
+        expect(await sut.recent(10, null)).toEqual({ entries: [], next: null });
+      });
+
+      it('is seen by a second instance', async () => {
+        const entries = [archivedSession(), archivedSession({ generation: 3 })];
+        await sut.appendBatch(entries);
+        const other = await reopen();
+        expect(await Promise.all(entries.map((entry) => other.latest(entry.sessionId)))).toEqual(entries);
+      });
+
+      it('keeps all of concurrent batches and saves', async () => {
+        const batches = Array.from({ length: 5 }, () => Array.from({ length: 20 }, () => archivedSession()));
+        const singles = Array.from({ length: 10 }, () => archivedSession());
+        await Promise.all([
+          ...batches.map((batch) => sut.appendBatch(batch)),
+          ...singles.map((entry) => sut.save(entry)),
+        ]);
+        const all = [...batches.flat(), ...singles];
+        expect(await Promise.all(all.map((entry) => sut.latest(entry.sessionId)))).toEqual(all);
+      });
+    });
+
     describe('init', () => {
       it('is idempotent', async () => {
         const entry = archivedSession();

@@ -12,6 +12,12 @@ export interface ArchiveRepository {
    * replaces it and never yields a second entry.
    */
   save(entry: ArchivedSession): Promise<void>;
+  /**
+   * Stores many generations in one write (the sweep's batches): PostgreSQL in one transaction, all or
+   * nothing; the file archive in one append. Idempotent per entry exactly as `save`; when a batch holds
+   * the same generation twice, the later one wins.
+   */
+  appendBatch(entries: readonly ArchivedSession[]): Promise<void>;
   /** The newest archived generation of a session, or null. */
   latest(sessionId: string): Promise<ArchivedSession | null>;
   /** Every archived generation of a session, oldest first (for tests and operators). */

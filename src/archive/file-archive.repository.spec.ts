@@ -105,6 +105,20 @@ describe(FileArchiveRepository.name, () => {
     });
   });
 
+  describe('appendBatch', () => {
+    it('writes the batch as lines of the UTC day file, and nothing for entries stored identically', async () => {
+      const entries = Array.from({ length: 40 }, () => archivedSession());
+      await sut.appendBatch(entries.slice(0, 10));
+      await sut.appendBatch(entries);
+      const parsed = (await lines('sessions-2026-05-01.jsonl')).map((line) => JSON.parse(line));
+      expect(parsed).toEqual(entries);
+      const restarted = new FileArchiveRepository({ dir, clock });
+      await restarted.appendBatch(entries);
+      expect(await lines('sessions-2026-05-01.jsonl')).toHaveLength(40);
+      expect(await restarted.latest(entries[39].sessionId)).toEqual(entries[39]);
+    });
+  });
+
   describe('reading existing files', () => {
     it('skips a torn last line and does not glue the next line onto it', async () => {
       const kept = archivedSession();

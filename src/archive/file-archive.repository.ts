@@ -61,7 +61,11 @@ export class FileArchiveRepository implements ArchiveRepository {
   }
 
   save(entry: ArchivedSession): Promise<void> {
-    return this.serialized(() => this.append(entry));
+    return this.serialized(() => this.append([entry]));
+  }
+
+  appendBatch(entries: readonly ArchivedSession[]): Promise<void> {
+    return this.serialized(() => this.append(entries));
   }
 
   async latest(sessionId: string): Promise<ArchivedSession | null> {
@@ -107,27 +111,43 @@ export class FileArchiveRepository implements ArchiveRepository {
     return run;
   }
 
-  private async append(entry: ArchivedSession): Promise<void> {
+  /** One append for all of `entries` not already stored byte for byte; then the index learns them. */
+  private async append(entries: readonly ArchivedSession[]): Promise<void> {
     const index = await this.loadIndex();
-    const line = toArchiveLine(entry);
-    const digest = digestOf(Buffer.from(line));
-    const generations = index.get(entry.sessionId) ?? new Map<number, LineLocation>();
-    if (generations.get(entry.generation)?.digest === digest) return;
+    const latestOfEach = new Map(entries.map((entry) => [`${entry.generation}:${entry.sessionId}`, entry]));
+    const lines: Array<{ entry: ArchivedSession; bytes: Buffer; digest: string }> = [];
+    for (const entry of latestOfEach.values()) {
+      const bytes = Buffer.from(toArchiveLine(entry));
+      const digest = digestOf(bytes);
+      if (index.get(entry.sessionId)?.get(entry.generation)?.digest !== digest) {
+        lines.push({ entry, bytes, digest });
+      }
+    }
+    if (lines.length === 0) return;
 
     const file = `sessions-${new Date(this.clock.now()).toISOString().slice(0, 10)}.jsonl`;
     const path = join(this.dir, file);
     const separator = this.unterminated.has(file) ? '\n' : '';
     const size = await fs.stat(path).then((stat) => stat.size, ignoreMissing(0));
-    await fs.appendFile(path, `${separator}${line}\n`, 'utf8');
+    const newline = Buffer.from('\n');
+    await fs.appendFile(
+      path,
+      Buffer.concat([Buffer.from(separator), ...lines.flatMap(({ bytes }) => [bytes, newline])]),
+    );
     this.unterminated.delete(file);
-    generations.set(entry.generation, {
-      file,
-      offset: size + separator.length,
-      length: Buffer.byteLength(line),
-      digest,
-      summary: toArchiveSummary(entry),
-    });
-    index.set(entry.sessionId, generations);
+    let offset = size + separator.length;
+    for (const { entry, bytes, digest } of lines) {
+      const generations = index.get(entry.sessionId) ?? new Map<number, LineLocation>();
+      generations.set(entry.generation, {
+        file,
+        offset,
+        length: bytes.length,
+        digest,
+        summary: toArchiveSummary(entry),
+      });
+      index.set(entry.sessionId, generations);
+      offset += bytes.length + 1;
+    }
   }
 
   /** Every generation, oldest first; null when a location no longer holds its line. */

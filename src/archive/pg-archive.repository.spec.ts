@@ -109,4 +109,14 @@ describe(PgArchiveRepository.name, () => {
       expect(rows[0].n).toBe('1');
     });
   });
+
+  describe('appendBatch', () => {
+    it('is one transaction: a batch with an entry the table refuses stores none of it', async () => {
+      const sut = open();
+      await sut.init();
+      const good = archivedSession();
+      await expect(sut.appendBatch([good, archivedSession({ generation: -1 })])).rejects.toThrow();
+      expect(await sut.latest(good.sessionId)).toBeNull();
+    });
+  });
 });

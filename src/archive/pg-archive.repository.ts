@@ -30,6 +30,21 @@ interface ArchivedSessionRow {
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 const COLUMNS =
   'session_id, generation, reason, created_at, ended_at, turn_count, locale, metadata, client_ip, turns';
+/** Saving a generation again replaces it: the archive is idempotent on (session_id, generation). */
+const ON_CONFLICT_REPLACE = `ON CONFLICT (session_id, generation) DO UPDATE SET
+  reason = EXCLUDED.reason, created_at = EXCLUDED.created_at, ended_at = EXCLUDED.ended_at,
+  turn_count = EXCLUDED.turn_count, locale = EXCLUDED.locale, metadata = EXCLUDED.metadata,
+  client_ip = EXCLUDED.client_ip, turns = EXCLUDED.turns, archived_at = now()`;
+/**
+ * A batch as one INSERT of ten array parameters unnested into rows: one statement whatever the batch
+ * size (no 65,535-parameter limit, one plan), the jsonb columns sent as JSON text and cast.
+ */
+const INSERT_UNNESTED = (table: string) => `INSERT INTO ${table} (${COLUMNS})
+  SELECT id, gen, reason, created, ended, turns_n, locale, meta::jsonb, ip, turns::jsonb
+  FROM unnest($1::text[], $2::int[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::int[],
+              $7::text[], $8::text[], $9::text[], $10::text[])
+    AS batch(id, gen, reason, created, ended, turns_n, locale, meta, ip, turns)
+  ${ON_CONFLICT_REPLACE}`;
 
 /** The PostgreSQL archive: one row per (session, generation), migrated at start. */
 export class PgArchiveRepository implements ArchiveRepository {
@@ -103,10 +118,7 @@ export class PgArchiveRepository implements ArchiveRepository {
     await this.pool.query(
       `INSERT INTO ${this.table} (${COLUMNS})
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10::jsonb)
-       ON CONFLICT (session_id, generation) DO UPDATE SET
-         reason = EXCLUDED.reason, created_at = EXCLUDED.created_at, ended_at = EXCLUDED.ended_at,
-         turn_count = EXCLUDED.turn_count, locale = EXCLUDED.locale, metadata = EXCLUDED.metadata,
-         client_ip = EXCLUDED.client_ip, turns = EXCLUDED.turns, archived_at = now()`,
+       ${ON_CONFLICT_REPLACE}`,
       [
         entry.sessionId,
         entry.generation,
@@ -120,6 +132,31 @@ export class PgArchiveRepository implements ArchiveRepository {
         JSON.stringify(entry.turns),
       ],
     );
+  }
+
+  async appendBatch(entries: readonly ArchivedSession[]): Promise<void> {
+    // One INSERT cannot update the same row twice (ON CONFLICT would fail): the later entry wins. Rows
+    // go in key order, so two batches over the same rows lock them in the same order (no deadlock).
+    const latestOfEach = new Map(entries.map((entry) => [`${entry.sessionId}:${entry.generation}`, entry]));
+    const rows = [...latestOfEach.values()].sort((a, b) =>
+      a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : a.generation - b.generation,
+    );
+    if (rows.length === 0) return;
+    const column = <T>(pick: (entry: ArchivedSession) => T): T[] => rows.map(pick);
+    await this.inTransaction(async (client) => {
+      await client.query(INSERT_UNNESTED(this.table), [
+        column((entry) => entry.sessionId),
+        column((entry) => entry.generation),
+        column((entry) => entry.reason),
+        column((entry) => entry.createdAt),
+        column((entry) => entry.endedAt),
+        column((entry) => entry.turnCount),
+        column((entry) => entry.locale),
+        column((entry) => JSON.stringify(entry.metadata)),
+        column((entry) => entry.clientIp),
+        column((entry) => JSON.stringify(entry.turns)),
+      ]);
+    });
   }
 
   async latest(sessionId: string): Promise<ArchivedSession | null> {

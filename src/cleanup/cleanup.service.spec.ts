@@ -1,5 +1,6 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CLEANUP_JOB, CleanupService } from './cleanup.service';
+import { SWEEP_BATCH } from './sweep.service';
 import { CLIENT, EmbeddedCleanup, embeddedCleanup, IDLE_TTL_MS } from './embedded-cleanup.kit';
 
 describe(CleanupService.name, () => {
@@ -39,6 +40,31 @@ describe(CleanupService.name, () => {
       kit.clock.at += Math.max(IDLE_TTL_MS, 60_000) + 1;
       await sut.run();
       expect(await kit.archive.latest(id)).toMatchObject({ reason: 'expired' });
+    });
+
+    it('renews its lease between batches, so a sweep longer than the lease keeps it to the end', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 8 * SWEEP_BATCH; i++) ids.push((await kit.sessions.create({}, CLIENT)).id);
+      kit.clock.at += IDLE_TTL_MS + 1;
+      // Every reading of the clock lets 150 ms pass: the run lasts longer than its 60-s lease
+      // (a batch, under half of it).
+      const start = kit.clock.at;
+      const now = kit.clock.now;
+      let takenMidway: string | null | undefined;
+      kit.clock.now = () => {
+        kit.clock.at += 150;
+        if (takenMidway === undefined && kit.clock.at > start + 65_000) {
+          takenMidway = null;
+          void kit.lease.acquire('cleanup', 1_000).then((token) => (takenMidway = token));
+        }
+        return kit.clock.at;
+      };
+      await sut.run();
+      kit.clock.now = now;
+      expect(kit.clock.at).toBeGreaterThan(start + 90_000);
+      expect(takenMidway).toBeNull();
+      const archived = await Promise.all(ids.map((id) => kit.archive.latest(id)));
+      expect(archived.filter((entry) => entry?.reason === 'expired')).toHaveLength(ids.length);
     });
 
     it('joins a tick to the run still going rather than starting a second one', () => {

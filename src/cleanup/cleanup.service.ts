@@ -17,7 +17,10 @@ import { SweepService } from './sweep.service';
 
 export const CLEANUP_JOB = 'session-cleanup';
 const LEASE_NAME = 'cleanup';
-/** The lease outlives a sweep: a sweep stops at half of it and the rest waits for the next run. */
+/**
+ * A crashed sweeper frees the lease after this long. A sweep renews it between batches (each far
+ * shorter), so it runs as long as its backlog needs and stops as soon as it no longer holds the lease.
+ */
 const LEASE_TTL_MS = 60_000;
 
 /**
@@ -30,6 +33,10 @@ export class CleanupService implements OnApplicationBootstrap, BeforeApplication
   private readonly logger = new Logger('Cleanup');
   private running: Promise<void> | null = null;
   private job: CronJob | null = null;
+  /** Set at shutdown: a sweep in progress stops after its current batch. */
+  private stopping = false;
+  /** When the running sweep last extended its lease. */
+  private renewedAt = 0;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -49,6 +56,7 @@ export class CleanupService implements OnApplicationBootstrap, BeforeApplication
 
   /** Stops the schedule and waits for a run in progress, while the store and archive are still open. */
   async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     // Called twice (by Nest, and by the shutdown archiver first): the job is deleted once.
     if (this.job) {
       this.job = null;
@@ -63,14 +71,24 @@ export class CleanupService implements OnApplicationBootstrap, BeforeApplication
     return this.running;
   }
 
+  /** Between batches: go on unless shutting down, renewing the lease once a quarter of it has passed. */
+  private async keepSweeping(token: string): Promise<boolean> {
+    if (this.stopping) return false;
+    const now = this.clock.now();
+    if (now - this.renewedAt < LEASE_TTL_MS / 4) return true;
+    this.renewedAt = now;
+    return this.lease.renew(LEASE_NAME, token, LEASE_TTL_MS);
+  }
+
   private async runOnce(): Promise<void> {
     try {
       const token = await this.lease.acquire(LEASE_NAME, LEASE_TTL_MS);
       if (!token) return; // another instance is cleaning up
       const started = this.clock.now();
+      this.renewedAt = started;
       try {
         const stopTimer = this.metrics.sweepDuration.startTimer();
-        const swept = await this.sweeper.sweep(started + LEASE_TTL_MS / 2);
+        const swept = await this.sweeper.sweep(() => this.keepSweeping(token));
         stopTimer();
         if (swept.ended + swept.leftovers + swept.failed > 0) {
           this.logger.log({ msg: 'sweep done', ...swept, durationMs: this.clock.now() - started });

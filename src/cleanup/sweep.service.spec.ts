@@ -1,9 +1,10 @@
 import { CLIENT, EmbeddedCleanup, embeddedCleanup, IDLE_TTL_MS } from './embedded-cleanup.kit';
-import { SweepService } from './sweep.service';
+import { SWEEP_BATCH, SweepService } from './sweep.service';
 
 describe(SweepService.name, () => {
   let kit: EmbeddedCleanup;
   let sut: SweepService;
+  const always = () => Promise.resolve(true);
   beforeEach(async () => {
     kit = await embeddedCleanup();
     sut = kit.moduleRef.get(SweepService);
@@ -17,30 +18,50 @@ describe(SweepService.name, () => {
       const active = await kit.sessions.create({}, CLIENT);
       kit.clock.at += IDLE_TTL_MS / 2 + 1;
 
-      expect(await sut.sweep(kit.clock.now() + 10_000)).toEqual({ ended: 1, leftovers: 0, failed: 0 });
+      expect(await sut.sweep(always)).toEqual({ ended: 1, leftovers: 0, failed: 0 });
       expect(await kit.archive.latest(idle.id)).toMatchObject({ reason: 'expired' });
       expect(await kit.archive.latest(active.id)).toBeNull();
       expect(await kit.sessions.find(active.id)).not.toBeNull();
-      expect(await sut.sweep(kit.clock.now() + 10_000)).toEqual({ ended: 0, leftovers: 0, failed: 0 });
+      expect(await sut.sweep(always)).toEqual({ ended: 0, leftovers: 0, failed: 0 });
     });
 
     it('keeps a session whose archival failed, and archives it on the next sweep', async () => {
       const { id } = await kit.sessions.create({}, CLIENT);
       kit.clock.at += IDLE_TTL_MS + 1;
       await kit.breakArchive(true);
-      expect(await sut.sweep(kit.clock.now() + 10_000)).toEqual({ ended: 0, leftovers: 0, failed: 1 });
+      expect(await sut.sweep(always)).toEqual({ ended: 0, leftovers: 0, failed: 1 });
+      expect(await kit.sessions.find(id)).toBeNull(); // ended for clients, though not yet archived
 
       await kit.breakArchive(false);
       kit.clock.at += 10_000; // past the grace an end in progress elsewhere gets
-      expect(await sut.sweep(kit.clock.now() + 10_000)).toEqual({ ended: 1, leftovers: 0, failed: 0 });
+      expect(await sut.sweep(always)).toEqual({ ended: 1, leftovers: 0, failed: 0 });
       expect(await kit.archive.list(id)).toEqual([expect.objectContaining({ reason: 'expired' })]);
     });
 
-    it('does nothing once its deadline has passed', async () => {
-      const { id } = await kit.sessions.create({}, CLIENT);
+    // A batch is at most SWEEP_BATCH idle ids and as many stuck ending (the index's candidates query).
+    const severalBatches = 4 * SWEEP_BATCH + 7;
+
+    it('goes on batch after batch until no due session is left, asking between batches', async () => {
+      const ids = [];
+      for (let i = 0; i < severalBatches; i++) ids.push((await kit.sessions.create({}, CLIENT)).id);
       kit.clock.at += IDLE_TTL_MS + 1;
-      expect(await sut.sweep(kit.clock.now())).toEqual({ ended: 0, leftovers: 0, failed: 0 });
-      expect(await kit.archive.latest(id)).toBeNull();
+      let asked = 0;
+      const counting = () => Promise.resolve(++asked > 0);
+
+      expect(await sut.sweep(counting)).toEqual({ ended: severalBatches, leftovers: 0, failed: 0 });
+      expect(asked).toBeGreaterThanOrEqual(2);
+      const archived = await Promise.all(ids.map((id) => kit.archive.latest(id)));
+      expect(archived.every((entry) => entry?.reason === 'expired')).toBe(true);
+    });
+
+    it('stops after the batch in progress when told to, and leaves the rest for the next run', async () => {
+      for (let i = 0; i < severalBatches; i++) await kit.sessions.create({}, CLIENT);
+      kit.clock.at += IDLE_TTL_MS + 1;
+      const first = await sut.sweep(() => Promise.resolve(false));
+      expect(first.ended).toBeGreaterThanOrEqual(SWEEP_BATCH);
+      expect(first.ended).toBeLessThanOrEqual(2 * SWEEP_BATCH);
+      const rest = await sut.sweep(always);
+      expect(rest).toEqual({ ended: severalBatches - first.ended, leftovers: 0, failed: 0 });
     });
   });
 });

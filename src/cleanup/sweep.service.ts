@@ -2,11 +2,15 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG } from '../config/config.module';
 import { AppConfig } from '../config/app-config';
 import { CLOCK, Clock } from '../common/clock';
-import { redactSessionId, SessionMaintenance } from '../sessions';
+import { SessionMaintenance } from '../sessions';
 
-export const SWEEP_BATCH = 300;
-/** Sessions of one batch archived at the same time. */
-const CONCURRENCY = 8;
+/**
+ * Sessions ended per batch: one round to the store per step and one archive write for all of them.
+ * Small enough that no step holds the event loop for more than a few milliseconds: measured on the
+ * bench's sweep (100,000 sessions under a query load), 100 keeps the queries' p99 at its quiet level,
+ * while 250 to 500 sweep little faster and raise it 4 to 6 times.
+ */
+export const SWEEP_BATCH = 100;
 /** An end in progress elsewhere is left alone this long before the sweep takes it over. */
 const MAX_ENDING_GRACE_MS = 5000;
 
@@ -19,11 +23,15 @@ export interface SweepResult {
   failed: number;
 }
 
+/** Lets the requests queued meanwhile run before the next batch. */
+const yieldToRequests = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /**
- * One pass over the activity index: every session idle past its TTL is marked, archived, then deleted,
- * in batches with a yield in between so requests keep flowing. Idempotent: an archive failure leaves the
- * session marked in the ending set (nothing unarchived is deleted), and the archive keeps one entry per
- * (id, generation) however often it is saved.
+ * One pass over the activity index: every session idle past its TTL when the pass began is marked,
+ * archived, then deleted, a batch at a time, batch after batch until none is left (or `keepGoing`
+ * says stop: the lease is lost, the process stops), yielding between batches so requests keep flowing.
+ * Idempotent: an archive failure leaves the sessions marked in the ending set (nothing unarchived is
+ * deleted), and the archive keeps one entry per (id, generation) however often it is saved.
  */
 @Injectable()
 export class SweepService {
@@ -35,43 +43,32 @@ export class SweepService {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  /** Sweeps until nothing is left to do, or `deadline` (epoch ms) passes. */
-  async sweep(deadline: number): Promise<SweepResult> {
+  /** Sweeps until nothing due is left, or `keepGoing` (asked between batches) answers false. */
+  async sweep(keepGoing: () => Promise<boolean>): Promise<SweepResult> {
     const result: SweepResult = { ended: 0, leftovers: 0, failed: 0 };
     const now = this.clock.now();
     const cutoff = now - this.config.sessionIdleTtlSeconds * 1000;
     const endingCutoff = now - Math.min(MAX_ENDING_GRACE_MS, this.config.sweepIntervalMs);
-    while (this.clock.now() < deadline) {
+    for (;;) {
       const ids = await this.sessions.sweepCandidates(cutoff, endingCutoff, SWEEP_BATCH);
       if (ids.length === 0) break;
-      const before = result.ended + result.leftovers;
-      for (let i = 0; i < ids.length; i += CONCURRENCY) {
-        await Promise.all(ids.slice(i, i + CONCURRENCY).map((id) => this.sweepOne(id, result)));
+      let batch;
+      try {
+        batch = await this.sessions.endBatch(ids, 'expired', 'expired');
+      } catch (error) {
+        // The store is down: whatever was marked stays in the ending set for the next run.
+        this.logger.error({ msg: 'sweep batch failed; its sessions stay for the next sweep', err: error });
+        result.failed += ids.length;
+        break;
       }
+      result.ended += batch.ended;
+      result.leftovers += batch.leftovers;
+      result.failed += batch.failed;
       // Failed or no-longer-expired ids come back in the next query: stop when a batch changed nothing.
-      if (result.ended + result.leftovers === before) break;
-      await new Promise((resolve) => setImmediate(resolve));
+      if (batch.ended + batch.leftovers === 0) break;
+      await yieldToRequests();
+      if (!(await keepGoing())) break;
     }
     return result;
-  }
-
-  private async sweepOne(id: string, result: SweepResult): Promise<void> {
-    try {
-      // An id already ending keeps the reason it was marked with; markEnded returns that one.
-      if (await this.sessions.end(id, 'expired', 'expired')) {
-        result.ended += 1;
-      } else if (!(await this.sessions.hasKeys(id))) {
-        await this.sessions.purge(id);
-        result.leftovers += 1;
-      }
-      // else: active again since the candidates were read; it stays.
-    } catch (error) {
-      result.failed += 1;
-      this.logger.error({
-        msg: 'session not archived; it stays for the next sweep',
-        sessionId: redactSessionId(id),
-        err: error,
-      });
-    }
   }
 }

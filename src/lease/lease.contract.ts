@@ -39,6 +39,29 @@ export function describeLeaseContract(name: string, make: () => Promise<LeaseCon
       expect(await sut.acquire('sweep', 50)).not.toBeNull();
     });
 
+    it('lets its holder extend it, and no one else', async () => {
+      const { sut, elapse } = subject;
+      const holder = await sut.acquire('sweep', 50);
+      expect(await sut.renew('sweep', 'not-the-token', 10_000)).toBe(false);
+      expect(await sut.renew('sweep', holder!, 10_000)).toBe(true);
+      await elapse(80);
+      expect(await sut.acquire('sweep', 50)).toBeNull();
+      expect(await sut.renew('sweep', holder!, 10_000)).toBe(true);
+      await sut.release('sweep', holder!);
+      expect(await sut.acquire('sweep', 50)).not.toBeNull();
+    });
+
+    it('refuses to extend a lease that ran out (another holder may have it by now)', async () => {
+      const { sut, elapse } = subject;
+      const late = await sut.acquire('sweep', 50);
+      await elapse(80);
+      expect(await sut.renew('sweep', late!, 10_000)).toBe(false);
+      const next = await sut.acquire('sweep', 10_000);
+      expect(next).not.toBeNull();
+      expect(await sut.renew('sweep', late!, 10_000)).toBe(false);
+      expect(await sut.renew('sweep', next!, 10_000)).toBe(true);
+    });
+
     it('hands out random tokens and keeps names apart', async () => {
       const { sut } = subject;
       const a = await sut.acquire('a', 10_000);

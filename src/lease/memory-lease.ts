@@ -17,6 +17,14 @@ export class MemoryLease implements Lease {
     return Promise.resolve(token);
   }
 
+  renew(name: string, token: string, ttlMs: number): Promise<boolean> {
+    const now = this.clock.now();
+    const current = this.held.get(name);
+    if (current?.token !== token || current.until <= now) return Promise.resolve(false);
+    current.until = now + ttlMs;
+    return Promise.resolve(true);
+  }
+
   release(name: string, token: string): Promise<void> {
     if (this.held.get(name)?.token === token) this.held.delete(name);
     return Promise.resolve();

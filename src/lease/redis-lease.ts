@@ -8,6 +8,12 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `;
 
+/** Compare-and-extend: only the token that holds the key may extend it. ARGV: token, ttlMs. */
+const RENEW = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+`;
+
 /** `{prefix}lease:{name}` set with NX and a PX expiry, so a crashed holder frees it after its TTL. */
 export class RedisLease implements Lease {
   constructor(private readonly store: RedisStore) {}
@@ -20,6 +26,10 @@ export class RedisLease implements Lease {
     const token = randomBytes(16).toString('hex');
     const reply = await this.store.run((client) => client.set(this.key(name), token, 'PX', ttlMs, 'NX'));
     return reply === 'OK' ? token : null;
+  }
+
+  async renew(name: string, token: string, ttlMs: number): Promise<boolean> {
+    return (await this.store.script<number>(RENEW, [this.key(name)], [token, ttlMs])) === 1;
   }
 
   async release(name: string, token: string): Promise<void> {

@@ -6,6 +6,7 @@ import { AppConfig } from '../config/app-config';
 import { MemoryPressureService } from './memory-pressure.service';
 import { fromArchivedSession } from './session-archiver';
 import { SessionEndingService } from './session-ending.service';
+import { BatchEndResult, SessionBatchEndingService } from './session-batch-ending.service';
 import { EndMode, SESSION_REPOSITORY, SessionLifecycleStore, SessionIndexStore } from './session.repository';
 
 /**
@@ -19,12 +20,21 @@ export class SessionMaintenance {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly ending: SessionEndingService,
+    private readonly batchEnding: SessionBatchEndingService,
     private readonly memoryPressure: MemoryPressureService,
   ) {}
 
   /** Marks, archives and deletes a session for `reason`; false when there was nothing to end under `mode`. */
   end(id: string, reason: EndReason, mode: EndMode): Promise<boolean> {
     return this.ending.end(id, reason, mode);
+  }
+
+  /**
+   * `end` for a batch of ids (the sweep), a round to the store per step instead of per session; an id
+   * with nothing to end under `mode` is left alone, one whose keys are gone is purged (a leftover).
+   */
+  endBatch(ids: readonly string[], reason: EndReason, mode: EndMode): Promise<BatchEndResult> {
+    return this.batchEnding.end(ids, reason, mode);
   }
 
   /** Ids whose last activity is older than `cutoff`, and ids stuck ending since before `endingCutoff`. */

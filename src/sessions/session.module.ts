@@ -8,11 +8,15 @@ import { IdempotencyKeys } from './idempotency-keys.service';
 import { SessionQueries } from './session-queries.service';
 import { MemoryPressureService } from './memory-pressure.service';
 import { MemorySessionRepository } from './memory-session.repository';
+import { MemorySessionBatchEnding } from './memory-session-batch-ending';
+import { RedisSessionBatchEnding } from './redis-session-batch-ending';
+import { SESSION_BATCH_ENDING } from './session-batch-ending.port';
+import { SessionBatchEndingService } from './session-batch-ending.service';
 import { RedisSessionRepository } from './redis-session.repository';
 import { SessionController } from './session.controller';
 import { SessionEndingService } from './session-ending.service';
 import { SessionMaintenance } from './session-maintenance.service';
-import { SESSION_REPOSITORY, SessionStoreSettings } from './session.repository';
+import { SESSION_REPOSITORY, SessionRepository, SessionStoreSettings } from './session.repository';
 import { SessionService } from './session.service';
 import { SessionStoreStatus } from './session-store-status.service';
 import { SessionTriggers } from './session-triggers.service';
@@ -40,8 +44,18 @@ const OUTBOX_MAX_LENGTH = 200;
         return store ? new RedisSessionRepository(store, settings) : new MemorySessionRepository(settings);
       },
     },
+    {
+      // The sweep's batches, over the same store as SESSION_REPOSITORY.
+      provide: SESSION_BATCH_ENDING,
+      inject: [APP_CONFIG, REDIS_STORE, SESSION_REPOSITORY],
+      useFactory: (config: AppConfig, store: RedisStore | null, sessions: SessionRepository) =>
+        store
+          ? new RedisSessionBatchEnding(store, { idleTtlMs: config.sessionIdleTtlSeconds * 1000 })
+          : new MemorySessionBatchEnding(sessions),
+    },
     SessionService,
     SessionEndingService,
+    SessionBatchEndingService,
     MemoryPressureService,
     SessionMaintenance,
     SessionStoreStatus,

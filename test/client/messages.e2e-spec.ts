@@ -124,6 +124,9 @@ describe('TourClient.messages (e2e, Redis, SSE resume and long-poll fallback)', 
     proxy.refuse(false);
     await broadcast('three');
     await until(() => received.length >= 3);
+    const polls = () => proxy.requests.filter((head) => head.startsWith(`GET /v1/sessions/${id}/messages`));
+    // The poll after the third message goes out once that message has been handed over: wait for it.
+    await until(() => polls().some((head) => head.includes(`after=${encodeURIComponent(received[2].id)}`)));
     subscription.close();
     expect(transports).toEqual(['sse', 'long-poll']);
     expect(received.map((m) => m.text)).toEqual([
@@ -131,8 +134,7 @@ describe('TourClient.messages (e2e, Redis, SSE resume and long-poll fallback)', 
       expect.stringContaining('two'),
       expect.stringContaining('three'),
     ]);
-    const polls = proxy.requests.filter((head) => head.startsWith(`GET /v1/sessions/${id}/messages`));
-    expect(polls.at(-1)).toContain(`after=${encodeURIComponent(received[2].id)}`);
+    expect(polls().at(-1)).toContain(`after=${encodeURIComponent(received[2].id)}`);
   });
 
   it('ends with SESSION_NOT_FOUND when the session is gone', async () => {

@@ -51,6 +51,18 @@ export class RecordingArchive implements ArchiveRepository {
     this.savedBy.set(entry.sessionId, (this.savedBy.get(entry.sessionId) ?? 0) + 1);
   }
 
+  /** A batch is all or nothing: one entry that must fail fails it whole, and none of it counts as saved. */
+  async appendBatch(entries: readonly ArchivedSession[]): Promise<void> {
+    const failing = entries.filter((entry) => this.failWhen(entry, (this.attempts += 1)));
+    if (failing.length > 0) {
+      this.failed.push(...failing.map((entry) => entry.sessionId));
+      throw new Error('archive unavailable (test)');
+    }
+    await this.inner.appendBatch(entries);
+    for (const entry of entries)
+      this.savedBy.set(entry.sessionId, (this.savedBy.get(entry.sessionId) ?? 0) + 1);
+  }
+
   latest(sessionId: string): Promise<ArchivedSession | null> {
     return this.inner.latest(sessionId);
   }

@@ -1,0 +1,153 @@
+import { createHash } from 'node:crypto';
+import { RedisStore } from '../store';
+import { EndReason } from '../domain';
+import { BatchMark, SessionBatchEnding } from './session-batch-ending.port';
+import { EndMode } from './session.repository';
+import { pairsToObject, parseTurn, recordFromFields } from './session-record.codec';
+
+/**
+ * KEYS: hash, history list. ARGV: reason, now, idleMs, mode (live|expired|any) → {0} gone | {1} kept |
+ * {2, reason in force, hash fields, history entries}. MARK_ENDED and SNAPSHOT of redis-session.scripts
+ * in one step: once marked, no write changes the session, so what it reads is what gets archived.
+ */
+const MARK_AND_READ = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
+local v = redis.call('HMGET', KEYS[1], 'lastActivityAt', 'endReason')
+local reason = v[2]
+if not reason then
+  if not v[1] then return {1} end
+  local expired = tonumber(v[1]) + tonumber(ARGV[3]) < tonumber(ARGV[2])
+  if ARGV[4] == 'live' and expired then return {1} end
+  if ARGV[4] == 'expired' and not expired then return {1} end
+  redis.call('HSET', KEYS[1], 'endReason', ARGV[1], 'endedAt', ARGV[2])
+  reason = ARGV[1]
+end
+return {2, reason, redis.call('HGETALL', KEYS[1]), redis.call('LRANGE', KEYS[2], 0, -1)}
+`;
+
+/** KEYS: every key of the session, the hash first → 1 when this call deleted the hash. */
+const PURGE = `
+local deleted = redis.call('DEL', KEYS[1])
+redis.call('DEL', unpack(KEYS, 2))
+return deleted
+`;
+
+type MarkReply = [0] | [1] | [2, EndReason, string[], string[]];
+
+const sha1 = (lua: string) => createHash('sha1').update(lua).digest('hex');
+const SHAS = new Map([MARK_AND_READ, PURGE].map((lua) => [lua, sha1(lua)]));
+
+/**
+ * The sweep's batches in Redis: one script per session, all sent at once (each session's keys share a
+ * hash tag, so every script runs in one Cluster slot; nothing spans sessions), and one MULTI on the
+ * indexes, which share a hash tag of their own, per step.
+ */
+export class RedisSessionBatchEnding implements SessionBatchEnding {
+  constructor(
+    private readonly store: RedisStore,
+    private readonly settings: { idleTtlMs: number },
+  ) {}
+
+  /** The layout of RedisSessionRepository: hash, history, outbox, once-markers, idempotency keys. */
+  private keys(id: string): string[] {
+    const base = this.store.key(`s:{${id}}`);
+    return [base, `${base}:h`, `${base}:m`, `${base}:once`, `${base}:k`];
+  }
+
+  private get activityKey(): string {
+    return this.store.key('{idx}', 'activity');
+  }
+
+  private get endingKey(): string {
+    return this.store.key('{idx}', 'ending');
+  }
+
+  async markAndRead(
+    ids: readonly string[],
+    reason: EndReason,
+    now: number,
+    mode: EndMode,
+  ): Promise<BatchMark[]> {
+    const args = [reason, now, this.settings.idleTtlMs, mode];
+    const replies = await this.each<MarkReply>(
+      MARK_AND_READ,
+      ids.map((id) => this.keys(id).slice(0, 2)),
+      args,
+    );
+    const marks = replies.map((settled, i): BatchMark => {
+      const id = ids[i];
+      if (settled.status === 'rejected') return { id, status: 'failed', error: settled.reason };
+      const reply = settled.value;
+      if (reply[0] === 0) return { id, status: 'gone' };
+      if (reply[0] === 1) return { id, status: 'kept' };
+      const record = recordFromFields(id, pairsToObject(reply[2]), 0);
+      return { id, status: 'ended', reason: reply[1], snapshot: { record, turns: reply[3].map(parseTurn) } };
+    });
+    const ended = marks.filter((mark) => mark.status === 'ended').map((mark) => mark.id);
+    if (ended.length > 0) {
+      // Out of the activity index; in the ending set (its first time kept) until purged, so a crash
+      // before the archive write leaves them for the sweep instead of losing them.
+      await this.store.run((client) =>
+        client
+          .multi()
+          .zrem(this.activityKey, ...ended)
+          .zadd(this.endingKey, 'NX', ...ended.flatMap((id) => [now, id]))
+          .exec(),
+      );
+    }
+    return marks;
+  }
+
+  async purge(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const deletes = this.each<number>(
+      PURGE,
+      ids.map((id) => this.keys(id)),
+      [],
+    );
+    // Sent after the deletes on the same connection, so Redis runs it after them; a failed delete
+    // leaves keys without index entries, which their TTL removes (they are archived already).
+    const unindex = this.store.run((client) =>
+      client
+        .multi()
+        .zrem(this.activityKey, ...ids)
+        .zrem(this.endingKey, ...ids)
+        .exec(),
+    );
+    const deleted = await deletes;
+    await unindex;
+    return new Set(ids.filter((_, i) => deleted[i].status === 'fulfilled' && deleted[i].value === 1));
+  }
+
+  /**
+   * Runs `lua` once per key list, all sent at once: one pipeline (one write, one read) on a single
+   * node; on a Cluster, where a pipeline cannot span slots, the same scripts sent back to back.
+   */
+  private async each<T>(
+    lua: string,
+    keyLists: string[][],
+    args: Array<string | number>,
+  ): Promise<Array<PromiseSettledResult<T>>> {
+    const one = (keys: string[]) => this.store.script<T>(lua, keys, args);
+    if (this.store.client.isCluster) return Promise.allSettled(keyLists.map(one));
+    const sha = SHAS.get(lua) ?? sha1(lua);
+    const replies = await this.store.run(async (client) => {
+      const pipeline = client.pipeline();
+      for (const keys of keyLists) pipeline.evalsha(sha, keys.length, ...keys, ...args);
+      return (await pipeline.exec()) ?? [];
+    });
+    return Promise.all(
+      keyLists.map(async (keys, i): Promise<PromiseSettledResult<T>> => {
+        const [error, value] = replies[i] ?? [new Error('no reply')];
+        // After a Redis restart or a failover the script is unknown: this one call loads it.
+        if (error?.message.startsWith('NOSCRIPT')) {
+          return one(keys).then(
+            (retried) => ({ status: 'fulfilled', value: retried }),
+            (reason: unknown) => ({ status: 'rejected', reason }),
+          );
+        }
+        return error ? { status: 'rejected', reason: error } : { status: 'fulfilled', value: value as T };
+      }),
+    );
+  }
+}

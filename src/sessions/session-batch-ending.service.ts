@@ -1,0 +1,120 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ARCHIVE_REPOSITORY, ArchiveRepository } from '../archive';
+import { CLOCK, Clock } from '../common/clock';
+import { ArchivedSession, EndReason, SessionSnapshot } from '../domain';
+import { redactSessionId } from './session-id';
+import { toArchivedSession } from './session-archiver';
+import { SessionEndingService } from './session-ending.service';
+import { EndMode } from './session.repository';
+import { SESSION_BATCH_ENDING, SessionBatchEnding } from './session-batch-ending.port';
+
+export interface BatchEndResult {
+  /** Sessions archived and deleted. */
+  ended: number;
+  /** Ids whose keys were already gone (index entries removed). */
+  leftovers: number;
+  /** Sessions not archived (store or archive refused): they stay marked for the next sweep. */
+  failed: number;
+}
+
+/**
+ * Ends reported between two yields: each report writes a log line and starts its listeners' store
+ * writes (about 50 µs in all), so 20 hold requests up for a millisecond at most.
+ */
+const REPORTS_PER_TURN = 20;
+const yieldToRequests = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** After a failed batch write, single saves stop after this many in a row fail: the archive is down. */
+const FAILURES_IN_A_ROW = 3;
+
+interface Ending {
+  id: string;
+  reason: EndReason;
+  snapshot: SessionSnapshot;
+  entry: ArchivedSession;
+}
+
+/**
+ * SessionEndingService's mark → archive → delete for a batch (the sweep): one round to the store to
+ * mark and read, one archive write, one round to delete, then each end reported as a single end is.
+ * Nothing unarchived is deleted; a crash in between leaves the batch marked for the next sweep.
+ */
+@Injectable()
+export class SessionBatchEndingService {
+  private readonly logger = new Logger('SessionLifecycle');
+
+  constructor(
+    @Inject(SESSION_BATCH_ENDING) private readonly batch: SessionBatchEnding,
+    @Inject(ARCHIVE_REPOSITORY) private readonly archive: ArchiveRepository,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly ending: SessionEndingService,
+  ) {}
+
+  async end(ids: readonly string[], reason: EndReason, mode: EndMode): Promise<BatchEndResult> {
+    const marks = await this.batch.markAndRead(ids, reason, this.clock.now(), mode);
+    const endedAt = this.clock.now();
+    const endings: Ending[] = [];
+    const leftovers: string[] = [];
+    let failed = 0;
+    for (const mark of marks) {
+      if (mark.status === 'ended') {
+        const entry = toArchivedSession(mark.snapshot, mark.reason, endedAt);
+        endings.push({ id: mark.id, reason: mark.reason, snapshot: mark.snapshot, entry });
+      } else if (mark.status === 'gone') {
+        leftovers.push(mark.id);
+      } else if (mark.status === 'failed') {
+        failed += 1;
+        this.logger.error({
+          msg: 'session not marked ended',
+          sessionId: redactSessionId(mark.id),
+          err: mark.error,
+        });
+      }
+    }
+    const archived = await this.archiveAll(endings);
+    const removed = await this.batch.purge([...archived.map((ending) => ending.id), ...leftovers]);
+    const reported = archived.filter(({ id }) => removed.has(id));
+    for (let i = 0; i < reported.length; i += REPORTS_PER_TURN) {
+      if (i > 0) await yieldToRequests();
+      for (const { snapshot, reason: inForce } of reported.slice(i, i + REPORTS_PER_TURN)) {
+        this.ending.reportEnd(snapshot, inForce, endedAt);
+      }
+    }
+    failed += endings.length - archived.length;
+    return { ended: archived.length, leftovers: leftovers.length, failed };
+  }
+
+  /** The endings whose entries the archive now holds: all of them, or those saved one by one. */
+  private async archiveAll(endings: Ending[]): Promise<Ending[]> {
+    if (endings.length === 0) return [];
+    try {
+      await this.archive.appendBatch(endings.map((ending) => ending.entry));
+      return endings;
+    } catch (error) {
+      this.logger.warn({
+        msg: 'archive batch failed; saving its sessions one by one',
+        size: endings.length,
+        err: error,
+      });
+    }
+    // One entry the archive refuses must not hold the rest of its batch back.
+    const saved: Ending[] = [];
+    let failuresInARow = 0;
+    for (const ending of endings) {
+      if (failuresInARow >= FAILURES_IN_A_ROW) break;
+      try {
+        await this.archive.save(ending.entry);
+        saved.push(ending);
+        failuresInARow = 0;
+      } catch (error) {
+        failuresInARow += 1;
+        this.logger.error({
+          msg: 'session not archived; it stays for the next sweep',
+          sessionId: redactSessionId(ending.id),
+          err: error,
+        });
+      }
+    }
+    return saved;
+  }
+}

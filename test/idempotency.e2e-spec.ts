@@ -197,16 +197,17 @@ describe('Idempotency-Key on /v1/query and /v1/query/stream (e2e, two instances,
   it('lets a claim go whose answer the store did not deliver (it may have been applied), so a retry does not wait for it', async () => {
     const sessionId = await newSession();
     const repository = a.app.get<SessionRepository>(SESSION_REPOSITORY);
-    const claimOnce = repository.claimIdempotencyKey.bind(repository);
-    repository.claimIdempotencyKey = async (...args) => {
-      await claimOnce(...args);
+    // The query path claims the key in its first store step (beginQuery).
+    const beginOnce = repository.beginQuery.bind(repository);
+    repository.beginQuery = async (...args) => {
+      await beginOnce(...args);
       throw new StoreUnavailableError(new Error('connection closed before the reply'));
     };
     try {
       const lost = await ask(a, { sessionId, text: 'lost reply' }, 'lost-claim').expect(503);
       expect(lost.body.error.code).toBe('STORE_UNAVAILABLE');
     } finally {
-      repository.claimIdempotencyKey = claimOnce;
+      repository.beginQuery = beginOnce;
     }
     const now = Date.now();
     const probe = { key: 'lost-claim', fingerprint: textFingerprint('lost reply'), token: 'probe' };

@@ -105,6 +105,30 @@ describe('POST /v1/query/stream (e2e, Redis + fake OpenAI streaming)', () => {
 });
 
 describe('POST /v1/query/stream rate limit (e2e)', () => {
+  it('charges a query naming its session in the first store step: one budget for both routes', async () => {
+    const sut = await startTestApp({ env: { RATE_LIMIT_PER_MINUTE: '2' } });
+    try {
+      const first = await request(sut.server).post('/v1/query').send({ text: 'one' }).expect(200);
+      const { sessionId } = first.body as { sessionId: string };
+      await request(sut.server).post('/v1/query').send({ sessionId, text: 'two' }).expect(200);
+      const limited = await request(sut.server)
+        .post('/v1/query/stream')
+        .send({ sessionId, text: 'three' })
+        .expect(429);
+      expect(limited.body.error.code).toBe('RATE_LIMITED');
+      await request(sut.server).post('/v1/query').send({ text: 'four' }).expect(429);
+      const history = await request(sut.server).get(`/v1/sessions/${sessionId}/history`).expect(200);
+      expect(history.body.turns.map((turn: { text: string }) => turn.text)).toEqual([
+        'one',
+        expect.any(String),
+        'two',
+        expect.any(String),
+      ]);
+    } finally {
+      await sut.close();
+    }
+  });
+
   it('answers 429 RATE_LIMITED as a JSON envelope, before any stream opens', async () => {
     const sut = await startTestApp({ env: { RATE_LIMIT_PER_MINUTE: '1' } });
     try {

@@ -43,6 +43,11 @@ export class MemoryPoiRepository implements PoiRepository {
     return Promise.resolve(this.withDistances(point).filter((poi) => poi.distanceM <= poi.radiusM));
   }
 
+  /** One process: no other instance replaces the set. */
+  watch(): Promise<() => Promise<void>> {
+    return Promise.resolve(() => Promise.resolve());
+  }
+
   private withDistances(point: GeoPoint): PoiWithDistance[] {
     return this.pois
       .map((poi) => ({ ...poi, distanceM: distanceM(point, poi) }))

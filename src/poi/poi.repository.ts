@@ -15,6 +15,12 @@ export interface PoiRepository {
   near(point: GeoPoint, radiusM: number, limit?: number): Promise<PoiWithDistance[]>;
   /** POIs whose own radius contains `point`, nearest first. */
   containing(point: GeoPoint): Promise<PoiWithDistance[]>;
+  /**
+   * Calls `listener` whenever the set may have been replaced by another instance (and when such news may
+   * have been missed, e.g. after a reconnect), so that copies kept in memory are loaded again. Returns
+   * how to stop listening.
+   */
+  watch(listener: () => void): Promise<() => Promise<void>>;
 }
 
 export const POI_REPOSITORY = Symbol('POI_REPOSITORY');

@@ -18,11 +18,13 @@ export class RedisPoiRepository implements PoiRepository {
   private readonly geoKey: string;
   private readonly dataKey: string;
   private readonly maxRadiusKey: string;
+  private readonly changedChannel: string;
 
   constructor(private readonly store: RedisStore) {
     this.geoKey = store.key('poi', '{poi}', 'geo');
     this.dataKey = store.key('poi', '{poi}', 'data');
     this.maxRadiusKey = store.key('poi', '{poi}', 'maxr');
+    this.changedChannel = store.key('poi', 'changed');
   }
 
   /** Builds the new set under fresh keys, then renames them over the live ones in one script. */
@@ -55,7 +57,23 @@ export class RedisPoiRepository implements PoiRepository {
         pois.length,
         maxRadiusM(pois),
       );
+      await client.publish(this.changedChannel, 'replaced');
     });
+  }
+
+  /** Other instances hear of a new set on a pub/sub channel; a (re)subscribe may have missed some. */
+  async watch(listener: () => void): Promise<() => Promise<void>> {
+    const subscriber = this.store.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+    subscriber.on('message', (channel: string) => channel === this.changedChannel && listener());
+    subscriber.on('ready', listener);
+    await subscriber.subscribe(this.changedChannel).catch(() => undefined); // retried on reconnect
+    return async () => {
+      try {
+        await subscriber.quit();
+      } catch {
+        subscriber.disconnect();
+      }
+    };
   }
 
   count(): Promise<number> {

@@ -1,7 +1,6 @@
 import { Body, Controller, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ThrottlerGuard } from '@nestjs/throttler';
 import { ApiErrorResponses, ApiEventStream, ApiIdempotencyKey } from '../common/api-docs';
 import { Client } from '../common/client-info.decorator';
 import { ClientInfo } from '../domain';
@@ -17,6 +16,8 @@ import { sendEventStream } from '../common/http/event-stream';
 import { QueryAnswer, QueryService } from './query.service';
 import { queryStreamEvents } from './query-stream.events';
 import { IdempotencyKey } from './idempotency-key.decorator';
+import { DeferredRateLimit, QueryThrottlerGuard } from './query-throttler.guard';
+import type { RateLimitCharge } from '../sessions';
 
 /** The error statuses both query routes share (before a stream opens, the stream's are these too). */
 const QUERY_ERRORS = [
@@ -37,7 +38,7 @@ const QUERY_ERRORS = [
 
 @ApiTags('query')
 @Controller('v1/query')
-@UseGuards(ThrottlerGuard)
+@UseGuards(QueryThrottlerGuard)
 export class QueryController {
   constructor(private readonly queries: QueryService) {}
 
@@ -55,8 +56,9 @@ export class QueryController {
     @Body() body: QueryDto,
     @Client() client: ClientInfo,
     @IdempotencyKey() idempotencyKey?: string,
+    @DeferredRateLimit() rateLimit?: RateLimitCharge,
   ): Promise<QueryAnswer> {
-    return this.queries.ask(body, client, idempotencyKey);
+    return this.queries.ask(body, client, idempotencyKey, rateLimit);
   }
 
   @Post('stream')
@@ -82,9 +84,10 @@ export class QueryController {
     @Client() client: ClientInfo,
     @Res() response: Response,
     @IdempotencyKey() idempotencyKey?: string,
+    @DeferredRateLimit() rateLimit?: RateLimitCharge,
   ): Promise<void> {
     return sendEventStream(response, (signal) =>
-      queryStreamEvents(this.queries.stream(body, client, signal, idempotencyKey), signal),
+      queryStreamEvents(this.queries.stream(body, client, signal, idempotencyKey, rateLimit), signal),
     );
   }
 }

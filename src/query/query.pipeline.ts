@@ -5,7 +5,7 @@ import { toStorableText } from '../common/well-formed-text';
 import { ContextTurn, GUIDE_MODEL, GuideModel } from '../ai';
 import { ClientInfo, ModelUnavailableError, SessionRecord, Turn } from '../domain';
 import { GeoPoint, PoiService, PoiWithDistance } from '../poi';
-import { IdempotencyClaim, IdempotencyKeys, isWellFormedSessionId, SessionService } from '../sessions';
+import { IdempotencyClaim, IdempotencyKeys, OpenedQuery, RateLimitCharge, SessionQueries } from '../sessions';
 import { QueryDto } from './query.dto';
 
 /** Turns read as the model's context; the adapter trims them further to its budget. */
@@ -30,6 +30,8 @@ export interface QueryInput {
   query: QueryDto;
   client: ClientInfo;
   idempotencyKey?: string;
+  /** The rate limit, when it is charged in the first store step (QueryThrottlerGuard). */
+  rateLimit?: RateLimitCharge;
   /** `stream`: the model's deltas as it writes them; `whole`: its answer as one delta. */
   mode: 'stream' | 'whole';
   /** The client went away: stop asking the model and store nothing. */
@@ -56,19 +58,25 @@ interface QueryContext extends QueryInput {
 @Injectable()
 export class QueryPipeline {
   constructor(
-    private readonly sessions: SessionService,
-    private readonly pois: PoiService,
+    private readonly queries: SessionQueries,
     private readonly keys: IdempotencyKeys,
+    private readonly pois: PoiService,
     @Inject(GUIDE_MODEL) private readonly model: GuideModel,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async *run(input: QueryInput): AsyncGenerator<QueryEvent> {
-    const { record, created } = await this.resolveSession(input);
-    const keyed =
-      input.idempotencyKey === undefined
-        ? null
-        : await this.keys.claim(record.id, input.idempotencyKey, input.query.text);
+    const { query } = input;
+    const opened = await this.queries.open({
+      sessionId: query.sessionId,
+      client: input.client,
+      location: query.location,
+      text: query.text,
+      idempotencyKey: input.idempotencyKey,
+      contextTurns: CONTEXT_TURNS,
+      rateLimit: input.rateLimit,
+    });
+    const { record, created, keyed } = opened;
     yield { kind: 'session', sessionId: record.id, sessionCreated: created };
     if (keyed?.status === 'answered') {
       // A repeat: the stored answer as one delta, then done (API.md).
@@ -85,11 +93,11 @@ export class QueryPipeline {
         created,
         claim,
         askedAt: this.clock.now(),
-        history: [],
+        location: locationOf(opened),
+        history: opened.turns.map((turn) => ({ role: turn.role, text: turn.text })),
         nearbyPois: [],
       };
-      await this.updateLocation(context);
-      await Promise.all([this.readContextTurns(context), this.searchPois(context)]);
+      await this.searchPois(context);
       let text = '';
       for await (const delta of this.callModel(context)) {
         if (input.signal?.aborted) return; // the client left: nothing is stored
@@ -105,38 +113,7 @@ export class QueryPipeline {
     }
   }
 
-  /** Absent, malformed, unknown or expired id: a new session (API.md). */
-  private async resolveSession({
-    query,
-    client,
-  }: QueryInput): Promise<{ record: SessionRecord; created: boolean }> {
-    if (isWellFormedSessionId(query.sessionId)) {
-      try {
-        return { record: await this.sessions.touch(query.sessionId, client), created: false };
-      } catch (error) {
-        if (!(error instanceof ApiError && error.code === 'SESSION_NOT_FOUND')) throw error;
-      }
-    }
-    return { record: await this.sessions.create({}, client), created: true };
-  }
-
-  /** The query's location is stored as the session's last one; without one, the last one known is used. */
-  private async updateLocation(context: QueryContext): Promise<void> {
-    const { query, record } = context;
-    if (query.location) {
-      await this.sessions.updateLocation(record.id, query.location.lat, query.location.lon);
-      context.location = query.location;
-    } else if (record.lastLat !== null && record.lastLon !== null) {
-      context.location = { lat: record.lastLat, lon: record.lastLon };
-    }
-  }
-
-  private async readContextTurns(context: QueryContext): Promise<void> {
-    if (context.record.turnCount === 0) return;
-    const turns = await this.sessions.recentTurns(context.record.id, CONTEXT_TURNS);
-    context.history = turns.map((turn) => ({ role: turn.role, text: turn.text }));
-  }
-
+  /** From the in-memory POI set (PoiService): no store round trip. */
   private async searchPois(context: QueryContext): Promise<void> {
     if (context.location)
       context.nearbyPois = await this.pois.near(context.location, NEARBY_RADIUS_M, NEARBY_LIMIT);
@@ -173,16 +150,23 @@ export class QueryPipeline {
       createdAt: askedAt,
       ...(query.image ? { hasImage: true } : {}),
     };
-    const saved = await this.sessions.appendExchange(
+    const saved = await this.queries.complete(
       record.id,
       user,
       // The model's text is not checked input: made storable here (see well-formed-text.ts).
       { role: 'assistant', text: toStorableText(answerText), createdAt: this.clock.now() },
-      claim,
+      claim ?? null,
     );
     if (!saved) throw sessionNotFound();
     return saved;
   }
+}
+
+/** The query's location (stored as the session's last one); without one, the last one known. */
+function locationOf({ record }: OpenedQuery): GeoPoint | undefined {
+  return record.lastLat !== null && record.lastLon !== null
+    ? { lat: record.lastLat, lon: record.lastLon }
+    : undefined;
 }
 
 function answerOf(record: SessionRecord, created: boolean, answer: Turn): QueryAnswer {

@@ -50,7 +50,9 @@ describe(QueryService.name, () => {
     const embedded = embeddedSessions(config, clock);
     sessions = embedded.sessions;
     removeArchive = embedded.remove;
-    return new QueryService(new QueryPipeline(sessions, pois, embedded.idempotencyKeys, guide, clock));
+    return new QueryService(
+      new QueryPipeline(embedded.queries, embedded.idempotencyKeys, pois, guide, clock),
+    );
   };
 
   beforeEach(async () => {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ClientInfo } from '../domain';
+import type { RateLimitCharge } from '../sessions';
 import { QueryDto } from './query.dto';
 import { QueryAnswer, QueryEvent, QueryPipeline } from './query.pipeline';
 
@@ -11,8 +12,19 @@ export class QueryService {
   constructor(private readonly pipeline: QueryPipeline) {}
 
   /** POST /v1/query: the pipeline run to its end, its answer collected. */
-  async ask(query: QueryDto, client: ClientInfo, idempotencyKey?: string): Promise<QueryAnswer> {
-    for await (const event of this.pipeline.run({ query, client, idempotencyKey, mode: 'whole' })) {
+  async ask(
+    query: QueryDto,
+    client: ClientInfo,
+    idempotencyKey?: string,
+    rateLimit?: RateLimitCharge,
+  ): Promise<QueryAnswer> {
+    for await (const event of this.pipeline.run({
+      query,
+      client,
+      idempotencyKey,
+      rateLimit,
+      mode: 'whole',
+    })) {
       if (event.kind === 'done') return event.answer;
     }
     throw new Error('the query pipeline ended without an answer');
@@ -27,7 +39,8 @@ export class QueryService {
     client: ClientInfo,
     signal: AbortSignal,
     idempotencyKey?: string,
+    rateLimit?: RateLimitCharge,
   ): AsyncIterable<QueryEvent> {
-    return this.pipeline.run({ query, client, idempotencyKey, mode: 'stream', signal });
+    return this.pipeline.run({ query, client, idempotencyKey, rateLimit, mode: 'stream', signal });
   }
 }

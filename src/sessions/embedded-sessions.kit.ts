@@ -12,6 +12,7 @@ import { MemorySessionRepository } from './memory-session.repository';
 import { SessionEndingService } from './session-ending.service';
 import { SessionTriggers } from './session-triggers.service';
 import { SessionService } from './session.service';
+import { SessionQueries } from './session-queries.service';
 
 /**
  * For specs of the modules that use sessions: the sessions module's services built by hand on its
@@ -34,11 +35,14 @@ export function embeddedSessions(config: AppConfig, clock: Clock & Timers) {
     events,
   );
   const admission = new MemoryPressureService(repository, config, clock, new MemoryLease(clock), ending);
+  const sessions = new SessionService(repository, config, clock, ending, events, admission);
+  const idempotencyKeys = new IdempotencyKeys(repository, config, clock, clock);
   return {
     repository,
-    sessions: new SessionService(repository, config, clock, ending, events, admission),
+    sessions,
     triggers: new SessionTriggers(repository, clock),
-    idempotencyKeys: new IdempotencyKeys(repository, config, clock, clock),
+    idempotencyKeys,
+    queries: new SessionQueries(repository, clock, sessions, idempotencyKeys),
     remove: () => rmSync(archiveDir, { recursive: true, force: true }),
   };
 }

@@ -5,7 +5,7 @@ import { CLOCK, Clock, TIMERS, Timers } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { redactSessionId } from './session-id';
-import { IdempotencyClaim, SESSION_REPOSITORY, SessionRepository } from './session.repository';
+import { ClaimResult, IdempotencyClaim, SESSION_REPOSITORY, SessionRepository } from './session.repository';
 import { Turn } from '../domain';
 
 /** How often a request whose key another request holds looks at the store again. */
@@ -25,7 +25,7 @@ export function textFingerprint(text: string): string {
 
 /**
  * API.md's `Idempotency-Key`: kept with the session, one stored pair per key. A request claims the key
- * before it calls the model and stores its answer with the pair (SessionService.appendExchange). A
+ * before it calls the model and stores its answer with the pair (SessionQueries.complete). A
  * repeat that finds the key held by a request still waiting for the model, on whichever instance, polls
  * the key in the store every HELD_POLL_MS: it returns the answer once the holder stored it, or claims
  * the key itself when the holder gave it up (the model failed) or ran out of time (its instance died).
@@ -51,34 +51,63 @@ export class IdempotencyKeys implements OnModuleDestroy {
     return this.config.aiTimeoutMs + HOLD_MARGIN_MS;
   }
 
+  /** A claim of `key` for a query with this text, by a request of its own (a fresh token). */
+  newClaim(key: string, text: string): IdempotencyClaim {
+    return { key, fingerprint: textFingerprint(text), token: randomUUID() };
+  }
+
+  /** Until when a claim made now holds. */
+  holdUntil(now: number): number {
+    return now + this.holdMs;
+  }
+
   /** 409 CONFLICT when the key was used with another text; 404 when the session ended meanwhile. */
   async claim(sessionId: string, key: string, text: string): Promise<KeyedQuery> {
-    const claim: IdempotencyClaim = { key, fingerprint: textFingerprint(text), token: randomUUID() };
+    const claim = this.newClaim(key, text);
     for (;;) {
       const now = this.clock.now();
       const result = await this.sessions
-        .claimIdempotencyKey(sessionId, claim, now, now + this.holdMs)
-        .catch((error: unknown) => {
-          // The claim may have been applied before the connection failed: let it go, or a retry
-          // would wait for a holder that is no more until the hold runs out.
-          if (error instanceof StoreUnavailableError) this.release(sessionId, claim);
-          throw error;
-        });
-      switch (result.status) {
-        case 'claimed':
-          return { status: 'claimed', claim };
-        case 'answered':
-          // Whoever stored it, the answer is confirmed by replicas before it is given again.
-          await this.sessions.confirmWrites(sessionId);
-          return { status: 'answered', answer: result.answer };
-        case 'conflict':
-          throw new ApiError('CONFLICT', 'This Idempotency-Key was used with another text');
-        case 'gone':
-          throw sessionNotFound();
-        case 'held':
-          await this.timers.sleep(Math.max(1, Math.min(HELD_POLL_MS, result.until - now)));
-      }
+        .claimIdempotencyKey(sessionId, claim, now, this.holdUntil(now))
+        .catch((error: unknown) => this.failedClaim(sessionId, claim, error));
+      const keyed = await this.settle(sessionId, claim, now, result);
+      if (keyed) return keyed;
     }
+  }
+
+  /**
+   * What a claim's result means for the query: its key to ask the model with, the stored answer
+   * (confirmed by replicas before it is given again), 409 / 404; null after waiting a while for another
+   * request holding the key (claim again then).
+   */
+  async settle(
+    sessionId: string,
+    claim: IdempotencyClaim,
+    now: number,
+    result: ClaimResult,
+  ): Promise<KeyedQuery | null> {
+    switch (result.status) {
+      case 'claimed':
+        return { status: 'claimed', claim };
+      case 'answered':
+        await this.sessions.confirmWrites(sessionId);
+        return { status: 'answered', answer: result.answer };
+      case 'conflict':
+        throw new ApiError('CONFLICT', 'This Idempotency-Key was used with another text');
+      case 'gone':
+        throw sessionNotFound();
+      case 'held':
+        await this.timers.sleep(Math.max(1, Math.min(HELD_POLL_MS, result.until - now)));
+        return null;
+    }
+  }
+
+  /**
+   * A store step that claimed the key failed: the claim may have been applied before the connection
+   * failed, so it is let go (or a retry would wait for a holder that is no more until the hold runs out).
+   */
+  failedClaim(sessionId: string, claim: IdempotencyClaim, error: unknown): never {
+    if (error instanceof StoreUnavailableError) this.release(sessionId, claim);
+    throw error;
   }
 
   /**

@@ -5,11 +5,19 @@ export type { DeliveryOptions, NewSessionInput } from './session.service';
 export { SessionMaintenance } from './session-maintenance.service';
 export { SessionStoreStatus } from './session-store-status.service';
 export { IdempotencyKeys } from './idempotency-keys.service';
+export { SessionQueries } from './session-queries.service';
+export type { OpenedQuery, QueryOpening } from './session-queries.service';
 export type { KeyedQuery } from './idempotency-keys.service';
 export { SessionTriggers } from './session-triggers.service';
 export { isWellFormedSessionId, redactSessionId } from './session-id';
 export { CREATED_TRIGGER } from './session.repository';
-export type { HistoryPage, IdempotencyClaim, MessagePage, PendingTrigger } from './session.repository';
+export type {
+  HistoryPage,
+  IdempotencyClaim,
+  MessagePage,
+  PendingTrigger,
+  RateLimitCharge,
+} from './session.repository';
 export { HistoryQueryDto, HistoryViewDto, SessionViewDto } from './session.dto';
 export { toAdminSessionView, toHistoryView, toSessionView } from './session.view';
 export type { AdminSessionView, HistoryView, SessionView } from './session.view';

@@ -5,6 +5,7 @@ import { describeLifecycleContract } from './session-lifecycle.contract';
 import { describeOutboxContract } from './session-outbox.contract';
 import { describeIdempotencyContract } from './session-idempotency.contract';
 import { describeDurabilityContract } from './session-durability.contract';
+import { describeQueryContract } from './session-query.contract';
 
 const make = (): Promise<ContractSubject> =>
   Promise.resolve({ sut: new MemorySessionRepository(CONTRACT_SETTINGS), cleanup: () => Promise.resolve() });
@@ -14,3 +15,4 @@ describeLifecycleContract(MemorySessionRepository.name, make);
 describeOutboxContract(MemorySessionRepository.name, make);
 describeIdempotencyContract(MemorySessionRepository.name, make);
 describeDurabilityContract(MemorySessionRepository.name, make);
+describeQueryContract(MemorySessionRepository.name, make);

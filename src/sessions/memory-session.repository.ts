@@ -1,4 +1,3 @@
-import { getHeapStatistics } from 'node:v8';
 import {
   AppendOnceResult,
   ClaimResult,
@@ -12,6 +11,8 @@ import {
   MessagePage,
   NewSession,
   PendingTrigger,
+  QueryStart,
+  QueryStartResult,
   SessionRepository,
   SessionStoreSettings,
   TouchResult,
@@ -19,12 +20,20 @@ import {
 import { isLive } from './session-record.codec';
 import { compareOutboxIds, OutboxIdSequence } from './outbox-id';
 import { MemorySessionIndex } from './memory-session-index';
+import {
+  clearStored,
+  heapUsage,
+  historyPage,
+  MemoryRateBudgets,
+  messagePage,
+  restoredSession,
+  startQuery,
+  touchStored,
+} from './memory-session-queries';
 import { answerOf, claimKey, recordAnswer, releaseKey } from './memory-idempotency-keys';
 import {
   appendTurn,
-  applyClientSeen,
   bytesOf,
-  pendingOf,
   pushToOutbox,
   StoredSession,
   storedSession,
@@ -49,6 +58,7 @@ export class MemorySessionRepository implements SessionRepository {
   private readonly sessions = new Map<string, StoredSession>();
   private readonly index = new MemorySessionIndex();
   private readonly outboxIds = new OutboxIdSequence();
+  private readonly rateBudgets = new MemoryRateBudgets();
 
   constructor(private readonly settings: SessionStoreSettings) {}
 
@@ -86,12 +96,25 @@ export class MemorySessionRepository implements SessionRepository {
 
   touch(id: string, now: number, client: ClientSeen | null): Promise<TouchResult> {
     const stored = this.live(id, now);
-    if (!stored) return Promise.resolve({ status: 'gone' });
-    const ipChanged = applyClientSeen(stored.record, client);
-    if (ipChanged === null) return Promise.resolve({ status: 'ip_mismatch' });
-    stored.record.lastActivityAt = now;
+    const touched: TouchResult = stored ? touchStored(stored, now, client) : { status: 'gone' };
+    if (touched.status === 'ok') this.index.refresh(id, now);
+    return Promise.resolve(touched);
+  }
+
+  beginQuery(id: string, now: number, start: QueryStart): Promise<QueryStartResult> {
+    const limited = start.rateLimit && this.rateBudgets.charge(start.rateLimit, now);
+    if (limited) return Promise.resolve(limited);
+    const stored = this.live(id, now);
+    const touched: TouchResult = stored ? touchStored(stored, now, start.client) : { status: 'gone' };
+    if (!stored || touched.status !== 'ok') return Promise.resolve(touched as QueryStartResult);
     this.index.refresh(id, now);
-    return Promise.resolve({ status: 'ok', record: viewOf(stored), ipChanged });
+    return Promise.resolve(startQuery(stored, touched.ipChanged, now, start));
+  }
+
+  async completeQuery(id: string, turns: NewTurn[], now: number, claim: IdempotencyClaim | null) {
+    if (claim) return this.appendTurnsOnce(id, turns, now, claim);
+    const saved = await this.appendTurns(id, turns, now, true);
+    return saved && { status: 'stored' as const, turns: saved };
   }
 
   private append(stored: StoredSession, turns: NewTurn[], now: number, touch: boolean): Turn[] {
@@ -136,10 +159,7 @@ export class MemorySessionRepository implements SessionRepository {
   }
 
   history(id: string, limit: number, before: number | null): Promise<HistoryPage> {
-    const turns = this.sessions.get(id)?.turns ?? [];
-    const older = before === null ? turns : turns.filter((turn) => turn.seq < before);
-    const page = older.slice(Math.max(0, older.length - limit));
-    return Promise.resolve({ turns: structuredClone(page), hasOlder: older.length > page.length });
+    return Promise.resolve(historyPage(this.sessions.get(id)?.turns ?? [], limit, before));
   }
 
   markEnded(id: string, reason: EndReason, now: number, mode: EndMode): Promise<EndResult> {
@@ -170,28 +190,15 @@ export class MemorySessionRepository implements SessionRepository {
     const stored = this.live(id, now);
     if (!stored) return Promise.resolve(null);
     if (stored.record.lastSeq !== expectedLastSeq) return Promise.resolve('changed' as const);
-    stored.turns = [];
-    stored.outbox = [];
-    stored.record.turnCount = 0;
-    stored.record.generation += 1;
-    if (touch) {
-      stored.record.lastActivityAt = now;
-      this.index.refresh(id, now);
-    }
+    clearStored(stored, touch ? now : null);
+    if (touch) this.index.refresh(id, now);
     return Promise.resolve(viewOf(stored));
   }
 
   restore(snapshot: SessionSnapshot, now: number, maxSessions: number): Promise<string[] | null> {
     const id = snapshot.record.id;
     if (this.sessions.has(id)) return Promise.resolve(null);
-    const record: SessionRecord = {
-      ...structuredClone(snapshot.record),
-      lastActivityAt: now,
-      ackCursor: '0',
-    };
-    record.endReason = null;
-    const turns = structuredClone(snapshot.turns).slice(-this.settings.historyMaxTurns);
-    this.sessions.set(id, storedSession(record, turns));
+    this.sessions.set(id, restoredSession(snapshot, now, this.settings.historyMaxTurns));
     return Promise.resolve(this.index.admit(id, now, maxSessions));
   }
 
@@ -242,12 +249,7 @@ export class MemorySessionRepository implements SessionRepository {
 
   readMessages(id: string, after: string | null, limit: number): Promise<MessagePage> {
     const stored = this.sessions.get(id);
-    if (!stored) return Promise.resolve({ messages: [], pending: 0 });
-    const from = after ?? stored.record.ackCursor;
-    const messages = stored.outbox
-      .filter((message) => compareOutboxIds(message.id, from) > 0)
-      .slice(0, limit);
-    return Promise.resolve({ messages: structuredClone(messages), pending: pendingOf(stored) });
+    return Promise.resolve(stored ? messagePage(stored, after, limit) : { messages: [], pending: 0 });
   }
 
   acknowledge(id: string, cursor: string): Promise<void> {
@@ -282,10 +284,7 @@ export class MemorySessionRepository implements SessionRepository {
   }
 
   memoryUsage(): Promise<MemoryUsage> {
-    return Promise.resolve({
-      used: process.memoryUsage().heapUsed,
-      limit: getHeapStatistics().heap_size_limit,
-    });
+    return Promise.resolve(heapUsage());
   }
 
   ping(): Promise<void> {

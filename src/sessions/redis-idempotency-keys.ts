@@ -28,27 +28,20 @@ export class RedisIdempotencyKeys {
       claim.token,
       until,
     ]);
-    switch (reply[0]) {
-      case 1:
-        return { status: 'claimed' };
-      case 2:
-        return { status: 'answered', answer: answerFromEntry(reply[1] ?? '{}') };
-      case 3:
-        return { status: 'held', until: Number(reply[1]) };
-      case 4:
-        return { status: 'conflict' };
-      default:
-        return { status: 'gone' };
-    }
+    return reply[0] === 0 ? { status: 'gone' } : claimResult(reply);
   }
 
   async release(keys: string[], claim: IdempotencyClaim): Promise<void> {
     await this.store.script(RELEASE_KEY, keys, [claim.key, claim.token]);
   }
 
-  /** Appends turns (with a claim: the pair, and the key's answer in the same step): an acknowledged write. */
+  /**
+   * Appends turns (with a claim: the pair, and the key's answer in the same step): an acknowledged write.
+   * `keys` may carry the activity index as KEYS[6] (refreshed when `touch`).
+   */
   append(
     keys: string[],
+    id: string,
     turns: NewTurn[],
     now: number,
     touch: boolean,
@@ -63,6 +56,24 @@ export class RedisIdempotencyKeys {
       JSON.stringify(turns),
       claim?.key ?? '',
       claim?.fingerprint ?? '',
+      id,
     ]);
+  }
+}
+
+/** claim_key's reply (redis-idempotency.scripts.ts) as the port's ClaimResult. */
+export function claimResult([status, value]: [number?, string?]): ClaimResult {
+  switch (status) {
+    case 1:
+      return { status: 'claimed' };
+    case 2:
+      return { status: 'answered', answer: answerFromEntry(value ?? '{}') };
+    case 3:
+      return { status: 'held', until: Number(value) };
+    case 4:
+      return { status: 'conflict' };
+    case undefined:
+    default:
+      return { status: 'gone' };
   }
 }

@@ -7,27 +7,34 @@ import { HELPERS } from './redis-session.scripts';
  */
 
 /**
- * ARGV: now, idleMs, key, fingerprint, token, until → {1} claimed | {2, entry} answered | {3, until} held
- * by another request | {4} conflict | {0} gone. The keys' hash keeps the TTL of the session's hash.
+ * Claims `key` for the request holding `token` until `until` → {1} claimed | {2, entry} answered | {3,
+ * until} held by another request | {4} conflict. The caller sets the keys' TTL afterwards.
+ */
+export const CLAIM_HELPER = `
+local function claim_key(now, key, fingerprint, token, hold_until)
+  local held = redis.call('HGET', KEYS[5], key)
+  if held then
+    local entry = cjson.decode(held)
+    if entry.f ~= fingerprint then return {4} end
+    if entry.seq then return {2, held} end
+    if entry.t ~= token and tonumber(entry.u) > now then return {3, entry.u} end
+  end
+  redis.call('HSET', KEYS[5], key, cjson.encode({f = fingerprint, t = token, u = hold_until}))
+  return {1}
+end
+`;
+
+/**
+ * ARGV: now, idleMs, key, fingerprint, token, until → claim_key's reply, or {0} gone. The keys' hash
+ * keeps the TTL of the session's hash.
  */
 export const CLAIM_KEY =
   HELPERS +
+  CLAIM_HELPER +
   `
 local now = tonumber(ARGV[1])
 if not is_live(now, tonumber(ARGV[2])) then return {0} end
-local reply
-local held = redis.call('HGET', KEYS[5], ARGV[3])
-if held then
-  local entry = cjson.decode(held)
-  if entry.f ~= ARGV[4] then reply = {4}
-  elseif entry.seq then reply = {2, held}
-  elseif entry.t ~= ARGV[5] and tonumber(entry.u) > now then reply = {3, entry.u}
-  end
-end
-if not reply then
-  redis.call('HSET', KEYS[5], ARGV[3], cjson.encode({f = ARGV[4], t = ARGV[5], u = ARGV[6]}))
-  reply = {1}
-end
+local reply = claim_key(now, ARGV[3], ARGV[4], ARGV[5], ARGV[6])
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl > 0 then redis.call('PEXPIRE', KEYS[5], ttl) end
 return reply

@@ -11,7 +11,7 @@ import { splitTriggerMember, triggerMember } from './session-record.codec';
 export class RedisSessionIndex {
   constructor(private readonly store: RedisStore) {}
 
-  private get activityKey(): string {
+  get activityKey(): string {
     return this.store.key('{idx}', 'activity');
   }
 

@@ -7,6 +7,7 @@ import { describeLifecycleContract } from './session-lifecycle.contract';
 import { describeOutboxContract } from './session-outbox.contract';
 import { describeIdempotencyContract } from './session-idempotency.contract';
 import { describeDurabilityContract } from './session-durability.contract';
+import { describeQueryContract } from './session-query.contract';
 
 const make = (): Promise<ContractSubject> => {
   const prefix = testPrefix('sessions');
@@ -25,6 +26,7 @@ describeLifecycleContract(RedisSessionRepository.name, make);
 describeOutboxContract(RedisSessionRepository.name, make);
 describeIdempotencyContract(RedisSessionRepository.name, make);
 describeDurabilityContract(RedisSessionRepository.name, make);
+describeQueryContract(RedisSessionRepository.name, make);
 
 describe(RedisSessionRepository.name, () => {
   const prefix = testPrefix('sessions-ttl');
@@ -88,6 +90,31 @@ describe(RedisSessionRepository.name, () => {
       expect(keys).toHaveLength(5);
       const slots = keys.map((key) => calculateSlot(key));
       expect(new Set(slots).size).toBe(1);
+    });
+  });
+
+  describe('history entries written in the old form', () => {
+    it('reads them back beside compact ones, in pages and snapshots, and appends after them', async () => {
+      const now = Date.now();
+      const id = 'legacy-1';
+      await sut.create({ id, locale: 'en', metadata: {}, clientIp: null, userAgent: null }, now, 100);
+      const history = `${prefix}s:{${id}}:h`;
+      await store.client.rpush(
+        history,
+        JSON.stringify({ role: 'user', text: 'old question', createdAt: now - 2, seq: 1, hasImage: true }),
+        JSON.stringify({ role: 'assistant', text: 'old answer', createdAt: now - 1, seq: 2 }),
+      );
+      await store.client.hset(`${prefix}s:{${id}}`, 'lastSeq', 2, 'turnCount', 2);
+      await sut.appendTurns(id, [{ role: 'user', text: 'new question', createdAt: now }], now, true);
+      expect((await store.client.lindex(history, 2))?.startsWith('[3,0,')).toBe(true);
+      const expected = [
+        { seq: 1, role: 'user', text: 'old question', createdAt: now - 2, hasImage: true },
+        { seq: 2, role: 'assistant', text: 'old answer', createdAt: now - 1 },
+        { seq: 3, role: 'user', text: 'new question', createdAt: now },
+      ];
+      expect(await sut.history(id, 10, null)).toEqual({ turns: expected, hasOlder: false });
+      expect(await sut.history(id, 1, 3)).toEqual({ turns: [expected[1]], hasOlder: true });
+      expect((await sut.snapshot(id))?.turns).toEqual(expected);
     });
   });
 });

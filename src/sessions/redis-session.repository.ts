@@ -4,8 +4,8 @@ import { RedisSessionIndex } from './redis-session-index';
 import { RedisIdempotencyKeys } from './redis-idempotency-keys';
 import { bytesOfKeys, fullestMemoryUsage } from './redis-memory-usage';
 import { RedisSessionOutbox } from './redis-session-outbox';
+import { RedisSessionQueries } from './redis-session-queries';
 import {
-  AppendOnceResult,
   ClaimResult,
   ClientSeen,
   CREATED_TRIGGER,
@@ -17,12 +17,14 @@ import {
   MessagePage,
   NewSession,
   PendingTrigger,
+  QueryStart,
+  QueryStartResult,
   SessionRepository,
   SessionStoreSettings,
   TouchResult,
 } from './session.repository';
 import {
-  answerFromEntry,
+  encodeTurn,
   fieldsFromRecord,
   isLive,
   pairsToObject,
@@ -48,6 +50,7 @@ export class RedisSessionRepository implements SessionRepository {
   private readonly index: RedisSessionIndex;
   private readonly idempotency: RedisIdempotencyKeys;
   private readonly outbox: RedisSessionOutbox;
+  private readonly queries: RedisSessionQueries;
 
   constructor(
     private readonly store: RedisStore,
@@ -56,6 +59,7 @@ export class RedisSessionRepository implements SessionRepository {
     this.index = new RedisSessionIndex(store);
     this.idempotency = new RedisIdempotencyKeys(store, settings);
     this.outbox = new RedisSessionOutbox(store, settings);
+    this.queries = new RedisSessionQueries(store, settings, this.index, this.idempotency);
   }
 
   private keys(id: string): string[] {
@@ -93,17 +97,19 @@ export class RedisSessionRepository implements SessionRepository {
   }
 
   async touch(id: string, now: number, client: ClientSeen | null): Promise<TouchResult> {
-    const reply = await this.store.script<[number, number?, string[]?, number?]>(Lua.TOUCH, this.keys(id), [
+    const keys = this.queries.withIndex(this.keys(id));
+    const reply = await this.store.script<[number, number?, string[]?, number?]>(Lua.TOUCH, keys, [
       now,
       this.settings.idleTtlMs,
       this.settings.keyTtlMs,
       client?.ip ?? '',
       client?.userAgent ?? '',
       client?.policy ?? 'off',
+      id,
     ]);
     if (reply[0] === -1) return { status: 'ip_mismatch' };
     if (reply[0] !== 1) return { status: 'gone' };
-    await this.index.refresh(id, now);
+    await this.queries.refreshIndexApart(id, now);
     return {
       status: 'ok',
       record: recordFromFields(id, pairsToObject(reply[2] ?? []), reply[3] ?? 0),
@@ -112,32 +118,24 @@ export class RedisSessionRepository implements SessionRepository {
   }
 
   async appendTurns(id: string, turns: NewTurn[], now: number, touch: boolean): Promise<Turn[] | null> {
-    const reply = await this.append(id, turns, now, touch, null);
+    if (touch) {
+      const result = await this.queries.complete(this.keys(id), id, turns, now, null);
+      return result?.status === 'stored' ? result.turns : null;
+    }
+    const reply = await this.idempotency.append(this.keys(id), id, turns, now, false, null);
     return reply && reply[0] === 1 ? turns.map((turn, i) => ({ ...turn, seq: reply[1][i] })) : null;
   }
 
-  async appendTurnsOnce(
-    id: string,
-    turns: NewTurn[],
-    now: number,
-    claim: IdempotencyClaim,
-  ): Promise<AppendOnceResult | null> {
-    const reply = await this.append(id, turns, now, true, claim);
-    if (!reply) return null;
-    if (reply[0] === 2) return { status: 'answered', answer: answerFromEntry(reply[1]) };
-    return { status: 'stored', turns: turns.map((turn, i) => ({ ...turn, seq: reply[1][i] })) };
+  appendTurnsOnce(id: string, turns: NewTurn[], now: number, claim: IdempotencyClaim) {
+    return this.queries.complete(this.keys(id), id, turns, now, claim);
   }
 
-  private async append(
-    id: string,
-    turns: NewTurn[],
-    now: number,
-    touch: boolean,
-    claim: IdempotencyClaim | null,
-  ) {
-    const reply = await this.idempotency.append(this.keys(id), turns, now, touch, claim);
-    if (reply && reply[0] === 1 && touch) await this.index.refresh(id, now);
-    return reply;
+  beginQuery(id: string, now: number, start: QueryStart): Promise<QueryStartResult> {
+    return this.queries.begin(this.keys(id), id, now, start);
+  }
+
+  completeQuery(id: string, turns: NewTurn[], now: number, claim: IdempotencyClaim | null) {
+    return this.queries.complete(this.keys(id), id, turns, now, claim);
   }
 
   claimIdempotencyKey(id: string, claim: IdempotencyClaim, now: number, until: number): Promise<ClaimResult> {
@@ -210,7 +208,7 @@ export class RedisSessionRepository implements SessionRepository {
       this.settings.keyTtlMs,
       ...fields,
       '--',
-      ...snapshot.turns.slice(-this.settings.historyMaxTurns).map((turn) => JSON.stringify(turn)),
+      ...snapshot.turns.slice(-this.settings.historyMaxTurns).map(encodeTurn),
     ]);
     if (restored !== 1) return null;
     return this.index.admit(record.id, now, maxSessions);

@@ -12,7 +12,32 @@ local function is_live(now, idle)
   return tonumber(v[1]) + idle >= now
 end
 local function expire_all(ttl)
-  for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], ttl) end
+  for i = 1, math.min(#KEYS, 5) do redis.call('PEXPIRE', KEYS[i], ttl) end
+end
+-- KEYS[6], when given, is the activity index (one Redis node only: on a Cluster it lives in another
+-- slot, and the adapter refreshes it with a command of its own). XX: never adds an entry back.
+local function refresh_index(now, id)
+  if KEYS[6] then redis.call('ZADD', KEYS[6], 'XX', now, id) end
+end
+-- Client activity on a live session: the IP policy, the user agent, lastActivityAt → 1 | 0 | -1 rejected.
+local function touch_session(now, ip, ua, policy)
+  local changed = 0
+  if ip ~= '' then
+    local old = redis.call('HGET', KEYS[1], 'clientIp') or ''
+    if old ~= '' and old ~= ip and policy ~= 'off' then
+      if policy == 'reject' then return -1 end
+      changed = 1
+      local flags = redis.call('HGET', KEYS[1], 'flags') or ''
+      if not string.find(',' .. flags .. ',', ',ip_changed,', 1, true) then
+        if flags == '' then flags = 'ip_changed' else flags = flags .. ',ip_changed' end
+        redis.call('HSET', KEYS[1], 'flags', flags)
+      end
+    end
+    redis.call('HSET', KEYS[1], 'clientIp', ip)
+  end
+  if ua ~= '' then redis.call('HSET', KEYS[1], 'userAgent', ua) end
+  redis.call('HSET', KEYS[1], 'lastActivityAt', now)
+  return changed
 end
 local function id_parts(id)
   local ms, seq = string.match(id, '^(%d+)-(%d+)$')
@@ -30,9 +55,12 @@ local function pending()
   if ack ~= '0' then start = '(' .. ack end
   return #redis.call('XRANGE', KEYS[3], start, '+', 'COUNT', 1000)
 end
+local role_codes = {user = 0, assistant = 1, proactive = 2}
 local function append_turn(turn, max_turns)
   turn.seq = redis.call('HINCRBY', KEYS[1], 'lastSeq', 1)
-  redis.call('RPUSH', KEYS[2], cjson.encode(turn))
+  local entry = {turn.seq, role_codes[turn.role], turn.createdAt, turn.text}
+  if turn.hasImage then entry[5] = 1 end
+  redis.call('RPUSH', KEYS[2], cjson.encode(entry))
   redis.call('LTRIM', KEYS[2], -max_turns, -1)
   redis.call('HINCRBY', KEYS[1], 'turnCount', 1)
   return turn.seq
@@ -79,37 +107,27 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return {} end
 return {redis.call('HGETALL', KEYS[1]), pending()}
 `;
 
-/** ARGV: now, idleMs, keyTtlMs, ip, userAgent, ipPolicy → {1, ipChanged, fields, pending} | {0} gone | {-1} ip mismatch. */
+/**
+ * ARGV: now, idleMs, keyTtlMs, ip, userAgent, ipPolicy, id → {1, ipChanged, fields, pending} | {0} gone |
+ * {-1} ip mismatch. KEYS[6] (optional): the activity index, refreshed in the same step.
+ */
 export const TOUCH =
   HELPERS +
   `
 local now, idle = tonumber(ARGV[1]), tonumber(ARGV[2])
 if not is_live(now, idle) then return {0} end
-local ip, ua, policy = ARGV[4], ARGV[5], ARGV[6]
-local changed = 0
-if ip ~= '' then
-  local old = redis.call('HGET', KEYS[1], 'clientIp') or ''
-  if old ~= '' and old ~= ip and policy ~= 'off' then
-    if policy == 'reject' then return {-1} end
-    changed = 1
-    local flags = redis.call('HGET', KEYS[1], 'flags') or ''
-    if not string.find(',' .. flags .. ',', ',ip_changed,', 1, true) then
-      if flags == '' then flags = 'ip_changed' else flags = flags .. ',ip_changed' end
-      redis.call('HSET', KEYS[1], 'flags', flags)
-    end
-  end
-  redis.call('HSET', KEYS[1], 'clientIp', ip)
-end
-if ua ~= '' then redis.call('HSET', KEYS[1], 'userAgent', ua) end
-redis.call('HSET', KEYS[1], 'lastActivityAt', ARGV[1])
+local changed = touch_session(ARGV[1], ARGV[4], ARGV[5], ARGV[6])
+if changed == -1 then return {-1} end
 expire_all(tonumber(ARGV[3]))
+refresh_index(ARGV[1], ARGV[7])
 return {1, changed, redis.call('HGETALL', KEYS[1]), pending()}
 `;
 
 /**
  * ARGV: now, idleMs, keyTtlMs, maxTurns, touch (1|0), turns JSON array, idempotency key ('' = none),
- * text fingerprint → {1, seqs} stored | {2, entry JSON} the key's answer, nothing stored | nil when gone.
- * With a key, the last turn is recorded as its answer in the same step: one pair per key, ever.
+ * text fingerprint, id → {1, seqs} stored | {2, entry JSON} the key's answer, nothing stored | nil when
+ * gone. With a key, the last turn is recorded as its answer in the same step: one pair per key, ever.
+ * KEYS[6] (optional): the activity index, refreshed in the same step when `touch`.
  */
 export const APPEND_TURNS =
   HELPERS +
@@ -132,6 +150,7 @@ end
 if ARGV[5] == '1' then
   redis.call('HSET', KEYS[1], 'lastActivityAt', ARGV[1])
   expire_all(tonumber(ARGV[3]))
+  refresh_index(ARGV[1], ARGV[9])
 else
   local ttl = redis.call('PTTL', KEYS[1])
   if ttl > 0 then
@@ -217,20 +236,24 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return {} end
 return {redis.call('HGETALL', KEYS[1]), redis.call('LRANGE', KEYS[2], 0, -1)}
 `;
 
-/** ARGV: limit, before ('' = newest) → {entries, hasOlder}. Seqs in the list are consecutive. */
+/**
+ * ARGV: limit, before ('' = newest) → {entries, hasOlder}. Seqs in the list are consecutive; an entry is
+ * compact (`[seq, …]`) or, written before that form, a JSON object with `seq`.
+ */
 export const HISTORY_PAGE = `
 local len = redis.call('LLEN', KEYS[2])
 if len == 0 then return {{}, 0} end
 local last = len - 1
 if ARGV[2] ~= '' then
-  local first_seq = cjson.decode(redis.call('LINDEX', KEYS[2], 0)).seq
+  local first = cjson.decode(redis.call('LINDEX', KEYS[2], 0))
+  local first_seq = first.seq or first[1]
   last = math.min(len - 1, tonumber(ARGV[2]) - first_seq - 1)
 end
 if last < 0 then return {{}, 0} end
-local first = math.max(0, last - tonumber(ARGV[1]) + 1)
+local from = math.max(0, last - tonumber(ARGV[1]) + 1)
 local older = 0
-if first > 0 then older = 1 end
-return {redis.call('LRANGE', KEYS[2], first, last), older}
+if from > 0 then older = 1 end
+return {redis.call('LRANGE', KEYS[2], from, last), older}
 `;
 
 /** ARGV: now, keyTtlMs, then HSET field/value pairs; history entries follow after a '--' marker. */

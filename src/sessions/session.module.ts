@@ -5,6 +5,7 @@ import { AppConfig, sessionKeyTtlMs } from '../config/app-config';
 import { LeaseModule } from '../lease';
 import { RedisStore, REDIS_STORE, StoreModule } from '../store';
 import { IdempotencyKeys } from './idempotency-keys.service';
+import { SessionQueries } from './session-queries.service';
 import { MemoryPressureService } from './memory-pressure.service';
 import { MemorySessionRepository } from './memory-session.repository';
 import { MemorySessionBatchEnding } from './memory-session-batch-ending';
@@ -59,8 +60,16 @@ const OUTBOX_MAX_LENGTH = 200;
     SessionMaintenance,
     SessionStoreStatus,
     IdempotencyKeys,
+    SessionQueries,
     SessionTriggers,
   ],
-  exports: [SessionService, SessionMaintenance, SessionStoreStatus, IdempotencyKeys, SessionTriggers],
+  exports: [
+    SessionService,
+    SessionMaintenance,
+    SessionStoreStatus,
+    IdempotencyKeys,
+    SessionQueries,
+    SessionTriggers,
+  ],
 })
 export class SessionModule {}

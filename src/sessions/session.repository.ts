@@ -143,6 +143,62 @@ export interface SessionIdempotencyStore {
   ): Promise<AppendOnceResult | null>;
 }
 
+/** What a query asks of the store before it calls the model. */
+export interface QueryStart {
+  client: ClientSeen | null;
+  /** Stored as the session's last location (only when the query will ask the model). */
+  location: { lat: number; lon: number } | null;
+  /** How many of the newest turns to read as the model's context. */
+  contextTurns: number;
+  /** The query's Idempotency-Key, claimed until `until` (epoch ms). */
+  claim: { claim: IdempotencyClaim; until: number } | null;
+  /** The client's rate-limit budget, charged first (whether the session is live or not), when given. */
+  rateLimit?: RateLimitCharge;
+}
+
+/** One query charged to a rate-limit budget: over `limit` in `ttlMs`, blocked for `blockMs`. */
+export interface RateLimitCharge {
+  key: string;
+  name: string;
+  ttlMs: number;
+  limit: number;
+  blockMs: number;
+}
+
+export type QueryStartResult =
+  | {
+      status: 'ok';
+      record: SessionRecord;
+      ipChanged: boolean;
+      /** The context turns, oldest first; empty unless the query will ask the model. */
+      turns: Turn[];
+      /** What claiming the key gave (never `gone`: the session was live); null without a key. */
+      claim: ClaimResult | null;
+    }
+  | { status: 'gone' }
+  | { status: 'ip_mismatch' }
+  /** Over the rate limit: nothing else was done. */
+  | { status: 'rate_limited'; retryAfterMs: number };
+
+/**
+ * The query path's two store steps, each one atomic step (one round trip on one Redis node): before the
+ * model call and after it.
+ */
+export interface SessionQueryStore {
+  /**
+   * `touch`, then the key's claim (when given); when the query will ask the model (no key, or the key
+   * claimed), the location is stored and the context turns read, in the same step.
+   */
+  beginQuery(id: string, now: number, start: QueryStart): Promise<QueryStartResult>;
+  /** The pair appended as client activity: `appendTurnsOnce` with a claim, else `appendTurns`. */
+  completeQuery(
+    id: string,
+    turns: NewTurn[],
+    now: number,
+    claim: IdempotencyClaim | null,
+  ): Promise<AppendOnceResult | null>;
+}
+
 /** The activity index: listing, the sweep, eviction and the idle-tip scan. */
 export interface SessionIndexStore {
   /** Live ids, most recently active first. */
@@ -220,6 +276,7 @@ export interface SessionRepository
     SessionLifecycleStore,
     SessionHistoryStore,
     SessionIdempotencyStore,
+    SessionQueryStore,
     SessionIndexStore,
     SessionOutboxStore,
     SessionTriggerStore,

@@ -20,6 +20,7 @@ import {
   Turn,
 } from '../domain';
 import {
+  ClientSeen,
   HistoryPage,
   IdempotencyClaim,
   MessagePage,
@@ -87,28 +88,39 @@ export class SessionService {
   async touch(id: string, client: ClientInfo | null): Promise<SessionRecord> {
     if (!isWellFormedSessionId(id)) throw sessionNotFound();
     const now = this.clock.now();
-    const result = await this.sessions.touch(
-      id,
-      now,
-      client && { ...client, policy: this.config.sessionIpPolicy },
-    );
-    switch (result.status) {
-      case 'gone':
-        throw sessionNotFound();
-      case 'ip_mismatch':
-        this.logger.warn({
-          msg: 'session IP mismatch rejected',
-          sessionId: redactSessionId(id),
-          ip: client?.ip,
-        });
-        throw new ApiError('SESSION_IP_MISMATCH', 'This session belongs to another client address');
-      case 'ok':
-        if (result.ipChanged) {
-          this.logger.warn({ msg: 'session IP changed', sessionId: redactSessionId(id), ip: client?.ip });
-        }
-        this.events.emit(SessionEvents.active, { sessionId: id, at: now } satisfies SessionActiveEvent);
-        return result.record;
+    const result = await this.sessions.touch(id, now, client && this.clientSeen(client));
+    if (result.status === 'gone') throw sessionNotFound();
+    this.touched(id, now, client, result);
+    return result.record;
+  }
+
+  /** What a client's touch is checked against: its address, its agent and the IP policy. */
+  clientSeen(client: ClientInfo): ClientSeen {
+    return { ...client, policy: this.config.sessionIpPolicy };
+  }
+
+  /**
+   * The consequences of a touch the store applied (by `touch` or as part of another step): 403 on an
+   * address the policy rejects, the address change logged, the activity event.
+   */
+  touched(
+    id: string,
+    now: number,
+    client: ClientInfo | null,
+    result: { status: 'ip_mismatch' } | { status: 'ok'; ipChanged: boolean },
+  ): asserts result is { status: 'ok'; ipChanged: boolean } {
+    if (result.status === 'ip_mismatch') {
+      this.logger.warn({
+        msg: 'session IP mismatch rejected',
+        sessionId: redactSessionId(id),
+        ip: client?.ip,
+      });
+      throw new ApiError('SESSION_IP_MISMATCH', 'This session belongs to another client address');
     }
+    if (result.ipChanged) {
+      this.logger.warn({ msg: 'session IP changed', sessionId: redactSessionId(id), ip: client?.ip });
+    }
+    this.events.emit(SessionEvents.active, { sessionId: id, at: now } satisfies SessionActiveEvent);
   }
 
   /** A read that is not client activity (admin calls, workers). */
@@ -127,9 +139,9 @@ export class SessionService {
   }
 
   /**
-   * Stores a user turn and its answer together and returns the stored answer; with a claimed
-   * idempotency key, the answer is kept with the key in the same step, or, when the key has an answer
-   * already, that one is returned and nothing is stored. Null when the session ended meanwhile.
+   * Stores a user turn and its answer together, as client activity, and returns the stored answer; with
+   * a claimed idempotency key, the answer is kept with the key in the same step, or, when the key has an
+   * answer already, that one is returned and nothing is stored. Null when the session ended meanwhile.
    */
   async appendExchange(
     id: string,
@@ -137,15 +149,8 @@ export class SessionService {
     answer: NewTurn,
     claim?: IdempotencyClaim,
   ): Promise<Turn | null> {
-    const now = this.clock.now();
-    let stored: Turn | null;
-    if (!claim) {
-      stored = (await this.sessions.appendTurns(id, [user, answer], now, true))?.[1] ?? null;
-    } else {
-      const result = await this.sessions.appendTurnsOnce(id, [user, answer], now, claim);
-      stored = result && (result.status === 'stored' ? result.turns[1] : result.answer);
-    }
-    return stored;
+    const result = await this.sessions.completeQuery(id, [user, answer], this.clock.now(), claim ?? null);
+    return result && (result.status === 'stored' ? result.turns[1] : result.answer);
   }
 
   /** Remembers where the visitor was last seen (context for the model, broadcast circles). */

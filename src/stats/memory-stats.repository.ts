@@ -59,9 +59,9 @@ export class MemoryStatsRepository implements StatsRepository {
     return Promise.resolve();
   }
 
-  recordQuery(now: number): Promise<void> {
-    this.queries.add(now);
-    this.series.add(now, 'queries');
+  recordQuery(now: number, count = 1): Promise<void> {
+    this.queries.add(now, count);
+    this.series.add(now, 'queries', count);
     return Promise.resolve();
   }
 

@@ -21,11 +21,11 @@ export class MinuteSeries {
     this.slots = Array.from({ length: size }, () => emptyMinute(-1));
   }
 
-  add(nowMs: number, field: MinuteField): void {
+  add(nowMs: number, field: MinuteField, n = 1): void {
     const minute = epochMinute(nowMs);
     const index = minute % this.size;
     if (this.slots[index].minute !== minute) this.slots[index] = emptyMinute(minute);
-    this.slots[index][field] += 1;
+    this.slots[index][field] += n;
   }
 
   /** One entry per minute of [from, to], oldest first; minutes outside the ring read as zeros. */

@@ -14,7 +14,7 @@ export class QueryCounterMiddleware implements NestMiddleware {
   use(request: Request, response: Response, next: NextFunction): void {
     if (request.method === 'POST') {
       response.once('finish', () => {
-        if (response.statusCode < 400 || response.statusCode >= 500) void this.stats.recordQuery();
+        if (response.statusCode < 400 || response.statusCode >= 500) this.stats.recordQuery();
       });
     }
     next();

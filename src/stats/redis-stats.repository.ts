@@ -114,15 +114,15 @@ export class RedisStatsRepository implements StatsRepository {
     );
   }
 
-  async recordQuery(now: number): Promise<void> {
+  async recordQuery(now: number, count = 1): Promise<void> {
     const key = this.queryKey(windowSeconds(now, 1)[0]);
     const minuteKey = this.minuteKey(epochMinute(now));
     await this.store.run((client) =>
       client
         .multi()
-        .incr(key)
+        .incrby(key, count)
         .expire(key, 2 * WINDOW_SECONDS)
-        .hincrby(minuteKey, 'queries', 1)
+        .hincrby(minuteKey, 'queries', count)
         .expire(minuteKey, MINUTE_TTL_SECONDS)
         .exec(),
     );

@@ -135,6 +135,15 @@ export function describeStatsRepositoryContract(
         expect(await sut.queriesLastMinute(T0 + 60_000)).toBe(2);
         expect(await sut.queriesLastMinute(T0 + 200_000)).toBe(0);
       });
+
+      it('takes a batch of queries counted in memory as one write', async () => {
+        await sut.recordQuery(T0, 5);
+        await sut.recordQuery(T0 + 30_000, 2);
+        expect(await sut.queriesLastMinute(T0 + 30_500)).toBe(7);
+        expect(await sut.queriesLastMinute(T0 + 60_000)).toBe(2);
+        const minutes = await sut.minutes(Math.floor(T0 / 60_000), Math.floor((T0 + 30_000) / 60_000));
+        expect(minutes.reduce((sum, minute) => sum + minute.queries, 0)).toBe(7);
+      });
     });
   });
 }

@@ -42,7 +42,8 @@ export interface StatsRepository {
     turns: number,
     now: number,
   ): Promise<void>;
-  recordQuery(now: number): Promise<void>;
+  /** `count` queries answered at `now` (a batch: StatsService counts in memory and flushes them). */
+  recordQuery(now: number, count?: number): Promise<void>;
   queriesLastMinute(now: number): Promise<number>;
   recordProactiveSent(now: number): Promise<void>;
   /**

@@ -1,6 +1,6 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import { CLOCK, Clock } from '../common/clock';
+import { CLOCK, Clock, TIMERS, TimerHandle, Timers } from '../common/clock';
 import { SessionStoreStatus } from '../sessions';
 import { SessionEndedEvent, SessionEvents, EndReason, isReset } from '../domain';
 import { ActiveAlert } from './alert-rules';
@@ -27,19 +27,30 @@ export interface TimeseriesMinute {
   proactiveSent: number;
 }
 
+/** How long answered queries are counted in memory before they are written. */
+const QUERY_FLUSH_MS = 1000;
+
 /**
  * Counts from domain events into the store's counters. `session.ended` is emitted once per end (by the
  * caller whose purge removed the session), so each end is counted exactly once across instances.
  */
 @Injectable()
-export class StatsService {
+export class StatsService implements OnModuleDestroy {
   private readonly logger = new Logger('Stats');
+  /** Queries answered and not yet written to the store: epoch second → count. */
+  private unflushed = new Map<number, number>();
+  private flushTimer: TimerHandle | null = null;
 
   constructor(
     @Inject(STATS_REPOSITORY) private readonly counters: StatsRepository,
     private readonly sessions: SessionStoreStatus,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(TIMERS) private readonly timers: Timers,
   ) {}
+
+  async onModuleDestroy(): Promise<void> {
+    await this.flushQueries();
+  }
 
   @OnEvent(SessionEvents.created)
   async onCreated(): Promise<void> {
@@ -65,12 +76,29 @@ export class StatsService {
     await this.quietly('proactive', () => this.counters.recordProactiveSent(this.clock.now()));
   }
 
-  async recordQuery(): Promise<void> {
-    await this.quietly('query', () => this.counters.recordQuery(this.clock.now()));
+  /**
+   * Counted in memory and written about once a second (one store write per second, not one per
+   * query); this instance's own reads flush first.
+   */
+  recordQuery(): void {
+    const second = Math.floor(this.clock.now() / 1000);
+    this.unflushed.set(second, (this.unflushed.get(second) ?? 0) + 1);
+    this.flushTimer ??= this.timers.setTimeout(() => void this.flushQueries(), QUERY_FLUSH_MS);
+  }
+
+  private async flushQueries(): Promise<void> {
+    this.timers.clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    const batch = this.unflushed;
+    this.unflushed = new Map();
+    for (const [second, count] of batch) {
+      await this.quietly('query', () => this.counters.recordQuery(second * 1000, count));
+    }
   }
 
   /** The last `count` minutes, the current one last (it is still counting), zeros included. */
   async timeseries(count: number): Promise<TimeseriesMinute[]> {
+    await this.flushQueries();
     const current = Math.floor(this.clock.now() / 60_000);
     const minutes = await this.counters.minutes(current - count + 1, current);
     return minutes.map(({ minute, ...totals }) => ({
@@ -85,6 +113,7 @@ export class StatsService {
   }
 
   async read(): Promise<Stats> {
+    await this.flushQueries();
     const [totals, activeSessions, queriesLastMinute, alerts] = await Promise.all([
       this.counters.totals(),
       this.sessions.count(),

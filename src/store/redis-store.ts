@@ -125,6 +125,11 @@ export class RedisStore {
     return this.connect(overrides);
   }
 
+  /** On a Cluster, one script can only touch keys of one slot. */
+  get isCluster(): boolean {
+    return this.client instanceof Cluster;
+  }
+
   get prefix(): string {
     return this.options.keyPrefix;
   }

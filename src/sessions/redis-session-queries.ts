@@ -5,6 +5,7 @@ import { RedisSessionIndex } from './redis-session-index';
 import { answerFromEntry, pairsToObject, parseTurn, recordFromFields } from './session-record.codec';
 import {
   AppendOnceResult,
+  ClientSeen,
   IdempotencyClaim,
   QueryStart,
   QueryStartResult,
@@ -26,6 +27,19 @@ export class RedisSessionQueries {
     private readonly index: RedisSessionIndex,
     private readonly idempotency: RedisIdempotencyKeys,
   ) {}
+
+  /** The arguments TOUCH and BEGIN_QUERY start with: the time, the TTLs, the client seen, the id. */
+  touchArgs(id: string, now: number, client: ClientSeen | null): Array<string | number> {
+    return [
+      now,
+      this.settings.idleTtlMs,
+      this.settings.keyTtlMs,
+      client?.ip ?? '',
+      client?.userAgent ?? '',
+      client?.policy ?? 'off',
+      id,
+    ];
+  }
 
   /** The session's KEYS, with the activity index when one script may write it. */
   withIndex(keys: string[]): string[] {
@@ -50,13 +64,7 @@ export class RedisSessionQueries {
     const scriptKeys = this.withIndex(keys);
     if (rateKeys && !this.store.isCluster) scriptKeys.push(...rateKeys);
     const reply = await this.store.script<BeginReply>(BEGIN_QUERY, scriptKeys, [
-      now,
-      this.settings.idleTtlMs,
-      this.settings.keyTtlMs,
-      client?.ip ?? '',
-      client?.userAgent ?? '',
-      client?.policy ?? 'off',
-      id,
+      ...this.touchArgs(id, now, client),
       location?.lat ?? '',
       location?.lon ?? '',
       start.contextTurns,

@@ -98,15 +98,11 @@ export class RedisSessionRepository implements SessionRepository {
 
   async touch(id: string, now: number, client: ClientSeen | null): Promise<TouchResult> {
     const keys = this.queries.withIndex(this.keys(id));
-    const reply = await this.store.script<[number, number?, string[]?, number?]>(Lua.TOUCH, keys, [
-      now,
-      this.settings.idleTtlMs,
-      this.settings.keyTtlMs,
-      client?.ip ?? '',
-      client?.userAgent ?? '',
-      client?.policy ?? 'off',
-      id,
-    ]);
+    const reply = await this.store.script<[number, number?, string[]?, number?]>(
+      Lua.TOUCH,
+      keys,
+      this.queries.touchArgs(id, now, client),
+    );
     if (reply[0] === -1) return { status: 'ip_mismatch' };
     if (reply[0] !== 1) return { status: 'gone' };
     await this.queries.refreshIndexApart(id, now);

@@ -17,12 +17,12 @@ export interface ContractSubject {
 /** A fresh adapter before each case of the calling `describe` (handed to `use`), cleaned up after it. */
 export function eachCaseOn(
   make: () => Promise<ContractSubject>,
-  use: (sut: SessionRepository) => void,
+  use: (sut: SessionRepository) => unknown,
 ): void {
   let subject: ContractSubject;
   beforeEach(async () => {
     subject = await make();
-    use(subject.sut);
+    await use(subject.sut);
   });
   afterEach(() => subject.cleanup());
 }

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { CONTRACT_SETTINGS, ContractSubject, newSession } from './session-contract.fixtures';
+import { CONTRACT_SETTINGS, ContractSubject, eachCaseOn, newSession, T0 } from './session-contract.fixtures';
 import { IdempotencyClaim, SessionRepository } from './session.repository';
 import { NewTurn } from '../domain';
 
-const T0 = 1_700_000_000_000;
 const pair = (text: string): NewTurn[] => [
   { role: 'user', text, createdAt: T0 + 1 },
   { role: 'assistant', text: `answer to ${text}`, createdAt: T0 + 2 },
@@ -17,16 +16,13 @@ const claimBy = (token: string, key = 'key-1', fingerprint = 'fp-1'): Idempotenc
 /** The idempotency-key cases of the SessionRepository contract, run against every adapter. */
 export function describeIdempotencyContract(name: string, make: () => Promise<ContractSubject>): void {
   describe(`SessionRepository contract (idempotency keys): ${name}`, () => {
-    let subject: ContractSubject;
     let sut: SessionRepository;
     let id: string;
 
-    beforeEach(async () => {
-      subject = await make();
-      sut = subject.sut;
+    eachCaseOn(make, async (made) => {
+      sut = made;
       id = (await sut.create(newSession(), T0, 100)).record.id;
     });
-    afterEach(() => subject.cleanup());
 
     describe('claimIdempotencyKey', () => {
       it('claims a new key; another request finds it held until then, its holder may claim it again', async () => {

@@ -1,4 +1,11 @@
-import { CONTRACT_SETTINGS, ContractSubject, newSession, turn, T0 } from './session-contract.fixtures';
+import {
+  CONTRACT_SETTINGS,
+  ContractSubject,
+  eachCaseOn,
+  newSession,
+  turn,
+  T0,
+} from './session-contract.fixtures';
 import { IdempotencyClaim, QueryStart, SessionRepository } from './session.repository';
 
 const claimBy = (token: string, fingerprint = 'fp-1'): IdempotencyClaim => ({
@@ -17,13 +24,11 @@ const start = (overrides: Partial<QueryStart> = {}): QueryStart => ({
 /** The query path's two store steps (beginQuery, completeQuery), run against every adapter. */
 export function describeQueryContract(name: string, make: () => Promise<ContractSubject>): void {
   describe(`SessionRepository contract (query path): ${name}`, () => {
-    let subject: ContractSubject;
     let sut: SessionRepository;
     let id: string;
 
-    beforeEach(async () => {
-      subject = await make();
-      sut = subject.sut;
+    eachCaseOn(make, async (made) => {
+      sut = made;
       id = (await sut.create(newSession(), T0, 100)).record.id;
       await sut.appendTurns(
         id,
@@ -32,7 +37,6 @@ export function describeQueryContract(name: string, make: () => Promise<Contract
         false,
       );
     });
-    afterEach(() => subject.cleanup());
 
     describe('beginQuery', () => {
       it('touches the session, stores the location and reads the newest context turns, oldest first', async () => {

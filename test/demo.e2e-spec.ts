@@ -6,7 +6,7 @@ import request from 'supertest';
 import { DEMO_ASSETS_DIR } from '../src/demo/demo-assets';
 import { bundleDemo } from '../src/demo/demo-bundle';
 import { ChatCompletionRequestBody, FakeOpenAiServer, lastUserText } from './support/fake-openai.server';
-import { launchChromium } from './support/chromium';
+import { launchChromium } from './support/browser';
 import { waitFor } from './support/eventually';
 import { startTestApp, TestApp } from './support/test-app';
 

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Browser } from 'playwright-core';
-import { launchChromium } from './support/chromium';
+import { launchChromium } from './support/browser';
 import { startTestApp, TestApp } from './support/test-app';
 
 jest.setTimeout(90_000);

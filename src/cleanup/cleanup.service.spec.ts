@@ -46,13 +46,13 @@ describe(CleanupService.name, () => {
       const ids: string[] = [];
       for (let i = 0; i < 8 * SWEEP_BATCH; i++) ids.push((await kit.sessions.create({}, CLIENT)).id);
       kit.clock.at += IDLE_TTL_MS + 1;
-      // Every reading of the clock lets 150 ms pass: the run lasts longer than its 60-s lease
-      // (a batch, under half of it).
+      // Every reading of the clock lets 4 s pass (a batch reads it about five times, its ends being
+      // reported together): the run lasts longer than its 60-s lease (a batch, under half of it).
       const start = kit.clock.at;
       const now = kit.clock.now;
       let takenMidway: string | null | undefined;
       kit.clock.now = () => {
-        kit.clock.at += 150;
+        kit.clock.at += 4_000;
         if (takenMidway === undefined && kit.clock.at > start + 65_000) {
           takenMidway = null;
           void kit.lease.acquire('cleanup', 1_000).then((token) => (takenMidway = token));

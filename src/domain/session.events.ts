@@ -5,6 +5,8 @@ export const SessionEvents = {
   created: 'session.created',
   active: 'session.active',
   ended: 'session.ended',
+  /** Many ends at once (the sweep's batches): each end is in exactly one `ended` or `endedBatch`. */
+  endedBatch: 'sessions.ended',
   locationUpdated: 'location.updated',
 } as const;
 
@@ -24,6 +26,14 @@ export interface SessionEndedEvent {
   createdAt: number;
   endedAt: number;
   turnCount: number;
+}
+
+/**
+ * The ends of one sweep batch, reported together so listeners do one store write, one publish round
+ * and one log line per batch rather than per session. An end reported here is not also in `ended`.
+ */
+export interface SessionsEndedEvent {
+  ends: SessionEndedEvent[];
 }
 
 export interface LocationUpdatedEvent {

@@ -1,11 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import { ProactiveEvents, ProactiveSentEvent, SessionEndedEvent, SessionEvents, isReset } from '../domain';
+import {
+  ProactiveEvents,
+  ProactiveSentEvent,
+  SessionEndedEvent,
+  SessionEvents,
+  SessionsEndedEvent,
+  isReset,
+} from '../domain';
 import { MetricsService } from './metrics.service';
 
 /**
- * Counts the domain events into this instance's counters. `session.ended` is emitted once per end, by
- * the instance whose purge removed the session, so the sum over instances counts each end once.
+ * Counts the domain events into this instance's counters. Each end is reported once (`session.ended`,
+ * or in a `sessions.ended` batch), by the instance whose purge removed the session, so the sum over
+ * instances counts each end once.
  */
 @Injectable()
 export class LifecycleMetricsListener {
@@ -23,6 +31,11 @@ export class LifecycleMetricsListener {
     if (isReset(event.reason)) return;
     this.metrics.sessionLifetime.observe(Math.max(0, event.endedAt - event.createdAt) / 1000);
     this.metrics.sessionTurns.observe(event.turnCount);
+  }
+
+  @OnEvent(SessionEvents.endedBatch)
+  onEndedBatch({ ends }: SessionsEndedEvent): void {
+    for (const event of ends) this.onEnded(event);
   }
 
   @OnEvent(ProactiveEvents.sent)

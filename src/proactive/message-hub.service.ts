@@ -3,7 +3,7 @@ import { OnEvent } from '@nestjs/event-emitter';
 import { APP_DRAINING } from '../common/app-lifecycle.events';
 import { CLOCK, Clock, TimerHandle, TIMERS, Timers } from '../common/clock';
 import { redactSessionId } from '../sessions';
-import { SessionEndedEvent, SessionEvents, isReset } from '../domain';
+import { SessionEndedEvent, SessionEvents, SessionsEndedEvent, isReset } from '../domain';
 import { MESSAGE_NOTIFIER, MessageNotifier, SessionNotice } from './message-notifier.port';
 
 /** One waiting client: a long-poll or an SSE stream. */
@@ -94,6 +94,22 @@ export class MessageHub implements OnModuleInit, OnModuleDestroy {
         sessionId: redactSessionId(event.sessionId),
         err: String(error),
       });
+    }
+  }
+
+  /** A sweep batch's ends, announced in one round (the notifier's publishAll) rather than one per end. */
+  @OnEvent(SessionEvents.endedBatch)
+  async announceEnds({ ends }: SessionsEndedEvent): Promise<void> {
+    const notices = ends
+      .filter((event) => !isReset(event.reason))
+      .map((event): SessionNotice => ({ sessionId: event.sessionId, kind: 'ended' }));
+    if (notices.length === 0) return;
+    try {
+      if (this.notifier.publishAll) await this.notifier.publishAll(notices);
+      else await Promise.all(notices.map((notice) => this.notifier.publish(notice)));
+    } catch (error) {
+      // As for one end: streams notice at their next heartbeat, long-polls answer at their deadline.
+      this.logger.warn({ msg: 'session ends not announced', count: notices.length, err: String(error) });
     }
   }
 

@@ -11,6 +11,8 @@ export interface SessionNotice {
  */
 export interface MessageNotifier {
   publish(notice: SessionNotice): Promise<void>;
+  /** Many notices in one round to the transport (optional: without it, each is published). */
+  publishAll?(notices: readonly SessionNotice[]): Promise<void>;
   /** The instance's one listener (one subscription per instance, whatever the number of waiters). */
   listen(listener: (notice: SessionNotice) => void): Promise<void>;
   close(): Promise<void>;

@@ -36,6 +36,22 @@ export class RedisMessageNotifier implements MessageNotifier {
     await this.store.run((client) => client.publish(this.channel, encodeNotice(notice)));
   }
 
+  /** One pipeline on a single node; on a Cluster (a pipeline is for one slot) sent back to back. */
+  async publishAll(notices: readonly SessionNotice[]): Promise<void> {
+    if (notices.length === 0) return;
+    if (this.store.isCluster) {
+      await Promise.all(notices.map((notice) => this.publish(notice)));
+      return;
+    }
+    const replies = await this.store.run((client) => {
+      const pipeline = client.pipeline();
+      for (const notice of notices) pipeline.publish(this.channel, encodeNotice(notice));
+      return pipeline.exec();
+    });
+    const failed = replies?.find(([error]) => error)?.[0];
+    if (failed) throw failed;
+  }
+
   async listen(listener: (notice: SessionNotice) => void): Promise<void> {
     const subscriber = this.store.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
     this.stateLog = ConnectionStateLog.watch(subscriber, 'notifier');

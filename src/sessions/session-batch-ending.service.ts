@@ -17,13 +17,6 @@ export interface BatchEndResult {
   failed: number;
 }
 
-/**
- * Ends reported between two yields: each report writes a log line and starts its listeners' store
- * writes (about 50 µs in all), so 20 hold requests up for a millisecond at most.
- */
-const REPORTS_PER_TURN = 20;
-const yieldToRequests = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 /** After a failed batch write, single saves stop after this many in a row fail: the archive is down. */
 const FAILURES_IN_A_ROW = 3;
 
@@ -36,7 +29,7 @@ interface Ending {
 
 /**
  * SessionEndingService's mark → archive → delete for a batch (the sweep): one round to the store to
- * mark and read, one archive write, one round to delete, then each end reported as a single end is.
+ * mark and read, one archive write, one round to delete, then the batch's ends reported in one event.
  * Nothing unarchived is deleted; a crash in between leaves the batch marked for the next sweep.
  */
 @Injectable()
@@ -73,13 +66,11 @@ export class SessionBatchEndingService {
     }
     const archived = await this.archiveAll(endings);
     const removed = await this.batch.purge([...archived.map((ending) => ending.id), ...leftovers]);
-    const reported = archived.filter(({ id }) => removed.has(id));
-    for (let i = 0; i < reported.length; i += REPORTS_PER_TURN) {
-      if (i > 0) await yieldToRequests();
-      for (const { snapshot, reason: inForce } of reported.slice(i, i + REPORTS_PER_TURN)) {
-        this.ending.reportEnd(snapshot, inForce, endedAt);
-      }
-    }
+    // One report for the batch: its listeners write, publish and log once per batch, not per session.
+    this.ending.reportEnds(
+      archived.filter(({ id }) => removed.has(id)),
+      endedAt,
+    );
     failed += endings.length - archived.length;
     return { ended: archived.length, leftovers: leftovers.length, failed };
   }

@@ -4,7 +4,7 @@ import { ARCHIVE_REPOSITORY, ArchiveRepository } from '../archive';
 import { CLOCK, Clock } from '../common/clock';
 import { redactSessionId } from './session-id';
 import { toArchivedSession } from './session-archiver';
-import { SessionEndedEvent, SessionEvents, EndReason, SessionSnapshot } from '../domain';
+import { SessionEndedEvent, SessionEvents, SessionsEndedEvent, EndReason, SessionSnapshot } from '../domain';
 import { EndMode, SESSION_REPOSITORY, SessionLifecycleStore } from './session.repository';
 
 /**
@@ -56,23 +56,53 @@ export class SessionEndingService {
   }
 
   reportEnd(snapshot: SessionSnapshot, reason: EndReason, endedAt: number): void {
-    const { record } = snapshot;
-    const event: SessionEndedEvent = {
-      sessionId: record.id,
-      reason,
-      createdAt: record.createdAt,
-      endedAt,
-      turnCount: record.turnCount,
-    };
-    this.logger.log({
-      msg: 'session ended',
-      event: SessionEvents.ended,
-      sessionId: redactSessionId(record.id),
-      reason,
-      generation: record.generation,
-      lifetimeSeconds: Math.round((endedAt - record.createdAt) / 1000),
-      turnCount: record.turnCount,
-    });
+    const event = endedEvent(snapshot, reason, endedAt);
+    this.logger.log(endLogLine(snapshot, event));
     this.events.emit(SessionEvents.ended, event);
   }
+
+  /**
+   * Reports many ends at once (a sweep batch): one `session.ended` batch event, so its listeners write
+   * once per batch, and one info line naming every session and reason; the line per session of a single
+   * end is logged at debug.
+   */
+  reportEnds(ended: ReadonlyArray<{ snapshot: SessionSnapshot; reason: EndReason }>, endedAt: number): void {
+    if (ended.length === 0) return;
+    const ends = ended.map(({ snapshot, reason }) => endedEvent(snapshot, reason, endedAt));
+    const reasons: Partial<Record<EndReason, number>> = {};
+    for (const { reason } of ends) reasons[reason] = (reasons[reason] ?? 0) + 1;
+    this.logger.log({
+      msg: 'sessions ended',
+      event: SessionEvents.ended,
+      count: ends.length,
+      reasons,
+      sessionIds: ends.map(({ sessionId }) => redactSessionId(sessionId)),
+    });
+    ended.forEach(({ snapshot }, i) => this.logger.debug(endLogLine(snapshot, ends[i])));
+    this.events.emit(SessionEvents.endedBatch, { ends } satisfies SessionsEndedEvent);
+  }
+}
+
+function endedEvent(snapshot: SessionSnapshot, reason: EndReason, endedAt: number): SessionEndedEvent {
+  const { record } = snapshot;
+  return {
+    sessionId: record.id,
+    reason,
+    createdAt: record.createdAt,
+    endedAt,
+    turnCount: record.turnCount,
+  };
+}
+
+/** A session lifecycle log line: the session, the event and the reason (CONVENTIONS.md). */
+function endLogLine({ record }: SessionSnapshot, event: SessionEndedEvent) {
+  return {
+    msg: 'session ended',
+    event: SessionEvents.ended,
+    sessionId: redactSessionId(record.id),
+    reason: event.reason,
+    generation: record.generation,
+    lifetimeSeconds: Math.round((event.endedAt - record.createdAt) / 1000),
+    turnCount: record.turnCount,
+  };
 }

@@ -2,7 +2,7 @@ import { END_REASONS, EndReason } from '../domain';
 import { ActiveAlert } from './alert-rules';
 import { MinuteSeries } from './minute-series';
 import { SecondBuckets, TIMESERIES_MINUTES } from './sliding-window';
-import { MinuteTotals, StatsRepository, StatsTotals } from './stats.repository';
+import { EndCount, MinuteTotals, StatsRepository, StatsTotals } from './stats.repository';
 
 /** The embedded store's counters: one process, so plain numbers are atomic enough. */
 export class MemoryStatsRepository implements StatsRepository {
@@ -39,6 +39,12 @@ export class MemoryStatsRepository implements StatsRepository {
       this.totalsNow.turnsSum += turns;
     }
     return Promise.resolve();
+  }
+
+  async recordEnds(ends: readonly EndCount[], now: number): Promise<void> {
+    for (const { reason, finished, lifetimeMs, turns } of ends) {
+      await this.recordEnded(reason, finished, lifetimeMs, turns, now);
+    }
   }
 
   createdBetween(fromMinute: number, toMinute: number): Promise<number> {

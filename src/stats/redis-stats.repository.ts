@@ -3,7 +3,7 @@ import { END_REASONS, EndReason } from '../domain';
 import { ActiveAlert } from './alert-rules';
 import { emptyMinute, epochMinute, MINUTE_FIELDS, MinuteField } from './minute-series';
 import { TIMESERIES_MINUTES, WINDOW_SECONDS, windowSeconds } from './sliding-window';
-import { MinuteTotals, StatsRepository, StatsTotals } from './stats.repository';
+import { EndCount, MinuteTotals, StatsRepository, StatsTotals } from './stats.repository';
 
 /** A minute's hash outlives the timeseries' longest range by a little. */
 const MINUTE_TTL_SECONDS = (TIMESERIES_MINUTES + 5) * 60;
@@ -20,6 +20,24 @@ if ARGV[2] == '1' then
   redis.call('HINCRBY', KEYS[1], 'finished', 1)
   redis.call('HINCRBY', KEYS[1], 'lifetimeMsSum', ARGV[3])
   redis.call('HINCRBY', KEYS[1], 'turnsSum', ARGV[4])
+end
+return 1
+`;
+
+/**
+ * RECORD_ENDED for many ends in one step. KEYS: totals, the minute's hash. ARGV: minute TTL, ends,
+ * finished, lifetimeMs sum, turns sum, then (reason field, count) pairs.
+ */
+const RECORD_ENDS = `
+for i = 6, #ARGV, 2 do
+  redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1])
+end
+redis.call('HINCRBY', KEYS[2], 'ended', ARGV[2])
+redis.call('EXPIRE', KEYS[2], ARGV[1])
+if ARGV[3] ~= '0' then
+  redis.call('HINCRBY', KEYS[1], 'finished', ARGV[3])
+  redis.call('HINCRBY', KEYS[1], 'lifetimeMsSum', ARGV[4])
+  redis.call('HINCRBY', KEYS[1], 'turnsSum', ARGV[5])
 end
 return 1
 `;
@@ -111,6 +129,33 @@ export class RedisStatsRepository implements StatsRepository {
       RECORD_ENDED,
       [this.totalsKey, this.minuteKey(epochMinute(now))],
       [`ended:${reason}`, finished ? 1 : 0, Math.max(0, Math.round(lifetimeMs)), turns, MINUTE_TTL_SECONDS],
+    );
+  }
+
+  async recordEnds(ends: readonly EndCount[], now: number): Promise<void> {
+    if (ends.length === 0) return;
+    const perReason = new Map<EndReason, number>();
+    let finished = 0;
+    let lifetimeMs = 0;
+    let turns = 0;
+    for (const end of ends) {
+      perReason.set(end.reason, (perReason.get(end.reason) ?? 0) + 1);
+      if (!end.finished) continue;
+      finished += 1;
+      lifetimeMs += Math.max(0, Math.round(end.lifetimeMs));
+      turns += end.turns;
+    }
+    await this.store.script(
+      RECORD_ENDS,
+      [this.totalsKey, this.minuteKey(epochMinute(now))],
+      [
+        MINUTE_TTL_SECONDS,
+        ends.length,
+        finished,
+        lifetimeMs,
+        turns,
+        ...[...perReason].flatMap(([reason, count]) => [`ended:${reason}`, count]),
+      ],
     );
   }
 

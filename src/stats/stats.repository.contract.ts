@@ -66,6 +66,50 @@ export function describeStatsRepositoryContract(
       });
     });
 
+    describe('recordEnds', () => {
+      const minute = Math.floor(T0 / 60_000);
+      const ends = [
+        { reason: 'expired', finished: true, lifetimeMs: 10_000, turns: 4 },
+        { reason: 'expired', finished: true, lifetimeMs: 2_000, turns: 0 },
+        { reason: 'client_reset', finished: false, lifetimeMs: 99_000, turns: 9 },
+        { reason: 'evicted', finished: true, lifetimeMs: 0, turns: 1 },
+      ] as const;
+
+      it('counts a batch of ends as the same ends recorded one by one', async () => {
+        await sut.recordEnds(ends, T0);
+        const batched = { totals: await sut.totals(), minutes: await sut.minutes(minute, minute) };
+        await subject.cleanup();
+        subject = await make();
+        sut = subject.sut;
+        for (const end of ends)
+          await sut.recordEnded(end.reason, end.finished, end.lifetimeMs, end.turns, T0);
+        expect(batched).toEqual({ totals: await sut.totals(), minutes: await sut.minutes(minute, minute) });
+        expect(batched.totals).toMatchObject({ finishedCount: 3, lifetimeMsSum: 12_000, turnsSum: 5 });
+        expect(batched.totals.endedTotal).toMatchObject({ expired: 2, client_reset: 1, evicted: 1 });
+        expect(batched.minutes).toEqual([{ minute, created: 0, ended: 4, queries: 0, proactiveSent: 0 }]);
+      });
+
+      it('counts an empty batch as nothing, and a batch of resets outside the averages', async () => {
+        await sut.recordEnds([], T0);
+        await sut.recordEnds([{ reason: 'admin_reset', finished: false, lifetimeMs: 1, turns: 1 }], T0);
+        const totals = await sut.totals();
+        expect(totals).toMatchObject({ finishedCount: 0, lifetimeMsSum: 0, turnsSum: 0 });
+        expect(totals.endedTotal).toMatchObject({ admin_reset: 1, expired: 0 });
+        expect((await sut.minutes(minute, minute))[0].ended).toBe(1);
+      });
+
+      it('loses no increment when batches and single ends run concurrently', async () => {
+        await Promise.all([
+          ...Array.from({ length: 10 }, () => sut.recordEnds(ends, T0)),
+          ...Array.from({ length: 10 }, () => sut.recordEnded('expired', true, 1, 1, T0)),
+        ]);
+        const totals = await sut.totals();
+        expect(totals.endedTotal).toMatchObject({ expired: 30, client_reset: 10, evicted: 10 });
+        expect(totals).toMatchObject({ finishedCount: 40, turnsSum: 60 });
+        expect((await sut.minutes(minute, minute))[0].ended).toBe(50);
+      });
+    });
+
     describe('createdBetween', () => {
       it('counts creations per minute over a range of minutes', async () => {
         const minute = Math.floor(T0 / 60_000);

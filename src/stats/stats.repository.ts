@@ -12,6 +12,14 @@ export interface StatsTotals {
   proactiveSentTotal: number;
 }
 
+/** One end, as the counters take it (see recordEnded). */
+export interface EndCount {
+  reason: EndReason;
+  finished: boolean;
+  lifetimeMs: number;
+  turns: number;
+}
+
 /** Totals of one epoch minute, across every instance. */
 export interface MinuteTotals {
   /** Epoch minute (ms / 60 000). */
@@ -42,6 +50,8 @@ export interface StatsRepository {
     turns: number,
     now: number,
   ): Promise<void>;
+  /** Every end of `ends` counted as recordEnded counts one, all at `now`, in one store write. */
+  recordEnds(ends: readonly EndCount[], now: number): Promise<void>;
   /** `count` queries answered at `now` (a batch: StatsService counts in memory and flushes them). */
   recordQuery(now: number, count?: number): Promise<void>;
   queriesLastMinute(now: number): Promise<number>;

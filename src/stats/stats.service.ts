@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { CLOCK, Clock, TIMERS, TimerHandle, Timers } from '../common/clock';
 import { SessionStoreStatus } from '../sessions';
-import { SessionEndedEvent, SessionEvents, EndReason, isReset } from '../domain';
+import { SessionEndedEvent, SessionEvents, SessionsEndedEvent, EndReason, isReset } from '../domain';
 import { ActiveAlert } from './alert-rules';
 import { StatsEvents } from './stats.events';
 import { STATS_REPOSITORY, StatsRepository } from './stats.repository';
@@ -31,8 +31,9 @@ export interface TimeseriesMinute {
 const QUERY_FLUSH_MS = 1000;
 
 /**
- * Counts from domain events into the store's counters. `session.ended` is emitted once per end (by the
- * caller whose purge removed the session), so each end is counted exactly once across instances.
+ * Counts from domain events into the store's counters. Each end is reported once, in `session.ended` or
+ * in a `sessions.ended` batch (by the caller whose purge removed the session), so each end is counted
+ * exactly once across instances.
  */
 @Injectable()
 export class StatsService implements OnModuleDestroy {
@@ -69,6 +70,18 @@ export class StatsService implements OnModuleDestroy {
         this.clock.now(),
       ),
     );
+  }
+
+  /** A sweep batch's ends: one store write for all of them. */
+  @OnEvent(SessionEvents.endedBatch)
+  async onEndedBatch({ ends }: SessionsEndedEvent): Promise<void> {
+    const counts = ends.map((event) => ({
+      reason: event.reason,
+      finished: !isReset(event.reason),
+      lifetimeMs: event.endedAt - event.createdAt,
+      turns: event.turnCount,
+    }));
+    await this.quietly('ended', () => this.counters.recordEnds(counts, this.clock.now()));
   }
 
   @OnEvent(StatsEvents.proactiveSent)

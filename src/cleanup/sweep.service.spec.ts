@@ -1,3 +1,5 @@
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { SessionEndedEvent, SessionEvents, SessionsEndedEvent } from '../domain';
 import { CLIENT, EmbeddedCleanup, embeddedCleanup, IDLE_TTL_MS } from './embedded-cleanup.kit';
 import { SWEEP_BATCH, SweepService } from './sweep.service';
 
@@ -52,6 +54,35 @@ describe(SweepService.name, () => {
       expect(asked).toBeGreaterThanOrEqual(2);
       const archived = await Promise.all(ids.map((id) => kit.archive.latest(id)));
       expect(archived.every((entry) => entry?.reason === 'expired')).toBe(true);
+    });
+
+    it("reports each batch's ends in one sessions.ended event, each end once and none on its own", async () => {
+      const ids = new Set<string>();
+      for (let i = 0; i < 2 * SWEEP_BATCH + 3; i++) ids.add((await kit.sessions.create({}, CLIENT)).id);
+      const withTurns = [...ids][0];
+      await kit.sessions.appendExchange(
+        withTurns,
+        { role: 'user', text: 'hi', createdAt: kit.clock.at },
+        { role: 'assistant', text: 'hello', createdAt: kit.clock.at },
+      );
+      const createdAt = kit.clock.at;
+      kit.clock.at += IDLE_TTL_MS + 1;
+      const events = kit.moduleRef.get(EventEmitter2);
+      const batches: SessionsEndedEvent[] = [];
+      const single: SessionEndedEvent[] = [];
+      events.on(SessionEvents.endedBatch, (event: SessionsEndedEvent) => batches.push(event));
+      events.on(SessionEvents.ended, (event: SessionEndedEvent) => single.push(event));
+
+      expect(await sut.sweep(always)).toEqual({ ended: ids.size, leftovers: 0, failed: 0 });
+      expect(single).toEqual([]);
+      // One event per batch (a batch is at most twice SWEEP_BATCH ids: see severalBatches).
+      expect(batches.length).toBeGreaterThanOrEqual(2);
+      expect(batches.every(({ ends }) => ends.length > 0 && ends.length <= 2 * SWEEP_BATCH)).toBe(true);
+      const ends = batches.flatMap(({ ends }) => ends);
+      expect(ends.map((end) => end.sessionId).sort()).toEqual([...ids].sort());
+      expect(ends.every((end) => end.reason === 'expired' && end.createdAt <= createdAt)).toBe(true);
+      expect(ends.every((end) => end.endedAt >= createdAt + IDLE_TTL_MS)).toBe(true);
+      expect(ends.find((end) => end.sessionId === withTurns)?.turnCount).toBe(2);
     });
 
     it('stops after the batch in progress when told to, and leaves the rest for the next run', async () => {

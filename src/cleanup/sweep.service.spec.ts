@@ -85,6 +85,24 @@ describe(SweepService.name, () => {
       expect(ends.find((end) => end.sessionId === withTurns)?.turnCount).toBe(2);
     });
 
+    it('after a failed archive, sweeps every stuck and every idle session once, counting each once', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < severalBatches; i++) ids.push((await kit.sessions.create({}, CLIENT)).id);
+      kit.clock.at += IDLE_TTL_MS + 1;
+      await kit.breakArchive(true);
+      const first = await sut.sweep(always);
+      expect(first.ended).toBe(0);
+      // The failed batch and the one marked meanwhile stay ending (more than a batch's worth).
+      expect(first.failed).toBeGreaterThan(SWEEP_BATCH);
+
+      await kit.breakArchive(false);
+      kit.clock.at += 10_000; // past the grace an end in progress elsewhere gets
+      expect(await sut.sweep(always)).toEqual({ ended: severalBatches, leftovers: 0, failed: 0 });
+      const archived = await Promise.all(ids.map((id) => kit.archive.list(id)));
+      expect(archived.every((entries) => entries.length === 1 && entries[0].reason === 'expired')).toBe(true);
+      expect(await sut.sweep(always)).toEqual({ ended: 0, leftovers: 0, failed: 0 });
+    });
+
     it('stops after the batch in progress when told to, and leaves the rest for the next run', async () => {
       for (let i = 0; i < severalBatches; i++) await kit.sessions.create({}, CLIENT);
       kit.clock.at += IDLE_TTL_MS + 1;

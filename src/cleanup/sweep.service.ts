@@ -3,6 +3,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { AppConfig } from '../config/app-config';
 import { CLOCK, Clock } from '../common/clock';
 import { SessionMaintenance } from '../sessions';
+import type { MarkedBatch } from '../sessions';
 
 /**
  * Sessions ended per batch: one round to the store per step and one archive write for all of them.
@@ -26,12 +27,28 @@ export interface SweepResult {
 /** Lets the requests queued meanwhile run before the next batch. */
 const yieldToRequests = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** The next candidates were all still being finished: read them again once that is done. */
+const LATER = Symbol('later');
+const NONE: ReadonlySet<string> = new Set();
+const idsOf = (batch: MarkedBatch) =>
+  new Set([...batch.endings.map((ending) => ending.id), ...batch.leftovers]);
+
+type Settled<T> = { value: T } | { error: unknown };
+/** A step started ahead and awaited later: its failure is held, never an unhandled rejection. */
+const settle = <T>(step: Promise<T>): Promise<Settled<T>> =>
+  step.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+
 /**
  * One pass over the activity index: every session idle past its TTL when the pass began is marked,
  * archived, then deleted, a batch at a time, batch after batch until none is left (or `keepGoing`
  * says stop: the lease is lost, the process stops), yielding between batches so requests keep flowing.
- * Idempotent: an archive failure leaves the sessions marked in the ending set (nothing unarchived is
- * deleted), and the archive keeps one entry per (id, generation) however often it is saved.
+ * The next batch is read and marked while the current one is archived and deleted (marking takes a
+ * batch out of the candidates, so the two never share a session): the sweep waits for one round trip
+ * less per batch. Idempotent: an archive failure leaves the sessions marked in the ending set (nothing
+ * unarchived is deleted), and the archive keeps one entry per (id, generation) however often it is saved.
  */
 @Injectable()
 export class SweepService {
@@ -49,26 +66,63 @@ export class SweepService {
     const now = this.clock.now();
     const cutoff = now - this.config.sessionIdleTtlSeconds * 1000;
     const endingCutoff = now - Math.min(MAX_ENDING_GRACE_MS, this.config.sweepIntervalMs);
-    for (;;) {
-      const ids = await this.sessions.sweepCandidates(cutoff, endingCutoff, SWEEP_BATCH);
-      if (ids.length === 0) break;
-      let batch;
+    /**
+     * Reads the next candidates, less the batch being finished (one stuck ending keeps its place in
+     * the ending set until purged), and marks them: LATER when only that batch's ids came back.
+     */
+    const markNext = async (inFlight: ReadonlySet<string>): Promise<MarkedBatch | null | typeof LATER> => {
+      const found = await this.sessions.sweepCandidates(cutoff, endingCutoff, SWEEP_BATCH);
+      const ids = found.filter((id) => !inFlight.has(id));
+      if (ids.length === 0) return found.length === 0 ? null : LATER;
       try {
-        batch = await this.sessions.endBatch(ids, 'expired', 'expired');
+        return await this.sessions.markBatch(ids, 'expired', 'expired');
       } catch (error) {
         // The store is down: whatever was marked stays in the ending set for the next run.
-        this.logger.error({ msg: 'sweep batch failed; its sessions stay for the next sweep', err: error });
+        this.batchFailed(error);
         result.failed += ids.length;
-        break;
+        return null;
       }
-      result.ended += batch.ended;
-      result.leftovers += batch.leftovers;
-      result.failed += batch.failed;
-      // Failed or no-longer-expired ids come back in the next query: stop when a batch changed nothing.
-      if (batch.ended + batch.leftovers === 0) break;
-      await yieldToRequests();
-      if (!(await keepGoing())) break;
+    };
+    type Marked = Settled<MarkedBatch | null | typeof LATER>;
+    let marking: Promise<Marked> | null = settle(markNext(NONE));
+    try {
+      for (;;) {
+        let marked: Marked = await marking;
+        marking = null;
+        // The batch before has been finished since: its ids are no longer candidates.
+        if ('value' in marked && marked.value === LATER) marked = await settle(markNext(NONE));
+        if ('error' in marked) throw marked.error; // the candidates query failed: so does the run
+        const batch: MarkedBatch | null | typeof LATER = marked.value;
+        if (!batch || batch === LATER) break;
+        const finishing = settle(this.sessions.finishBatch(batch));
+        // Failed or no-longer-expired ids come back in the next query: stop when a batch changed nothing.
+        const progress = batch.endings.length + batch.leftovers.length > 0;
+        const asked = progress ? await settle(keepGoing()) : { value: false };
+        if ('value' in asked && asked.value) marking = settle(markNext(idsOf(batch)));
+        const finished = await finishing;
+        if ('error' in finished) {
+          this.batchFailed(finished.error);
+          result.failed += batch.endings.length + batch.leftovers.length + batch.failed;
+          break;
+        }
+        result.ended += finished.value.ended;
+        result.leftovers += finished.value.leftovers;
+        result.failed += finished.value.failed;
+        if ('error' in asked) throw asked.error;
+        if (!marking || finished.value.ended + finished.value.leftovers === 0) break;
+        await yieldToRequests();
+      }
+    } finally {
+      // A batch marked ahead and not finished (its predecessor failed) stays for a later sweep.
+      const ahead = marking ? await marking : null;
+      if (ahead && 'value' in ahead && ahead.value && ahead.value !== LATER) {
+        result.failed += ahead.value.endings.length + ahead.value.leftovers.length + ahead.value.failed;
+      }
     }
     return result;
+  }
+
+  private batchFailed(error: unknown): void {
+    this.logger.error({ msg: 'sweep batch failed; its sessions stay for the next sweep', err: error });
   }
 }

@@ -3,6 +3,7 @@ export { SessionModule } from './session.module';
 export { SessionService } from './session.service';
 export type { DeliveryOptions, NewSessionInput } from './session.service';
 export { SessionMaintenance } from './session-maintenance.service';
+export type { BatchEndResult, MarkedBatch } from './session-batch-ending.service';
 export { SessionStoreStatus } from './session-store-status.service';
 export { IdempotencyKeys } from './idempotency-keys.service';
 export { SessionQueries } from './session-queries.service';

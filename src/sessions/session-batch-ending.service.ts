@@ -28,6 +28,19 @@ interface Ending {
 }
 
 /**
+ * A batch marked and read (`mark`): its sessions are ending (gone for clients, out of the sweep's
+ * candidates) and wait for `finish` to archive, delete and report them.
+ */
+export interface MarkedBatch {
+  readonly endings: readonly Ending[];
+  /** Ids whose keys were already gone. */
+  readonly leftovers: readonly string[];
+  /** Ids the store refused to mark. */
+  readonly failed: number;
+  readonly endedAt: number;
+}
+
+/**
  * SessionEndingService's mark → archive → delete for a batch (the sweep): one round to the store to
  * mark and read, one archive write, one round to delete, then the batch's ends reported in one event.
  * Nothing unarchived is deleted; a crash in between leaves the batch marked for the next sweep.
@@ -44,6 +57,11 @@ export class SessionBatchEndingService {
   ) {}
 
   async end(ids: readonly string[], reason: EndReason, mode: EndMode): Promise<BatchEndResult> {
+    return this.finish(await this.mark(ids, reason, mode));
+  }
+
+  /** The first step: marks and reads the batch in one round (the store's replies, nothing archived). */
+  async mark(ids: readonly string[], reason: EndReason, mode: EndMode): Promise<MarkedBatch> {
     const marks = await this.batch.markAndRead(ids, reason, this.clock.now(), mode);
     const endedAt = this.clock.now();
     const endings: Ending[] = [];
@@ -64,6 +82,11 @@ export class SessionBatchEndingService {
         });
       }
     }
+    return { endings, leftovers, failed, endedAt };
+  }
+
+  /** The rest: archives a marked batch in one write, deletes what the archive holds, reports the ends. */
+  async finish({ endings, leftovers, failed, endedAt }: MarkedBatch): Promise<BatchEndResult> {
     const archived = await this.archiveAll(endings);
     const removed = await this.batch.purge([...archived.map((ending) => ending.id), ...leftovers]);
     // One report for the batch: its listeners write, publish and log once per batch, not per session.
@@ -71,16 +94,19 @@ export class SessionBatchEndingService {
       archived.filter(({ id }) => removed.has(id)),
       endedAt,
     );
-    failed += endings.length - archived.length;
-    return { ended: archived.length, leftovers: leftovers.length, failed };
+    return {
+      ended: archived.length,
+      leftovers: leftovers.length,
+      failed: failed + endings.length - archived.length,
+    };
   }
 
   /** The endings whose entries the archive now holds: all of them, or those saved one by one. */
-  private async archiveAll(endings: Ending[]): Promise<Ending[]> {
+  private async archiveAll(endings: readonly Ending[]): Promise<Ending[]> {
     if (endings.length === 0) return [];
     try {
       await this.archive.appendBatch(endings.map((ending) => ending.entry));
-      return endings;
+      return [...endings];
     } catch (error) {
       this.logger.warn({
         msg: 'archive batch failed; saving its sessions one by one',

@@ -6,7 +6,7 @@ import { AppConfig } from '../config/app-config';
 import { MemoryPressureService } from './memory-pressure.service';
 import { fromArchivedSession } from './session-archiver';
 import { SessionEndingService } from './session-ending.service';
-import { BatchEndResult, SessionBatchEndingService } from './session-batch-ending.service';
+import { BatchEndResult, MarkedBatch, SessionBatchEndingService } from './session-batch-ending.service';
 import { EndMode, SESSION_REPOSITORY, SessionLifecycleStore, SessionIndexStore } from './session.repository';
 
 /**
@@ -35,6 +35,19 @@ export class SessionMaintenance {
    */
   endBatch(ids: readonly string[], reason: EndReason, mode: EndMode): Promise<BatchEndResult> {
     return this.batchEnding.end(ids, reason, mode);
+  }
+
+  /**
+   * endBatch in its two steps, so the sweep can mark the next batch while this one is archived: `mark`
+   * takes the ids out of the sweep's candidates (ending for clients), `finish` archives, deletes and
+   * reports them. A batch marked and never finished is left to a later sweep, as after a crash.
+   */
+  markBatch(ids: readonly string[], reason: EndReason, mode: EndMode): Promise<MarkedBatch> {
+    return this.batchEnding.mark(ids, reason, mode);
+  }
+
+  finishBatch(batch: MarkedBatch): Promise<BatchEndResult> {
+    return this.batchEnding.finish(batch);
   }
 
   /** Ids whose last activity is older than `cutoff`, and ids stuck ending since before `endingCutoff`. */

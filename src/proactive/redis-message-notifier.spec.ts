@@ -39,6 +39,30 @@ describe(RedisMessageNotifier.name, () => {
       await waitFor('the notice sent after an empty batch', () => received.length > notices.length);
       expect(received.slice(notices.length)).toEqual([{ sessionId: 'last', kind: 'message' }]);
     });
+
+    it('sends a run of ended sessions as one message, which an instance reads as one notice each', async () => {
+      const received: SessionNotice[] = [];
+      await notifier.listen((notice) => received.push(notice));
+      const raw = store.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+      const messages: string[] = [];
+      raw.on('message', (_channel: string, payload: string) => messages.push(payload));
+      await raw.subscribe(notifier.channel);
+      try {
+        const ends: SessionNotice[] = Array.from({ length: 100 }, (_, i) => ({
+          sessionId: `e${i}`,
+          kind: 'ended',
+        }));
+        await notifier.publishAll(ends);
+        await notifier.publish({ sessionId: 'solo', kind: 'ended' });
+        await waitFor('the ends', () => received.length >= 101);
+        expect(received).toEqual([...ends, { sessionId: 'solo', kind: 'ended' }]);
+        await waitFor('the last raw message', () => messages.includes('ended:solo'));
+        expect(messages).toHaveLength(2);
+        expect(messages[1]).toBe('ended:solo'); // one end alone: the payload as before
+      } finally {
+        await raw.quit();
+      }
+    });
   });
 
   describe('MessageHub.announceEnds over Redis', () => {

@@ -3,21 +3,47 @@ import { ConnectionStateLog, RedisClient, RedisStore } from '../store';
 import { MessageNotifier, SessionNotice } from './message-notifier.port';
 
 const ENDED_PREFIX = 'ended:';
+/** Between the ids of one `ended:` payload (a session id has no space). */
+const ID_SEPARATOR = ' ';
 
 /** The payload: the session id for a new message, `ended:<id>` for an ended session. */
 function encodeNotice(notice: SessionNotice): string {
   return notice.kind === 'ended' ? `${ENDED_PREFIX}${notice.sessionId}` : notice.sessionId;
 }
 
-function decodeNotice(payload: string): SessionNotice {
-  return payload.startsWith(ENDED_PREFIX)
-    ? { sessionId: payload.slice(ENDED_PREFIX.length), kind: 'ended' }
-    : { sessionId: payload, kind: 'message' };
+/** `ended:<id> <id> …` carries many ends (publishAll); `ended:<id>` is the case of one. */
+function decodeNotices(payload: string): SessionNotice[] {
+  if (!payload.startsWith(ENDED_PREFIX)) return [{ sessionId: payload, kind: 'message' }];
+  return payload
+    .slice(ENDED_PREFIX.length)
+    .split(ID_SEPARATOR)
+    .map((sessionId) => ({ sessionId, kind: 'ended' }));
+}
+
+/** The payloads of a batch, in its order: each run of ended sessions in one payload. */
+function encodeNotices(notices: readonly SessionNotice[]): string[] {
+  const payloads: string[] = [];
+  let ended: string[] = [];
+  const endRun = () => {
+    if (ended.length > 0) payloads.push(`${ENDED_PREFIX}${ended.join(ID_SEPARATOR)}`);
+    ended = [];
+  };
+  for (const notice of notices) {
+    if (notice.kind === 'ended') {
+      ended.push(notice.sessionId);
+    } else {
+      endRun();
+      payloads.push(encodeNotice(notice));
+    }
+  }
+  endRun();
+  return payloads;
 }
 
 /**
  * Redis pub/sub on one channel under REDIS_KEY_PREFIX (channels are shared across databases); the
- * payload is the session id, prefixed with `ended:` when the session has ended. One subscriber
+ * payload is the session id, prefixed with `ended:` when the session has ended (several ended ids
+ * separated by spaces: a sweep batch's, published at once by publishAll). One subscriber
  * connection per instance; ioredis resubscribes after a reconnect, and what was published meanwhile is
  * picked up by the waiters' fallback re-read (and an SSE stream's heartbeat check).
  */
@@ -36,27 +62,20 @@ export class RedisMessageNotifier implements MessageNotifier {
     await this.store.run((client) => client.publish(this.channel, encodeNotice(notice)));
   }
 
-  /** One pipeline on a single node; on a Cluster (a pipeline is for one slot) sent back to back. */
+  /** A run of ended sessions goes as one message (a sweep batch: one PUBLISH, not one per session). */
   async publishAll(notices: readonly SessionNotice[]): Promise<void> {
-    if (notices.length === 0) return;
-    if (this.store.isCluster) {
-      await Promise.all(notices.map((notice) => this.publish(notice)));
-      return;
-    }
-    const replies = await this.store.run((client) => {
-      const pipeline = client.pipeline();
-      for (const notice of notices) pipeline.publish(this.channel, encodeNotice(notice));
-      return pipeline.exec();
-    });
-    const failed = replies?.find(([error]) => error)?.[0];
-    if (failed) throw failed;
+    await Promise.all(
+      encodeNotices(notices).map((payload) =>
+        this.store.run((client) => client.publish(this.channel, payload)),
+      ),
+    );
   }
 
   async listen(listener: (notice: SessionNotice) => void): Promise<void> {
     const subscriber = this.store.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
     this.stateLog = ConnectionStateLog.watch(subscriber, 'notifier');
     subscriber.on('message', (channel: string, payload: string) => {
-      if (channel === this.channel) listener(decodeNotice(payload));
+      if (channel === this.channel) for (const notice of decodeNotices(payload)) listener(notice);
     });
     this.subscriber = subscriber;
     try {

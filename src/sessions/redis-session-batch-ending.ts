@@ -32,9 +32,33 @@ redis.call('DEL', unpack(KEYS, 2))
 return deleted
 `;
 
+/**
+ * A per-session script as one script for a whole batch (a single node, where a script may name keys of
+ * any slot): KEYS holds each session's `per` keys in turn, the reply has one entry per session. One
+ * command for the batch rather than one per session. A script error stops the batch where it is (what
+ * ran stands; both scripts can run again), and the caller then runs the per-session scripts, so one
+ * refused session fails alone.
+ */
+const forEachSession = (lua: string, per: number) => `
+local function one(K)
+${lua.replaceAll('KEYS', 'K')}
+end
+local replies = {}
+for i = 1, #KEYS, ${per} do
+  replies[#replies + 1] = one({unpack(KEYS, i, i + ${per - 1})})
+end
+return replies
+`;
+
 type MarkReply = [0] | [1] | [2, EndReason, string[], string[]];
 
 const sha1 = (lua: string) => createHash('sha1').update(lua).digest('hex');
+const KEYS_PER_SESSION = 5;
+/** The batch form of each per-session script (MARK_AND_READ names 2 keys a session, PURGE all 5). */
+const BATCHED = new Map([
+  [MARK_AND_READ, forEachSession(MARK_AND_READ, 2)],
+  [PURGE, forEachSession(PURGE, KEYS_PER_SESSION)],
+]);
 const SHAS = new Map([MARK_AND_READ, PURGE].map((lua) => [lua, sha1(lua)]));
 
 /**
@@ -120,8 +144,9 @@ export class RedisSessionBatchEnding implements SessionBatchEnding {
   }
 
   /**
-   * Runs `lua` once per key list, all sent at once: one pipeline (one write, one read) on a single
-   * node; on a Cluster, where a pipeline cannot span slots, the same scripts sent back to back.
+   * Runs `lua` once per key list: on a single node as one script for the whole batch (one command),
+   * and, should that fail, one script per key list in one pipeline (one write, one read), so a refused
+   * session fails alone; on a Cluster, where neither can span slots, the scripts sent back to back.
    */
   private async each<T>(
     lua: string,
@@ -129,7 +154,19 @@ export class RedisSessionBatchEnding implements SessionBatchEnding {
     args: Array<string | number>,
   ): Promise<Array<PromiseSettledResult<T>>> {
     const one = (keys: string[]) => this.store.script<T>(lua, keys, args);
-    if (this.store.client.isCluster) return Promise.allSettled(keyLists.map(one));
+    if (this.store.isCluster) return Promise.allSettled(keyLists.map(one));
+    const batched = BATCHED.get(lua);
+    if (batched && keyLists.length > 1) {
+      try {
+        const replies = await this.store.script<T[]>(batched, keyLists.flat(), args);
+        if (replies.length === keyLists.length) {
+          return replies.map((value): PromiseSettledResult<T> => ({ status: 'fulfilled', value }));
+        }
+      } catch (error) {
+        // The store is down: so is the batch. A session's keys refused the script: each on its own below.
+        if (!(error instanceof Error && error.name === 'ReplyError')) throw error;
+      }
+    }
     const sha = SHAS.get(lua) ?? sha1(lua);
     const replies = await this.store.run(async (client) => {
       const pipeline = client.pipeline();

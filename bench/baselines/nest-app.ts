@@ -5,13 +5,17 @@
  *    assistant turn to the session's history array (kept to MAX_TURNS), the classic "whole blob read
  *    and rewritten per request" design DESIGN.md contrasts with. `POST /seed` starts a session with
  *    `{"turns": n}` entries of ~60 characters and returns its cookie.
- * Run as its own process: PORT, BASELINE, and for `session` REDIS_URL, KEY_PREFIX, MAX_TURNS.
+ *  - BASELINE=two-trips: `POST /hello` answers after two sequential EVAL round trips to Redis with raw
+ *    ioredis (a one-line script storing and echoing the question): the floor of a route that, like POST /v1/query,
+ *    must go to the store once before the model call and once after, on this machine.
+ * Run as its own process: PORT, BASELINE, and for `session` and `two-trips` REDIS_URL, KEY_PREFIX, MAX_TURNS.
  */
 import 'reflect-metadata';
 import { Body, Controller, HttpCode, Module, Post, Req } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { RedisStore } from 'connect-redis';
 import session from 'express-session';
+import Redis from 'ioredis';
 import { createClient } from 'redis';
 
 interface Turn {
@@ -23,12 +27,19 @@ type SessionRequest = { session: session.Session & { history?: Turn[] } };
 
 const maxTurns = Number(process.env.MAX_TURNS ?? 200);
 const turnText = (role: string, i: number) => `${role} ${i} `.padEnd(60, 'abcdefghij');
+const ECHO = "redis.call('SET', KEYS[1], ARGV[1], 'EX', 60) return ARGV[1]";
+const store = process.env.BASELINE === 'two-trips' ? new Redis(process.env.REDIS_URL ?? '') : null;
 
 @Controller()
 class BaselineController {
   @Post('hello')
   @HttpCode(200)
-  hello() {
+  async hello(@Body() body: { text?: string }) {
+    if (store) {
+      const key = `${process.env.KEY_PREFIX ?? 'bench:two-trips:'}k`;
+      await store.eval(ECHO, 1, key, body.text ?? '');
+      await store.eval(ECHO, 1, key, body.text ?? '');
+    }
     return { hello: 'world' };
   }
 

@@ -10,7 +10,7 @@ export const QUESTION = 'What is special about this hall, and who built it? Tell
 
 /**
  * POST /v1/query on existing sessions (one per connection) with 10 and with 500 history entries, against
- * a bare NestJS hello and express-session + connect-redis appending to a history array, all on the same
+ * a bare NestJS hello, the same hello after two raw Redis round trips (the floor of a two-trip route), and express-session + connect-redis appending to a history array, all on the same
  * express stack, 50 connections, alternating target by target in every round.
  */
 export async function queryThroughput(ctx: BenchContext): Promise<ScenarioResult> {
@@ -65,8 +65,20 @@ export async function queryThroughput(ctx: BenchContext): Promise<ScenarioResult
         stop: baseline.stop,
       };
     };
+    const twoTrips = async () => {
+      const baseline = await startNestBaseline('two-trips', {
+        REDIS_URL: ctx.redisUrl,
+        KEY_PREFIX: runPrefix('two-trips'),
+      });
+      return {
+        name: 'hello + 2 Redis round trips',
+        request: { ...base, url: baseline.url, path: '/hello', body: JSON.stringify({ text: QUESTION }) },
+        stop: baseline.stop,
+      };
+    };
     const booting = [
       hello(),
+      twoTrips(),
       query(sizes.historyShort),
       query(sizes.historyLong),
       connectRedis(sizes.historyShort),
@@ -88,6 +100,8 @@ export async function queryThroughput(ctx: BenchContext): Promise<ScenarioResult
     const [short, long] = [`query, ${sizes.historyShort} turns`, `query, ${sizes.historyLong} turns`];
     const queryVsHello = spread(perRound(short, 'NestJS hello'));
     const longVsShort = spread(perRound(long, short));
+    const floorVsHello = spread(perRound('hello + 2 Redis round trips', 'NestJS hello'));
+    const queryVsFloor = spread(perRound(short, 'hello + 2 Redis round trips'));
     const table = [
       ['target', 'req/s median (min–max)', 'p99 ms median', 'non-2xx + errors'],
       ...targets.map((t) => {
@@ -100,6 +114,18 @@ export async function queryThroughput(ctx: BenchContext): Promise<ScenarioResult
         ];
       }),
       [`query (${sizes.historyShort}) ÷ hello, per round`, fmtSpread(queryVsHello), '', ''],
+      [
+        'hello + 2 Redis round trips ÷ hello, per round (the floor of a two-trip route)',
+        fmtSpread(floorVsHello),
+        '',
+        '',
+      ],
+      [
+        `query (${sizes.historyShort}) ÷ hello + 2 Redis round trips, per round`,
+        fmtSpread(queryVsFloor),
+        '',
+        '',
+      ],
       [
         `query (${sizes.historyLong}) ÷ query (${sizes.historyShort}), per round`,
         fmtSpread(longVsShort),
@@ -128,11 +154,13 @@ export async function queryThroughput(ctx: BenchContext): Promise<ScenarioResult
     ];
     return {
       title: 'Query throughput',
-      method: `autocannon (own process), ${sizes.connections} connections, ${sizes.throughputSeconds} s per run, ${sizes.throughputRounds} rounds, the five targets one after another in each round (after a ${ctx.quick ? 0.5 : 1} s warm-up each). Each connection keeps one session (seeded with the service's own adapter, ${sizes.historyShort} or ${sizes.historyLong} entries of 60 characters; HISTORY_MAX_TURNS equal to it, so the length stays put). The service: one instance, \`AI_PROVIDER=offline\`, rate limiter on (limit out of reach), request logging at info to a file. Ratios are taken within a round, then the median over rounds.`,
+      method: `autocannon (own process), ${sizes.connections} connections, ${sizes.throughputSeconds} s per run, ${sizes.throughputRounds} rounds, the six targets one after another in each round (after a ${ctx.quick ? 0.5 : 1} s warm-up each). Each connection keeps one session (seeded with the service's own adapter, ${sizes.historyShort} or ${sizes.historyLong} entries of 60 characters; HISTORY_MAX_TURNS equal to it, so the length stays put). The service: one instance, \`AI_PROVIDER=offline\`, rate limiter on (limit out of reach), request logging at info to a file. Ratios are taken within a round, then the median over rounds.`,
       table,
       figures: {
         queryVsHello,
         longVsShort,
+        floorVsHello,
+        queryVsFloor,
         helloRps: spread(rps('NestJS hello')),
         queryRps: spread(rps(short)),
       },

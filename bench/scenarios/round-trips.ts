@@ -1,3 +1,4 @@
+import { beforeRun } from '../support/report';
 import { Redis } from 'ioredis';
 import { BenchContext, ScenarioResult } from '../support/context';
 import { createSession } from '../support/http';
@@ -85,6 +86,7 @@ export async function roundTrips(ctx: BenchContext): Promise<ScenarioResult> {
     await send(false);
     const redisCpuMsPerQuery = (((await cpu()) - cpuBefore) * 1000) / n;
     const perQuery = (run: { tally: Tally; ms: number }) => (run.tally.trips - idlePerMs * run.ms) / n;
+    const before = beforeRun();
     const names = [...new Set([...plain.tally.direct.keys(), ...located.tally.direct.keys()])].sort();
     const table = [
       ['command (sent by the service)', 'per query', 'per query with a location'],
@@ -97,6 +99,11 @@ export async function roundTrips(ctx: BenchContext): Promise<ScenarioResult> {
         '**round trips per query** (a MULTI…EXEC block counts once; idle background subtracted)',
         `**${fmt(perQuery(plain), 2)}**`,
         `**${fmt(perQuery(located), 2)}**`,
+      ],
+      [
+        `round trips per query before issue 12 (commit ${before.commit}, the same count)`,
+        before.roundTrips.query,
+        before.roundTrips.queryWithLocation,
       ],
       [
         'commands run inside Lua scripts, per query',

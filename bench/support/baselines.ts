@@ -8,7 +8,7 @@ export interface Baseline {
 
 /** Starts bench/baselines/nest-app.ts as its own process in the given mode. */
 export async function startNestBaseline(
-  mode: 'hello' | 'session',
+  mode: 'hello' | 'session' | 'two-trips',
   env: Record<string, string> = {},
 ): Promise<Baseline> {
   const port = await freePort();

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ScenarioResult, sizesFor } from './context';
 import { goals, valueOf } from './goals';
 import { MachineFacts } from './machine';
@@ -13,6 +15,19 @@ export interface ReportInput {
   complete: boolean;
 }
 
+/** The suite's run before issue 12's work (bench/results/before.json), shown beside this run's figures. */
+interface BeforeRun {
+  commit: string;
+  writtenAt: string;
+  report: string;
+  goals: Record<string, string>;
+  roundTrips: { query: string; queryWithLocation: string };
+}
+
+export function beforeRun(): BeforeRun {
+  return JSON.parse(readFileSync(join(__dirname, '..', 'results', 'before.json'), 'utf8')) as BeforeRun;
+}
+
 const row = (cells: string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
 
 function table(rows: string[][]): string[] {
@@ -25,10 +40,12 @@ export function renderReport(input: ReportInput): string {
   const { machine } = input;
   const figures = Object.assign({}, ...input.results.map((r) => r.figures)) as ScenarioResult['figures'];
   const label = process.env.BENCH_LABEL ? ` (${process.env.BENCH_LABEL})` : '';
+  const before = beforeRun();
   const goalRows = goals(sizesFor(input.quick)).map((goal) => {
     const value = valueOf(figures[goal.key]);
-    if (value === undefined || Number.isNaN(value)) return [goal.figure, goal.goal, 'not measured', '–'];
-    return [goal.figure, goal.goal, goal.show(value), goal.pass(value) ? 'PASS' : 'MISS'];
+    const was = before.goals[goal.key] ?? '–';
+    if (value === undefined || Number.isNaN(value)) return [goal.figure, goal.goal, was, 'not measured', '–'];
+    return [goal.figure, goal.goal, was, goal.show(value), goal.pass(value) ? 'PASS' : 'MISS'];
   });
   const lines = [
     `# Benchmarks${label}`,
@@ -75,7 +92,10 @@ export function renderReport(input: ReportInput): string {
     '',
     '## Goals (issue 12)',
     '',
-    ...table([['figure', 'goal', 'measured', 'verdict'], ...goalRows]),
+    `"before" is the full run at commit ${before.commit} (${before.writtenAt}, the same suite, before issue 12's work; a busy`,
+    `machine then too): its report is kept in \`${before.report}\`. Populations of a quick run are smaller than the before run's.`,
+    '',
+    ...table([['figure', 'goal', 'before', 'measured', 'verdict'], ...goalRows]),
   ];
   for (const result of input.results) {
     lines.push('', `## ${result.title}`, '', result.method, '', ...table(result.table));

@@ -2,6 +2,19 @@ import { randomBytes } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Generated ids: 16 hex digits drawn at random once (and again whenever the counter wraps), then an
+ * 8-digit counter. Unique without a call into the CSPRNG per request; unguessable is not needed, an id
+ * only ties a response to its log lines.
+ */
+let idPrefix = '';
+let idCounter = 0xffffffff;
+function nextRequestId(): string {
+  idCounter = (idCounter + 1) >>> 0;
+  if (idCounter === 0) idPrefix = randomBytes(8).toString('hex');
+  return idPrefix + idCounter.toString(16).padStart(8, '0');
+}
 const REQUEST_ID = Symbol('requestId');
 
 type WithRequestId = Request & { [REQUEST_ID]?: string };
@@ -10,7 +23,7 @@ type WithRequestId = Request & { [REQUEST_ID]?: string };
 export function requestIdMiddleware(request: Request, response: Response, next: NextFunction): void {
   const sent = request.get('x-request-id');
   // Not UUID-shaped: the log redaction of session ids (UUID v4) must leave request ids readable.
-  const id = sent && CLIENT_REQUEST_ID.test(sent) ? sent : randomBytes(12).toString('hex');
+  const id = sent && CLIENT_REQUEST_ID.test(sent) ? sent : nextRequestId();
   (request as WithRequestId)[REQUEST_ID] = id;
   response.setHeader('X-Request-Id', id);
   next();

@@ -53,16 +53,23 @@ describe(`${RedisSessionBatchEnding.name} on one node`, () => {
     return ids;
   }
 
-  it('marks and purges a batch in one script each, with one pipeline for the indexes', async () => {
+  it('marks a batch, its index moves included, in one script, and purges it in one script', async () => {
     const ids = await conversations(5);
     const scripts = jest.spyOn(store, 'script');
-    const pipelines = jest.spyOn(store.client, 'pipeline');
+    const evalshas = jest.spyOn(store.client, 'evalsha');
+    const multis = jest.spyOn(store.client, 'multi');
     const marks = await sut.markAndRead(ids, 'expired', EXPIRED_AT, 'expired');
     expect(marks.map((mark) => mark.status)).toEqual(ids.map(() => 'ended'));
+    expect(multis).not.toHaveBeenCalled();
+    const index = (name: string) => store.client.zrange(`${prefix}{idx}:${name}`, '0', '-1', 'WITHSCORES');
+    expect(await index('activity')).toEqual([]);
+    expect((await index('ending')).filter((_, i) => i % 2 === 1)).toEqual(ids.map(() => String(EXPIRED_AT)));
     expect([...(await sut.purge(ids))].sort()).toEqual([...ids].sort());
     expect(scripts).toHaveBeenCalledTimes(2);
-    expect(scripts.mock.calls.map(([, keys]) => keys.length)).toEqual([2 * ids.length, 5 * ids.length]);
-    expect(pipelines).not.toHaveBeenCalled(); // the index updates are MULTIs
+    expect(scripts.mock.calls.map(([, keys]) => keys.length)).toEqual([2 * ids.length + 2, 5 * ids.length]);
+    expect(evalshas).toHaveBeenCalledTimes(2); // not one command per session
+    expect(multis).toHaveBeenCalledTimes(1); // the purge's index entries
+    expect(await index('ending')).toEqual([]);
     expect(await store.client.keys(`${prefix}s:*`)).toEqual([]);
   });
 
@@ -80,6 +87,11 @@ describe(`${RedisSessionBatchEnding.name} on one node`, () => {
     const last = marks[2];
     if (last.status !== 'ended') throw new Error('not ended');
     expect(last.snapshot.turns.map((t) => t.text)).toEqual(['q 2', 'a']);
+    // The marked ones moved to the ending set, the refused one stays in the activity index.
+    expect(await store.client.zrange(`${prefix}{idx}:activity`, '0', '-1')).toEqual([ids[1]]);
+    expect((await store.client.zrange(`${prefix}{idx}:ending`, '0', '-1')).sort()).toEqual(
+      [ids[0], ids[2]].sort(),
+    );
     expect([...(await sut.purge([ids[0], ids[2]]))].sort()).toEqual([ids[0], ids[2]].sort());
   });
 });

@@ -50,21 +50,52 @@ end
 return replies
 `;
 
+/**
+ * MARK_AND_READ for a whole batch on one node, with the index moves of the ended in the same step (one
+ * round where the pipeline and MULTI take two). KEYS: each session's hash and history, then the
+ * activity index and the ending set. ARGV: MARK_AND_READ's four, then the ids in KEYS' order.
+ */
+const MARK_AND_READ_BATCH = `
+local function one(K)
+${MARK_AND_READ.replaceAll('KEYS', 'K')}
+end
+local n = #KEYS - 2
+local replies = {}
+for i = 1, n, 2 do
+  local reply = one({KEYS[i], KEYS[i + 1]})
+  replies[#replies + 1] = reply
+  if reply[1] == 2 then
+    local id = ARGV[4 + (i + 1) / 2]
+    redis.call('ZREM', KEYS[n + 1], id)
+    redis.call('ZADD', KEYS[n + 2], 'NX', ARGV[2], id)
+  end
+end
+return replies
+`;
+
 type MarkReply = [0] | [1] | [2, EndReason, string[], string[]];
 
 const sha1 = (lua: string) => createHash('sha1').update(lua).digest('hex');
 const KEYS_PER_SESSION = 5;
-/** The batch form of each per-session script (MARK_AND_READ names 2 keys a session, PURGE all 5). */
-const BATCHED = new Map([
-  [MARK_AND_READ, forEachSession(MARK_AND_READ, 2)],
-  [PURGE, forEachSession(PURGE, KEYS_PER_SESSION)],
-]);
+/** The batch form of a per-session script (PURGE names all 5 keys of a session). */
+const BATCHED = new Map([[PURGE, forEachSession(PURGE, KEYS_PER_SESSION)]]);
 const SHAS = new Map([MARK_AND_READ, PURGE].map((lua) => [lua, sha1(lua)]));
 
+function toMark(id: string, settled: PromiseSettledResult<MarkReply>): BatchMark {
+  if (settled.status === 'rejected') return { id, status: 'failed', error: settled.reason };
+  const reply = settled.value;
+  if (reply[0] === 0) return { id, status: 'gone' };
+  if (reply[0] === 1) return { id, status: 'kept' };
+  const record = recordFromFields(id, pairsToObject(reply[2]), 0);
+  return { id, status: 'ended', reason: reply[1], snapshot: { record, turns: reply[3].map(parseTurn) } };
+}
+
 /**
- * The sweep's batches in Redis: one script per session, all sent at once (each session's keys share a
- * hash tag, so every script runs in one Cluster slot; nothing spans sessions), and one MULTI on the
- * indexes, which share a hash tag of their own, per step.
+ * The sweep's batches in Redis. On a single node, each step is one script for the whole batch (the
+ * marks with their index moves; the purge). On a Cluster, and when a session's keys refuse the batch
+ * script: one script per session, all sent at once (each session's keys share a hash tag, so every
+ * script runs in one Cluster slot; nothing spans sessions), and one MULTI on the indexes, which share
+ * a hash tag of their own, per step.
  */
 export class RedisSessionBatchEnding implements SessionBatchEnding {
   constructor(
@@ -93,20 +124,14 @@ export class RedisSessionBatchEnding implements SessionBatchEnding {
     mode: EndMode,
   ): Promise<BatchMark[]> {
     const args = [reason, now, this.settings.idleTtlMs, mode];
+    const inOneStep = await this.markInOneStep(ids, args);
+    if (inOneStep) return inOneStep.map((reply, i) => toMark(ids[i], { status: 'fulfilled', value: reply }));
     const replies = await this.each<MarkReply>(
       MARK_AND_READ,
       ids.map((id) => this.keys(id).slice(0, 2)),
       args,
     );
-    const marks = replies.map((settled, i): BatchMark => {
-      const id = ids[i];
-      if (settled.status === 'rejected') return { id, status: 'failed', error: settled.reason };
-      const reply = settled.value;
-      if (reply[0] === 0) return { id, status: 'gone' };
-      if (reply[0] === 1) return { id, status: 'kept' };
-      const record = recordFromFields(id, pairsToObject(reply[2]), 0);
-      return { id, status: 'ended', reason: reply[1], snapshot: { record, turns: reply[3].map(parseTurn) } };
-    });
+    const marks = replies.map((settled, i) => toMark(ids[i], settled));
     const ended = marks.filter((mark) => mark.status === 'ended').map((mark) => mark.id);
     if (ended.length > 0) {
       // Out of the activity index; in the ending set (its first time kept) until purged, so a crash
@@ -120,6 +145,25 @@ export class RedisSessionBatchEnding implements SessionBatchEnding {
       );
     }
     return marks;
+  }
+
+  /**
+   * The batch's marks and index moves as one script on a single node; null on a Cluster, or when a
+   * session's keys refuse the script (what ran stands and runs again idempotently one by one).
+   */
+  private async markInOneStep(
+    ids: readonly string[],
+    args: Array<string | number>,
+  ): Promise<MarkReply[] | null> {
+    if (this.store.isCluster || ids.length < 2) return null;
+    const keys = [...ids.flatMap((id) => this.keys(id).slice(0, 2)), this.activityKey, this.endingKey];
+    try {
+      const replies = await this.store.script<MarkReply[]>(MARK_AND_READ_BATCH, keys, [...args, ...ids]);
+      return replies.length === ids.length ? replies : null;
+    } catch (error) {
+      if (!(error instanceof Error && error.name === 'ReplyError')) throw error;
+      return null;
+    }
   }
 
   async purge(ids: readonly string[]): Promise<Set<string>> {

@@ -24,18 +24,25 @@ export interface Waiter {
 const TICK_MS = 1000;
 /** Every waiter re-reads its stream this often, in case a notification was lost. */
 export const FALLBACK_EVERY_TICKS = 5;
-/** API.md: a heartbeat comment every 15 s. */
+/** API.md: a heartbeat comment every 15 s (a multiple of FALLBACK_EVERY_TICKS: the slots serve both). */
 export const HEARTBEAT_EVERY_TICKS = 15;
 
 /**
  * The waiters of this instance, by session, woken by the one notifier subscription. One shared timer
  * drives long-poll deadlines, the fallback re-read and SSE heartbeats for all of them: nothing here
- * costs a timer per session or per connection.
+ * costs a timer per session or per connection. A waiter keeps the tick it attached at as its slot:
+ * its heartbeats and re-reads come every HEARTBEAT_EVERY_TICKS and FALLBACK_EVERY_TICKS ticks after
+ * that, so each tick serves only the waiters due in it (streams opened over a while are spread over
+ * every tick, rather than all re-reading their stream or checking their session in the same one).
  */
 @Injectable()
 export class MessageHub implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('MessageHub');
   private readonly waiters = new Map<string, Set<Waiter>>();
+  /** Waiters by the slot they attached in (tick count modulo HEARTBEAT_EVERY_TICKS). */
+  private readonly slots: Array<Set<Waiter>> = Array.from({ length: HEARTBEAT_EVERY_TICKS }, () => new Set());
+  /** Waiters with a deadline (long-polls): the only ones every tick looks at. */
+  private readonly timed = new Set<Waiter>();
   private timer: TimerHandle | null = null;
   private ticks = 0;
 
@@ -53,8 +60,11 @@ export class MessageHub implements OnModuleInit, OnModuleDestroy {
   /** Draining: every long-poll answers and every SSE stream ends now, so the instance can stop. */
   @OnEvent(APP_DRAINING)
   releaseAll(): void {
-    for (const waiter of this.all()) waiter.close();
+    const all = this.all();
     this.waiters.clear();
+    for (const slot of this.slots) slot.clear();
+    this.timed.clear();
+    for (const waiter of all) waiter.close();
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -69,10 +79,15 @@ export class MessageHub implements OnModuleInit, OnModuleDestroy {
     let set = this.waiters.get(sessionId);
     if (!set) this.waiters.set(sessionId, (set = new Set()));
     set.add(waiter);
+    const slot = this.slots[this.ticks % HEARTBEAT_EVERY_TICKS];
+    slot.add(waiter);
+    if (waiter.deadline !== undefined) this.timed.add(waiter);
     return () => {
       const current = this.waiters.get(sessionId);
       current?.delete(waiter);
       if (current?.size === 0) this.waiters.delete(sessionId);
+      slot.delete(waiter);
+      this.timed.delete(waiter);
     };
   }
 
@@ -104,23 +119,41 @@ export class MessageHub implements OnModuleInit, OnModuleDestroy {
   }
 
   private receive({ sessionId, kind }: SessionNotice): void {
-    const waiters = [...(this.waiters.get(sessionId) ?? [])];
-    if (kind === 'ended') this.waiters.delete(sessionId);
+    const set = this.waiters.get(sessionId);
+    if (!set) return;
+    const waiters = [...set];
+    if (kind === 'ended') this.forget(sessionId, set);
     for (const waiter of waiters) {
       if (kind === 'ended') waiter.sessionEnded();
       else waiter.wake();
     }
   }
 
+  private forget(sessionId: string, set: Set<Waiter>): void {
+    this.waiters.delete(sessionId);
+    for (const waiter of set) {
+      for (const slot of this.slots) slot.delete(waiter);
+      this.timed.delete(waiter);
+    }
+  }
+
   private tick(): void {
     this.ticks += 1;
     const now = this.clock.now();
-    const fallback = this.ticks % FALLBACK_EVERY_TICKS === 0;
-    const heartbeat = this.ticks % HEARTBEAT_EVERY_TICKS === 0;
-    for (const waiter of this.all()) {
-      if (waiter.deadline !== undefined && waiter.deadline <= now) waiter.expire?.();
-      else if (fallback) waiter.wake();
-      if (heartbeat) waiter.heartbeat?.();
+    const expired = [...this.timed].filter((waiter) => waiter.deadline! <= now);
+    for (const waiter of expired) waiter.expire?.();
+    const slot = this.ticks % HEARTBEAT_EVERY_TICKS;
+    for (
+      let other = slot % FALLBACK_EVERY_TICKS;
+      other < HEARTBEAT_EVERY_TICKS;
+      other += FALLBACK_EVERY_TICKS
+    ) {
+      // Copied: a wake or a heartbeat may detach its waiter (or others) before the loop is done.
+      for (const waiter of [...this.slots[other]]) {
+        if (waiter.deadline !== undefined && waiter.deadline <= now) continue; // expired above
+        waiter.wake();
+        if (other === slot) waiter.heartbeat?.();
+      }
     }
   }
 

@@ -96,6 +96,11 @@ export class MessageHub implements OnModuleInit, OnModuleDestroy {
     await this.notifier.publish({ sessionId, kind: 'message' });
   }
 
+  /** Tells every instance, in one notice, that each of `sessionIds` has a new message. */
+  async notifyEach(sessionIds: string[]): Promise<void> {
+    await this.notifier.publishMessages(sessionIds);
+  }
+
   /** Tells every instance that a session has ended, so its long-polls and SSE streams finish now. */
   @OnEvent(SessionEvents.ended)
   async announceEnd(event: SessionEndedEvent): Promise<void> {

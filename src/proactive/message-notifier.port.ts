@@ -11,6 +11,11 @@ export interface SessionNotice {
  */
 export interface MessageNotifier {
   publish(notice: SessionNotice): Promise<void>;
+  /**
+   * New messages for many sessions in one notice (a broadcast batch): each instance hears it once, and
+   * the listener gets one `message` notice per session.
+   */
+  publishMessages(sessionIds: string[]): Promise<void>;
   /** The instance's one listener (one subscription per instance, whatever the number of waiters). */
   listen(listener: (notice: SessionNotice) => void): Promise<void>;
   close(): Promise<void>;
@@ -24,6 +29,11 @@ export class LocalMessageNotifier implements MessageNotifier {
 
   publish(notice: SessionNotice): Promise<void> {
     this.listener?.(notice);
+    return Promise.resolve();
+  }
+
+  publishMessages(sessionIds: string[]): Promise<void> {
+    for (const sessionId of sessionIds) this.listener?.({ sessionId, kind: 'message' });
     return Promise.resolve();
   }
 

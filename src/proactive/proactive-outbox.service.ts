@@ -39,4 +39,32 @@ export class ProactiveOutbox {
       .catch((error: unknown) => this.logger.warn({ msg: 'message notification lost', err: String(error) }));
     return message;
   }
+
+  /**
+   * One message to many sessions (a broadcast batch): one store round trip and one notice for all of
+   * them, one log line; counted per message. What each session got, in the order of `sessionIds`.
+   */
+  async sendToEach(
+    sessionIds: string[],
+    kind: MessageKind,
+    text: string,
+    options: DeliveryOptions = {},
+  ): Promise<Array<OutboxMessage | null>> {
+    const sent = await this.sessions.deliverToEach(sessionIds, kind, text, options);
+    const served = sessionIds.filter((_, i) => sent[i] !== null);
+    if (served.length === 0) return sent;
+    this.logger.log({ msg: 'proactive messages sent', kind, sessions: served.length });
+    sent.forEach((message, i) => {
+      if (!message) return;
+      this.events.emit(ProactiveEvents.sent, {
+        sessionId: sessionIds[i],
+        kind,
+        messageId: message.id,
+      } satisfies ProactiveSentEvent);
+    });
+    await this.hub
+      .notifyEach(served)
+      .catch((error: unknown) => this.logger.warn({ msg: 'message notification lost', err: String(error) }));
+    return sent;
+  }
 }

@@ -3,21 +3,37 @@ import { ConnectionStateLog, RedisClient, RedisStore } from '../store';
 import { MessageNotifier, SessionNotice } from './message-notifier.port';
 
 const ENDED_PREFIX = 'ended:';
+const MESSAGES_PREFIX = 'messages:';
 
 /** The payload: the session id for a new message, `ended:<id>` for an ended session. */
 function encodeNotice(notice: SessionNotice): string {
   return notice.kind === 'ended' ? `${ENDED_PREFIX}${notice.sessionId}` : notice.sessionId;
 }
 
-function decodeNotice(payload: string): SessionNotice {
-  return payload.startsWith(ENDED_PREFIX)
-    ? { sessionId: payload.slice(ENDED_PREFIX.length), kind: 'ended' }
-    : { sessionId: payload, kind: 'message' };
+/** `messages:<id>,<id>,…`: new messages for each of these sessions. */
+function encodeMessages(sessionIds: string[]): string {
+  return `${MESSAGES_PREFIX}${sessionIds.join(',')}`;
+}
+
+function decodeNotices(payload: string): SessionNotice[] {
+  if (payload.startsWith(MESSAGES_PREFIX)) {
+    return payload
+      .slice(MESSAGES_PREFIX.length)
+      .split(',')
+      .map((sessionId) => ({ sessionId, kind: 'message' }));
+  }
+  return [
+    payload.startsWith(ENDED_PREFIX)
+      ? { sessionId: payload.slice(ENDED_PREFIX.length), kind: 'ended' }
+      : { sessionId: payload, kind: 'message' },
+  ];
 }
 
 /**
  * Redis pub/sub on one channel under REDIS_KEY_PREFIX (channels are shared across databases); the
- * payload is the session id, prefixed with `ended:` when the session has ended. One subscriber
+ * payload is the session id, prefixed with `ended:` when the session has ended, or `messages:` and
+ * the ids of many sessions, comma-separated, when each has a new message (a broadcast batch: one
+ * notice per batch, not one per session). One subscriber
  * connection per instance; ioredis resubscribes after a reconnect, and what was published meanwhile is
  * picked up by the waiters' fallback re-read (and an SSE stream's heartbeat check).
  */
@@ -36,11 +52,16 @@ export class RedisMessageNotifier implements MessageNotifier {
     await this.store.run((client) => client.publish(this.channel, encodeNotice(notice)));
   }
 
+  async publishMessages(sessionIds: string[]): Promise<void> {
+    if (sessionIds.length === 0) return;
+    await this.store.run((client) => client.publish(this.channel, encodeMessages(sessionIds)));
+  }
+
   async listen(listener: (notice: SessionNotice) => void): Promise<void> {
     const subscriber = this.store.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
     this.stateLog = ConnectionStateLog.watch(subscriber, 'notifier');
     subscriber.on('message', (channel: string, payload: string) => {
-      if (channel === this.channel) listener(decodeNotice(payload));
+      if (channel === this.channel) for (const notice of decodeNotices(payload)) listener(notice);
     });
     this.subscriber = subscriber;
     try {

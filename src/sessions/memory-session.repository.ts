@@ -247,6 +247,17 @@ export class MemorySessionRepository implements SessionRepository {
     );
   }
 
+  async pushMessages(
+    ids: string[],
+    message: NewOutboxMessage,
+    now: number,
+    deliveryKey?: string,
+  ): Promise<Array<OutboxMessage | null>> {
+    const sent: Array<OutboxMessage | null> = [];
+    for (const id of ids) sent.push(await this.pushMessage(id, message, now, deliveryKey));
+    return sent;
+  }
+
   readMessages(id: string, after: string | null, limit: number): Promise<MessagePage> {
     const stored = this.sessions.get(id);
     return Promise.resolve(stored ? messagePage(stored, after, limit) : { messages: [], pending: 0 });

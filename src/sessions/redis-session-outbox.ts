@@ -21,8 +21,32 @@ export class RedisSessionOutbox {
     now: number,
     deliveryKey?: string,
   ): Promise<OutboxMessage | null> {
+    const messageId = await this.store.script<string | null>(
+      Lua.PUSH_MESSAGE,
+      keys,
+      this.pushArgs(message, now, deliveryKey),
+    );
+    return messageId ? { ...message, id: messageId } : null;
+  }
+
+  /** `push` to many sessions (their KEYS each) in one pipeline. */
+  async pushEach(
+    keySets: string[][],
+    message: NewOutboxMessage,
+    now: number,
+    deliveryKey?: string,
+  ): Promise<Array<OutboxMessage | null>> {
+    const ids = await this.store.scriptEach<string | null>(
+      Lua.PUSH_MESSAGE,
+      keySets,
+      this.pushArgs(message, now, deliveryKey),
+    );
+    return ids.map((id) => (id ? { ...message, id } : null));
+  }
+
+  private pushArgs(message: NewOutboxMessage, now: number, deliveryKey?: string): Array<string | number> {
     const turn: NewTurn = { role: 'proactive', text: message.text, createdAt: message.createdAt };
-    const messageId = await this.store.script<string | null>(Lua.PUSH_MESSAGE, keys, [
+    return [
       now,
       this.settings.idleTtlMs,
       this.settings.historyMaxTurns,
@@ -33,8 +57,7 @@ export class RedisSessionOutbox {
       message.createdAt,
       JSON.stringify(turn),
       deliveryKey ?? '',
-    ]);
-    return messageId ? { ...message, id: messageId } : null;
+    ];
   }
 
   async read(keys: string[], after: string | null, limit: number): Promise<MessagePage> {

@@ -251,6 +251,20 @@ export class RedisSessionRepository implements SessionRepository {
     return this.outbox.push(this.keys(id), message, now, deliveryKey);
   }
 
+  pushMessages(
+    ids: string[],
+    message: NewOutboxMessage,
+    now: number,
+    deliveryKey?: string,
+  ): Promise<Array<OutboxMessage | null>> {
+    return this.outbox.pushEach(
+      ids.map((id) => this.keys(id)),
+      message,
+      now,
+      deliveryKey,
+    );
+  }
+
   readMessages(id: string, after: string | null, limit: number): Promise<MessagePage> {
     return this.outbox.read(this.keys(id), after, limit);
   }

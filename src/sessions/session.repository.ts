@@ -225,6 +225,16 @@ export interface SessionOutboxStore {
     now: number,
     deliveryKey?: string,
   ): Promise<OutboxMessage | null>;
+  /**
+   * The same message to many sessions at once, as `pushMessage` to each (one store round trip for all
+   * where the store allows): what each got, in the order of `ids`.
+   */
+  pushMessages(
+    ids: string[],
+    message: NewOutboxMessage,
+    now: number,
+    deliveryKey?: string,
+  ): Promise<Array<OutboxMessage | null>>;
   /** Messages after `after` (null: after the acknowledged cursor), oldest first. */
   readMessages(id: string, after: string | null, limit: number): Promise<MessagePage>;
   /** Acknowledges everything up to `cursor` (never moves the cursor back). */

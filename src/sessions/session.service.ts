@@ -173,6 +173,18 @@ export class SessionService {
     return this.sessions.pushMessage(id, message, now, deliveryKey);
   }
 
+  /** `deliver` of one message to many sessions at once: what each got, in the order of `ids`. */
+  async deliverToEach(
+    ids: string[],
+    kind: MessageKind,
+    text: string,
+    { poiId, deliveryKey }: DeliveryOptions = {},
+  ): Promise<Array<OutboxMessage | null>> {
+    const now = this.clock.now();
+    const message = { kind, text, createdAt: now, ...(poiId ? { poiId } : {}) };
+    return this.sessions.pushMessages(ids, message, now, deliveryKey);
+  }
+
   /** Outbox messages after `after` (null: the pending ones), oldest first. */
   async messagesAfter(id: string, after: string | null, limit: number): Promise<MessagePage> {
     return this.sessions.readMessages(id, after, limit);

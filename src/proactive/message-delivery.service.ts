@@ -1,41 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SessionService } from '../sessions';
-import { OutboxMessage } from '../domain';
 import { MessageHub } from './message-hub.service';
 import { sessionNotFound } from '../common/api-error';
 import { coalescingRunner } from '../common/coalescing-runner';
 import { AsyncChannel } from '../common/async-channel';
 import { CLOCK, Clock } from '../common/clock';
 import { MetricsService } from '../observability';
+import { MESSAGE_PAGE, MessagesAnswer, MessageStreamItem, toMessageView } from './message-views';
+import { SessionMessageStream } from './session-message-stream';
 
-/** API.md: at most 50 messages per answer. */
-export const MESSAGE_PAGE = 50;
-
-export interface MessageView {
-  id: string;
-  kind: OutboxMessage['kind'];
-  text: string;
-  poiId?: string;
-  createdAt: string;
-}
-
-/** What an SSE client of a session is sent: a message, or a heartbeat that keeps the line open. */
-export type MessageStreamItem = { kind: 'message'; message: MessageView } | { kind: 'heartbeat' };
-
-export interface MessagesAnswer {
-  messages: MessageView[];
-  cursor: string;
-}
-
-export function toMessageView(message: OutboxMessage): MessageView {
-  return {
-    id: message.id,
-    kind: message.kind,
-    text: message.text,
-    ...(message.poiId ? { poiId: message.poiId } : {}),
-    createdAt: new Date(message.createdAt).toISOString(),
-  };
-}
+export { MESSAGE_PAGE, toMessageView } from './message-views';
+export type { MessagesAnswer, MessageStreamItem, MessageView } from './message-views';
 
 /**
  * Reads a session's messages for a client: at once, after a long-poll wait, or as a stream of items. Waiting
@@ -118,44 +93,15 @@ export class MessageDelivery {
     signal: AbortSignal,
   ): AsyncIterable<MessageStreamItem> {
     this.metrics.sseConnections.inc();
+    let detach = (): void => undefined;
     const channel = new AsyncChannel<MessageStreamItem>(() => {
       detach();
       this.metrics.sseConnections.dec();
     });
-    let cursor = lastEventId;
-    const pump = coalescingRunner(async () => {
-      if (channel.isClosed) return false;
-      try {
-        const page = await this.sessions.messagesAfter(sessionId, cursor, MESSAGE_PAGE);
-        for (const message of page.messages) {
-          if (channel.isClosed) return false;
-          channel.push({ kind: 'message', message: toMessageView(message) });
-          cursor = message.id;
-        }
-        return page.messages.length === MESSAGE_PAGE;
-      } catch {
-        return false; // The store is unavailable: the next wake or fallback tick tries again.
-      }
-    });
-    const detach = this.hub.attach(sessionId, {
-      wake: () => void pump(),
-      heartbeat: () => {
-        channel.push({ kind: 'heartbeat' });
-        void this.endIfGone(sessionId, channel);
-      },
-      close: () => channel.close(),
-      sessionEnded: () => channel.close(),
-    });
+    const stream = new SessionMessageStream(sessionId, lastEventId, this.sessions, channel);
+    detach = this.hub.attach(sessionId, stream);
     signal.addEventListener('abort', () => channel.close(), { once: true });
-    void pump();
+    void stream.read();
     return channel;
-  }
-
-  private async endIfGone(sessionId: string, channel: AsyncChannel<MessageStreamItem>): Promise<void> {
-    try {
-      if (!(await this.sessions.find(sessionId))) channel.close();
-    } catch {
-      // The store is unavailable: keep the stream; the next heartbeat checks again.
-    }
   }
 }

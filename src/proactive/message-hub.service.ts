@@ -4,12 +4,21 @@ import { APP_DRAINING } from '../common/app-lifecycle.events';
 import { CLOCK, Clock, TimerHandle, TIMERS, Timers } from '../common/clock';
 import { redactSessionId } from '../sessions';
 import { SessionEndedEvent, SessionEvents, isReset } from '../domain';
-import { MESSAGE_NOTIFIER, MessageNotifier, SessionNotice } from './message-notifier.port';
+import {
+  CarriedMessage,
+  MESSAGE_NOTIFIER,
+  MessageBatch,
+  MessageNotifier,
+  SessionNotice,
+} from './message-notifier.port';
 
 /** One waiting client: a long-poll or an SSE stream. */
 export interface Waiter {
-  /** The session may have new messages: read its stream. */
-  wake(): void;
+  /**
+   * The session may have new messages: read its stream. `carried`: the new message itself, which a
+   * waiter whose cursor is the id before it may take without reading.
+   */
+  wake(carried?: CarriedMessage): void;
   /** SSE: write a heartbeat comment. */
   heartbeat?(): void;
   /** Long-poll: when the wait ends (epoch ms), and what to do then. */
@@ -96,9 +105,9 @@ export class MessageHub implements OnModuleInit, OnModuleDestroy {
     await this.notifier.publish({ sessionId, kind: 'message' });
   }
 
-  /** Tells every instance, in one notice, that each of `sessionIds` has a new message. */
-  async notifyEach(sessionIds: string[]): Promise<void> {
-    await this.notifier.publishMessages(sessionIds);
+  /** Tells every instance, in one notice, that each session of `batch` has its message. */
+  async notifyEach(batch: MessageBatch): Promise<void> {
+    await this.notifier.publishMessages(batch);
   }
 
   /** Tells every instance that a session has ended, so its long-polls and SSE streams finish now. */
@@ -123,14 +132,14 @@ export class MessageHub implements OnModuleInit, OnModuleDestroy {
     return count;
   }
 
-  private receive({ sessionId, kind }: SessionNotice): void {
+  private receive({ sessionId, kind, carried }: SessionNotice): void {
     const set = this.waiters.get(sessionId);
     if (!set) return;
     const waiters = [...set];
     if (kind === 'ended') this.forget(sessionId, set);
     for (const waiter of waiters) {
       if (kind === 'ended') waiter.sessionEnded();
-      else waiter.wake();
+      else waiter.wake(carried);
     }
   }
 

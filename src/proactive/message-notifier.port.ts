@@ -1,7 +1,32 @@
+import { OutboxMessage } from '../domain';
+
+/** A message as a notice carries it: the message, and the id before it in its session's outbox ('0': none). */
+export interface CarriedMessage {
+  message: OutboxMessage;
+  after: string;
+}
+
 /** What the notifier carries: a session has a new message, or the session has ended (its id is gone). */
 export interface SessionNotice {
   sessionId: string;
   kind: 'message' | 'ended';
+  /** A `message` notice of a batch carries the message itself (a waiter next in line need not read it). */
+  carried?: CarriedMessage;
+}
+
+/** One message delivered to many sessions (a broadcast batch): what is common, and each session's ids. */
+export interface MessageBatch {
+  message: Omit<OutboxMessage, 'id'>;
+  sessions: Array<{ sessionId: string; id: string; after: string }>;
+}
+
+/** The notices a batch stands for, one per session. */
+export function noticesOf(batch: MessageBatch): SessionNotice[] {
+  return batch.sessions.map(({ sessionId, id, after }) => ({
+    sessionId,
+    kind: 'message',
+    carried: { message: { ...batch.message, id }, after },
+  }));
 }
 
 /**
@@ -12,10 +37,10 @@ export interface SessionNotice {
 export interface MessageNotifier {
   publish(notice: SessionNotice): Promise<void>;
   /**
-   * New messages for many sessions in one notice (a broadcast batch): each instance hears it once, and
-   * the listener gets one `message` notice per session.
+   * One message delivered to many sessions, in one notice: each instance hears it once, and the
+   * listener gets one `message` notice per session, carrying its message.
    */
-  publishMessages(sessionIds: string[]): Promise<void>;
+  publishMessages(batch: MessageBatch): Promise<void>;
   /** The instance's one listener (one subscription per instance, whatever the number of waiters). */
   listen(listener: (notice: SessionNotice) => void): Promise<void>;
   close(): Promise<void>;
@@ -32,8 +57,8 @@ export class LocalMessageNotifier implements MessageNotifier {
     return Promise.resolve();
   }
 
-  publishMessages(sessionIds: string[]): Promise<void> {
-    for (const sessionId of sessionIds) this.listener?.({ sessionId, kind: 'message' });
+  publishMessages(batch: MessageBatch): Promise<void> {
+    for (const notice of noticesOf(batch)) this.listener?.(notice);
     return Promise.resolve();
   }
 

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { redactSessionId, DeliveryOptions, SessionService } from '../sessions';
+import { redactSessionId, DeliveryOptions, PushedMessage, SessionService } from '../sessions';
 import { MessageKind, OutboxMessage, ProactiveEvents, ProactiveSentEvent } from '../domain';
 import { MessageHub } from './message-hub.service';
 
@@ -49,10 +49,14 @@ export class ProactiveOutbox {
     kind: MessageKind,
     text: string,
     options: DeliveryOptions = {},
-  ): Promise<Array<OutboxMessage | null>> {
+  ): Promise<Array<PushedMessage | null>> {
     const sent = await this.sessions.deliverToEach(sessionIds, kind, text, options);
-    const served = sessionIds.filter((_, i) => sent[i] !== null);
-    if (served.length === 0) return sent;
+    const served = sessionIds.flatMap((sessionId, i) => {
+      const pushed = sent[i];
+      return pushed ? [{ sessionId, id: pushed.id, after: pushed.after }] : [];
+    });
+    const first = sent.find((pushed) => pushed !== null);
+    if (!first) return sent;
     this.logger.log({ msg: 'proactive messages sent', kind, sessions: served.length });
     sent.forEach((message, i) => {
       if (!message) return;
@@ -62,8 +66,9 @@ export class ProactiveOutbox {
         messageId: message.id,
       } satisfies ProactiveSentEvent);
     });
+    const { id: _id, after: _after, ...message } = first;
     await this.hub
-      .notifyEach(served)
+      .notifyEach({ message, sessions: served })
       .catch((error: unknown) => this.logger.warn({ msg: 'message notification lost', err: String(error) }));
     return sent;
   }

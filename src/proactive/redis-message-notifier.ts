@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { ConnectionStateLog, RedisClient, RedisStore } from '../store';
-import { MessageNotifier, SessionNotice } from './message-notifier.port';
+import { MessageBatch, MessageNotifier, noticesOf, SessionNotice } from './message-notifier.port';
 
 const ENDED_PREFIX = 'ended:';
 const MESSAGES_PREFIX = 'messages:';
@@ -10,17 +10,14 @@ function encodeNotice(notice: SessionNotice): string {
   return notice.kind === 'ended' ? `${ENDED_PREFIX}${notice.sessionId}` : notice.sessionId;
 }
 
-/** `messages:<id>,<id>,…`: new messages for each of these sessions. */
-function encodeMessages(sessionIds: string[]): string {
-  return `${MESSAGES_PREFIX}${sessionIds.join(',')}`;
+/** `messages:` and the batch as JSON: one message delivered to each of these sessions. */
+function encodeMessages(batch: MessageBatch): string {
+  return `${MESSAGES_PREFIX}${JSON.stringify(batch)}`;
 }
 
 function decodeNotices(payload: string): SessionNotice[] {
   if (payload.startsWith(MESSAGES_PREFIX)) {
-    return payload
-      .slice(MESSAGES_PREFIX.length)
-      .split(',')
-      .map((sessionId) => ({ sessionId, kind: 'message' }));
+    return noticesOf(JSON.parse(payload.slice(MESSAGES_PREFIX.length)) as MessageBatch);
   }
   return [
     payload.startsWith(ENDED_PREFIX)
@@ -31,9 +28,9 @@ function decodeNotices(payload: string): SessionNotice[] {
 
 /**
  * Redis pub/sub on one channel under REDIS_KEY_PREFIX (channels are shared across databases); the
- * payload is the session id, prefixed with `ended:` when the session has ended, or `messages:` and
- * the ids of many sessions, comma-separated, when each has a new message (a broadcast batch: one
- * notice per batch, not one per session). One subscriber
+ * payload is the session id, prefixed with `ended:` when the session has ended, or `messages:` and a
+ * JSON MessageBatch when one message went to many sessions (a broadcast batch: one notice per batch,
+ * not one per session, carrying the message). One subscriber
  * connection per instance; ioredis resubscribes after a reconnect, and what was published meanwhile is
  * picked up by the waiters' fallback re-read (and an SSE stream's heartbeat check).
  */
@@ -52,9 +49,9 @@ export class RedisMessageNotifier implements MessageNotifier {
     await this.store.run((client) => client.publish(this.channel, encodeNotice(notice)));
   }
 
-  async publishMessages(sessionIds: string[]): Promise<void> {
-    if (sessionIds.length === 0) return;
-    await this.store.run((client) => client.publish(this.channel, encodeMessages(sessionIds)));
+  async publishMessages(batch: MessageBatch): Promise<void> {
+    if (batch.sessions.length === 0) return;
+    await this.store.run((client) => client.publish(this.channel, encodeMessages(batch)));
   }
 
   async listen(listener: (notice: SessionNotice) => void): Promise<void> {

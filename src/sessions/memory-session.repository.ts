@@ -9,6 +9,7 @@ import {
   IdempotencyClaim,
   MemoryUsage,
   MessagePage,
+  PushedMessage,
   NewSession,
   PendingTrigger,
   QueryStart,
@@ -252,9 +253,13 @@ export class MemorySessionRepository implements SessionRepository {
     message: NewOutboxMessage,
     now: number,
     deliveryKey?: string,
-  ): Promise<Array<OutboxMessage | null>> {
-    const sent: Array<OutboxMessage | null> = [];
-    for (const id of ids) sent.push(await this.pushMessage(id, message, now, deliveryKey));
+  ): Promise<Array<PushedMessage | null>> {
+    const sent: Array<PushedMessage | null> = [];
+    for (const id of ids) {
+      const after = this.sessions.get(id)?.outbox.at(-1)?.id ?? '0';
+      const pushed = await this.pushMessage(id, message, now, deliveryKey);
+      sent.push(pushed && { ...pushed, after });
+    }
     return sent;
   }
 

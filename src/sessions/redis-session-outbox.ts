@@ -1,7 +1,7 @@
 import { RedisStore } from '../store';
 import * as Lua from './redis-session.scripts';
 import { messageFromEntry, StreamEntry } from './session-record.codec';
-import { MessagePage, SessionStoreSettings } from './session.repository';
+import { MessagePage, PushedMessage, SessionStoreSettings } from './session.repository';
 import { NewOutboxMessage, NewTurn, OutboxMessage } from '../domain';
 
 /**
@@ -21,12 +21,12 @@ export class RedisSessionOutbox {
     now: number,
     deliveryKey?: string,
   ): Promise<OutboxMessage | null> {
-    const messageId = await this.store.script<string | null>(
+    const pushed = await this.store.script<[string, string] | null>(
       Lua.PUSH_MESSAGE,
       keys,
       this.pushArgs(message, now, deliveryKey),
     );
-    return messageId ? { ...message, id: messageId } : null;
+    return pushed ? { ...message, id: pushed[0] } : null;
   }
 
   /** `push` to many sessions (their KEYS each) in one pipeline. */
@@ -35,13 +35,13 @@ export class RedisSessionOutbox {
     message: NewOutboxMessage,
     now: number,
     deliveryKey?: string,
-  ): Promise<Array<OutboxMessage | null>> {
-    const ids = await this.store.scriptEach<string | null>(
+  ): Promise<Array<PushedMessage | null>> {
+    const replies = await this.store.scriptEach<[string, string] | null>(
       Lua.PUSH_MESSAGE,
       keySets,
       this.pushArgs(message, now, deliveryKey),
     );
-    return ids.map((id) => (id ? { ...message, id } : null));
+    return replies.map((pushed) => (pushed ? { ...message, id: pushed[0], after: pushed[1] } : null));
   }
 
   private pushArgs(message: NewOutboxMessage, now: number, deliveryKey?: string): Array<string | number> {
@@ -61,12 +61,12 @@ export class RedisSessionOutbox {
   }
 
   async read(keys: string[], after: string | null, limit: number): Promise<MessagePage> {
-    const reply = await this.store.script<[StreamEntry[], number] | []>(Lua.READ_MESSAGES, keys, [
+    const reply = await this.store.script<[StreamEntry[], number, string] | []>(Lua.READ_MESSAGES, keys, [
       after ?? '',
       limit,
     ]);
     if (reply.length === 0) return { messages: [], pending: 0 };
-    return { messages: reply[0].map(messageFromEntry), pending: reply[1] };
+    return { messages: reply[0].map(messageFromEntry), pending: reply[1], from: reply[2] };
   }
 
   /** An acknowledged write. */

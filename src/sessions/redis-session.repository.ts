@@ -15,6 +15,7 @@ import {
   IdempotencyClaim,
   MemoryUsage,
   MessagePage,
+  PushedMessage,
   NewSession,
   PendingTrigger,
   QueryStart,
@@ -256,7 +257,7 @@ export class RedisSessionRepository implements SessionRepository {
     message: NewOutboxMessage,
     now: number,
     deliveryKey?: string,
-  ): Promise<Array<OutboxMessage | null>> {
+  ): Promise<Array<PushedMessage | null>> {
     return this.outbox.pushEach(
       ids.map((id) => this.keys(id)),
       message,

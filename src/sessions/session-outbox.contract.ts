@@ -77,8 +77,18 @@ export function describeOutboxContract(name: string, make: () => Promise<Contrac
         const note = { kind: 'broadcast', text: 'closing at six', createdAt: T0 + 1 } as const;
         expect(await sut.pushMessage(served, note, T0 + 1, 'broadcast:b1')).not.toBeNull();
         const sent = await sut.pushMessages([fresh, unknown, served], note, T0 + 1, 'broadcast:b1');
-        expect(sent).toEqual([{ ...note, id: expect.any(String) }, null, null]);
-        expect((await sut.readMessages(fresh, null, 50)).messages).toEqual([sent[0]]);
+        expect(sent).toEqual([{ ...note, id: expect.any(String), after: '0' }, null, null]);
+        const { after, ...stored } = sent[0]!;
+        expect(await sut.readMessages(fresh, null, 50)).toEqual({
+          messages: [stored],
+          pending: 1,
+          from: after,
+        });
+        const next = await sut.pushMessages([fresh], note, T0 + 2);
+        expect(next).toEqual([{ ...note, id: expect.any(String), after: stored.id }]);
+        expect((await sut.readMessages(fresh, stored.id, 50)).messages).toEqual([
+          { ...next[0], after: undefined },
+        ]);
         expect((await sut.readMessages(served, null, 50)).messages).toHaveLength(1);
         expect(await sut.pushMessages([], note, T0 + 1)).toEqual([]);
       });

@@ -24,6 +24,7 @@ import {
   HistoryPage,
   IdempotencyClaim,
   MessagePage,
+  PushedMessage,
   SESSION_REPOSITORY,
   SessionRepository,
 } from './session.repository';
@@ -179,7 +180,7 @@ export class SessionService {
     kind: MessageKind,
     text: string,
     { poiId, deliveryKey }: DeliveryOptions = {},
-  ): Promise<Array<OutboxMessage | null>> {
+  ): Promise<Array<PushedMessage | null>> {
     const now = this.clock.now();
     const message = { kind, text, createdAt: now, ...(poiId ? { poiId } : {}) };
     return this.sessions.pushMessages(ids, message, now, deliveryKey);

@@ -31,9 +31,13 @@ export interface Waiter {
 }
 
 const TICK_MS = 1000;
-/** Every waiter re-reads its stream this often, in case a notification was lost. */
-export const FALLBACK_EVERY_TICKS = 5;
-/** API.md: a heartbeat comment every 15 s (a multiple of FALLBACK_EVERY_TICKS: the slots serve both). */
+/**
+ * Every waiter re-reads its stream this often, in case a notice was lost by a publisher that failed
+ * after storing its message (notices lost while this instance's subscriber was away are caught by
+ * the resync after it is back). A multiple of HEARTBEAT_EVERY_TICKS: the slots serve both.
+ */
+export const FALLBACK_EVERY_TICKS = 30;
+/** API.md: a heartbeat comment every 15 s. */
 export const HEARTBEAT_EVERY_TICKS = 15;
 
 /**
@@ -43,13 +47,16 @@ export const HEARTBEAT_EVERY_TICKS = 15;
  * its heartbeats and re-reads come every HEARTBEAT_EVERY_TICKS and FALLBACK_EVERY_TICKS ticks after
  * that, so each tick serves only the waiters due in it (streams opened over a while are spread over
  * every tick, rather than all re-reading their stream or checking their session in the same one).
+ * After the notifier's subscriber was away, every waiter re-reads at the next tick.
  */
 @Injectable()
 export class MessageHub implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('MessageHub');
   private readonly waiters = new Map<string, Set<Waiter>>();
-  /** Waiters by the slot they attached in (tick count modulo HEARTBEAT_EVERY_TICKS). */
-  private readonly slots: Array<Set<Waiter>> = Array.from({ length: HEARTBEAT_EVERY_TICKS }, () => new Set());
+  /** Waiters by the slot they attached in (tick count modulo FALLBACK_EVERY_TICKS). */
+  private readonly slots: Array<Set<Waiter>> = Array.from({ length: FALLBACK_EVERY_TICKS }, () => new Set());
+  /** The subscriber is back after a disconnection: every waiter reads again at the next tick. */
+  private resyncDue = false;
   /** Waiters with a deadline (long-polls): the only ones every tick looks at. */
   private readonly timed = new Set<Waiter>();
   private timer: TimerHandle | null = null;
@@ -62,7 +69,10 @@ export class MessageHub implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    await this.notifier.listen((notice) => this.receive(notice));
+    await this.notifier.listen(
+      (notice) => this.receive(notice),
+      () => (this.resyncDue = true),
+    );
     this.timer = this.timers.setInterval(() => this.tick(), TICK_MS);
   }
 
@@ -88,7 +98,7 @@ export class MessageHub implements OnModuleInit, OnModuleDestroy {
     let set = this.waiters.get(sessionId);
     if (!set) this.waiters.set(sessionId, (set = new Set()));
     set.add(waiter);
-    const slot = this.slots[this.ticks % HEARTBEAT_EVERY_TICKS];
+    const slot = this.slots[this.ticks % FALLBACK_EVERY_TICKS];
     slot.add(waiter);
     if (waiter.deadline !== undefined) this.timed.add(waiter);
     return () => {
@@ -156,19 +166,21 @@ export class MessageHub implements OnModuleInit, OnModuleDestroy {
     const now = this.clock.now();
     const expired = [...this.timed].filter((waiter) => waiter.deadline! <= now);
     for (const waiter of expired) waiter.expire?.();
-    const slot = this.ticks % HEARTBEAT_EVERY_TICKS;
+    const resync = this.resyncDue;
+    this.resyncDue = false;
+    const slot = this.ticks % FALLBACK_EVERY_TICKS;
     for (
-      let other = slot % FALLBACK_EVERY_TICKS;
-      other < HEARTBEAT_EVERY_TICKS;
-      other += FALLBACK_EVERY_TICKS
+      let other = slot % HEARTBEAT_EVERY_TICKS;
+      other < FALLBACK_EVERY_TICKS;
+      other += HEARTBEAT_EVERY_TICKS
     ) {
       // Copied: a wake or a heartbeat may detach its waiter (or others) before the loop is done.
       for (const waiter of [...this.slots[other]]) {
-        if (waiter.deadline !== undefined && waiter.deadline <= now) continue; // expired above
-        waiter.wake();
-        if (other === slot) waiter.heartbeat?.();
+        if (other === slot && !resync) waiter.wake();
+        waiter.heartbeat?.();
       }
     }
+    if (resync) for (const waiter of this.all()) waiter.wake();
   }
 
   private all(): Waiter[] {

@@ -31,8 +31,10 @@ export function noticesOf(batch: MessageBatch): SessionNotice[] {
 
 /**
  * Tells every instance about a session's messages or its end, so its waiters (long-polls, SSE streams)
- * read the session's stream or finish. A notice may be lost: waiters also re-read on a fallback tick,
- * and SSE streams check on each heartbeat that their session is still live.
+ * read the session's stream or finish. A notice may be lost while a subscriber is disconnected (it
+ * then asks for a resync: every waiter reads again), or when a publisher fails after storing its
+ * message: waiters also re-read on a slow fallback tick, and SSE streams check on each heartbeat that
+ * their session is still live.
  */
 export interface MessageNotifier {
   publish(notice: SessionNotice): Promise<void>;
@@ -41,8 +43,12 @@ export interface MessageNotifier {
    * listener gets one `message` notice per session, carrying its message.
    */
   publishMessages(batch: MessageBatch): Promise<void>;
-  /** The instance's one listener (one subscription per instance, whatever the number of waiters). */
-  listen(listener: (notice: SessionNotice) => void): Promise<void>;
+  /**
+   * The instance's one listener (one subscription per instance, whatever the number of waiters);
+   * `resync` is called when the subscription is back after a disconnection (notices may have been
+   * missed meanwhile).
+   */
+  listen(listener: (notice: SessionNotice) => void, resync?: () => void): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -32,7 +32,7 @@ function decodeNotices(payload: string): SessionNotice[] {
  * JSON MessageBatch when one message went to many sessions (a broadcast batch: one notice per batch,
  * not one per session, carrying the message). One subscriber
  * connection per instance; ioredis resubscribes after a reconnect, and what was published meanwhile is
- * picked up by the waiters' fallback re-read (and an SSE stream's heartbeat check).
+ * picked up by the resync it asks for (every waiter reads again).
  */
 export class RedisMessageNotifier implements MessageNotifier {
   private readonly logger = new Logger('MessageNotifier');
@@ -54,9 +54,15 @@ export class RedisMessageNotifier implements MessageNotifier {
     await this.store.run((client) => client.publish(this.channel, encodeMessages(batch)));
   }
 
-  async listen(listener: (notice: SessionNotice) => void): Promise<void> {
+  async listen(listener: (notice: SessionNotice) => void, resync?: () => void): Promise<void> {
     const subscriber = this.store.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
     this.stateLog = ConnectionStateLog.watch(subscriber, 'notifier');
+    let connectedBefore = false;
+    subscriber.on('ready', () => {
+      // ioredis subscribes again by itself; what was published while it was away is read again.
+      if (connectedBefore) resync?.();
+      connectedBefore = true;
+    });
     subscriber.on('message', (channel: string, payload: string) => {
       if (channel === this.channel) for (const notice of decodeNotices(payload)) listener(notice);
     });

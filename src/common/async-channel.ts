@@ -7,8 +7,15 @@ export class AsyncChannel<T> implements AsyncIterable<T> {
   private readonly items: T[] = [];
   private closed = false;
   private waiting: (() => void) | null = null;
+  /** Called when the consumer has taken the last item pushed (a producer that held back may go on). */
+  onEmptied: (() => void) | null = null;
 
   constructor(private readonly onClose: () => void = () => undefined) {}
+
+  /** Items pushed and not yet taken by the consumer. */
+  get size(): number {
+    return this.items.length;
+  }
 
   push(item: T): void {
     if (this.closed) return;
@@ -30,6 +37,7 @@ export class AsyncChannel<T> implements AsyncIterable<T> {
       for (;;) {
         const item = this.items.shift();
         if (item !== undefined) {
+          if (this.items.length === 0) this.onEmptied?.();
           yield item;
           continue;
         }

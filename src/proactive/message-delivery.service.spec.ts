@@ -9,6 +9,11 @@ import { MessageDelivery } from './message-delivery.service';
 import { messageStreamEvents } from './message-stream.events';
 import { MessageHub } from './message-hub.service';
 import { LocalMessageNotifier } from './message-notifier.port';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { AsyncChannel } from '../common/async-channel';
+import { ProactiveOutbox } from './proactive-outbox.service';
+import { MessageStreamItem } from './message-views';
+import { STREAM_BUFFER_LIMIT } from './session-message-stream';
 
 /** Just enough of an express Response for an SSE stream: what was written, and whether it ended. */
 class FakeSseResponse extends EventEmitter {
@@ -79,5 +84,62 @@ describe(`${MessageDelivery.name} SSE heartbeat`, () => {
     expect(response.ended).toBe(false);
     await clock.advance(15_000);
     expect(response.ended).toBe(true);
+  });
+});
+
+describe(`${MessageDelivery.name} SSE backpressure`, () => {
+  let clock: ManualClock;
+  let embedded: ReturnType<typeof embeddedSessions>;
+  let hub: MessageHub;
+  let outbox: ProactiveOutbox;
+  let sut: MessageDelivery;
+
+  beforeEach(async () => {
+    clock = new ManualClock();
+    embedded = embeddedSessions(loadConfig({}), clock);
+    hub = new MessageHub(new LocalMessageNotifier(), clock, clock);
+    await hub.onModuleInit();
+    outbox = new ProactiveOutbox(embedded.sessions, hub, new EventEmitter2());
+    sut = new MessageDelivery(embedded.sessions, hub, new MetricsService(), clock);
+  });
+  afterEach(async () => {
+    await hub.onModuleDestroy();
+    embedded.remove();
+  });
+
+  const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('holds at most its limit for a client that does not read, then sends everything once, in order', async () => {
+    const ids = await Promise.all(
+      [1, 2].map(async () => (await embedded.sessions.create({}, { ip: null, userAgent: null })).id),
+    );
+    const [slow, other] = ids.map(
+      (id) => sut.events(id, null, new AbortController().signal) as AsyncChannel<MessageStreamItem>,
+    );
+    await settle(); // the first reads (nothing pending)
+    const sent: string[] = [];
+    for (let i = 0; i < 90; i++) {
+      // 180 messages: within the outbox's length (200), so the store still has all of them.
+      // Broadcast batches (carried messages) and single messages (a read from the store) alike.
+      const batch = await outbox.sendToEach(ids, 'broadcast', `note ${i}`);
+      const single = await outbox.send(ids[0], 'tip', `tip ${i}`);
+      sent.push(batch[0]!.id, single!.id);
+      await settle();
+      await clock.advance(1000); // heartbeats and fallback re-reads keep coming
+    }
+    // Nobody has taken an item: the stream held back, and the rest waits in the store.
+    expect(slow.size).toBeLessThanOrEqual(STREAM_BUFFER_LIMIT);
+    expect(other.size).toBeLessThanOrEqual(STREAM_BUFFER_LIMIT);
+    // The client reads now: what was held back comes from the store, at most the limit ahead of it.
+    const received: string[] = [];
+    const reader = slow[Symbol.asyncIterator]();
+    for (;;) {
+      if (slow.size === 0) await settle(); // the stream reads on once all pushed was taken
+      if (slow.size === 0) break;
+      const item = (await reader.next()).value as MessageStreamItem;
+      if (item.kind === 'message') received.push(item.message.id);
+      expect(slow.size).toBeLessThanOrEqual(STREAM_BUFFER_LIMIT);
+    }
+    expect(received).toEqual(sent);
   });
 });

@@ -10,12 +10,22 @@ import { MESSAGE_PAGE, MessageStreamItem, toMessageView } from './message-views'
  * session's outbox after its cursor, one read at a time; a message carried by a notice is taken
  * without reading when the cursor is the id right before it and no read is under way. Either way the
  * cursor only moves to the id of the message just pushed, so nothing is lost or sent twice.
+ *
+ * Backpressure: the writer takes an item only when the socket has drained, and this stream pushes no
+ * more than STREAM_BUFFER_LIMIT items ahead of it. A client that does not read holds at most that
+ * (and the socket's buffer); what comes meanwhile stays in the store, and is read from the cursor
+ * once the client has taken everything pushed.
  */
+/** Items (messages, heartbeats) an SSE stream holds for a client that has not taken them yet. */
+export const STREAM_BUFFER_LIMIT = 64;
+
 export class SessionMessageStream implements Waiter {
   /** The id of the last message sent; null until the first read (then the cursor it read after). */
   private cursor: string | null;
   private reading = false;
   private readAgain = false;
+  /** Something was held back for a client that did not read: read again once it has taken all. */
+  private behind = false;
 
   constructor(
     private readonly sessionId: string,
@@ -24,9 +34,24 @@ export class SessionMessageStream implements Waiter {
     readonly channel: AsyncChannel<MessageStreamItem>,
   ) {
     this.cursor = lastEventId;
+    channel.onEmptied = () => this.caughtUp();
+  }
+
+  private get full(): boolean {
+    return this.channel.size >= STREAM_BUFFER_LIMIT;
+  }
+
+  private caughtUp(): void {
+    if (!this.behind) return;
+    this.behind = false;
+    void this.read();
   }
 
   wake(carried?: CarriedMessage): void {
+    if (this.full) {
+      this.behind = true;
+      return;
+    }
     if (carried && !this.reading && this.cursor !== null && carried.after === this.cursor) {
       if (this.channel.isClosed) return;
       this.channel.push({ kind: 'message', message: toMessageView(carried.message) });
@@ -38,7 +63,7 @@ export class SessionMessageStream implements Waiter {
 
   /** A heartbeat comment; the session is checked, and the stream ends when it is gone. */
   heartbeat(): void {
-    this.channel.push({ kind: 'heartbeat' });
+    if (!this.full) this.channel.push({ kind: 'heartbeat' }); // a client not reading has enough queued
     void this.endIfGone();
   }
 
@@ -74,6 +99,10 @@ export class SessionMessageStream implements Waiter {
       const page = await this.sessions.messagesAfter(this.sessionId, this.cursor, MESSAGE_PAGE);
       for (const message of page.messages) {
         if (this.channel.isClosed) return false;
+        if (this.full) {
+          this.behind = true;
+          return false;
+        }
         this.channel.push({ kind: 'message', message: toMessageView(message) });
         this.cursor = message.id;
       }

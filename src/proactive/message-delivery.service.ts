@@ -3,14 +3,14 @@ import { SessionService } from '../sessions';
 import { MessageHub } from './message-hub.service';
 import { sessionNotFound } from '../common/api-error';
 import { coalescingRunner } from '../common/coalescing-runner';
-import { AsyncChannel } from '../common/async-channel';
+import type { Response } from 'express';
 import { CLOCK, Clock } from '../common/clock';
 import { MetricsService } from '../observability';
-import { MESSAGE_PAGE, MessagesAnswer, MessageStreamItem, toMessageView } from './message-views';
+import { MESSAGE_PAGE, MessagesAnswer, toMessageView } from './message-views';
 import { SessionMessageStream } from './session-message-stream';
 
 export { MESSAGE_PAGE, toMessageView } from './message-views';
-export type { MessagesAnswer, MessageStreamItem, MessageView } from './message-views';
+export type { MessagesAnswer, MessageView } from './message-views';
 
 /**
  * Reads a session's messages for a client: at once, after a long-poll wait, or as a stream of items. Waiting
@@ -81,27 +81,20 @@ export class MessageDelivery {
   }
 
   /**
-   * The SSE stream's items: first the messages after `lastEventId` (null: the pending ones), then live
-   * ones; a heartbeat on the hub's shared timer. It ends when its session does: at once when the end is
-   * announced, or at the next heartbeat that finds the session gone (an announcement lost, or an
-   * expiry the sweep has not reached yet), and when `signal` aborts (the client left). A client that
-   * reconnects then gets 404 and starts a new session.
+   * Opens the SSE stream on `response`: first the messages after `lastEventId` (null: the pending
+   * ones), then live ones; a heartbeat on the hub's shared timer. It ends when its session does: at
+   * once when the end is announced, or at the next heartbeat that finds the session gone (an
+   * announcement lost, or an expiry the sweep has not reached yet), and when the client leaves. A
+   * client that reconnects then gets 404 and starts a new session. Returns at once: nothing waits
+   * on an open stream but its SessionMessageStream in the hub.
    */
-  events(
-    sessionId: string,
-    lastEventId: string | null,
-    signal: AbortSignal,
-  ): AsyncIterable<MessageStreamItem> {
+  openStream(sessionId: string, lastEventId: string | null, response: Response): void {
     this.metrics.sseConnections.inc();
-    let detach = (): void => undefined;
-    const channel = new AsyncChannel<MessageStreamItem>(() => {
+    const stream = new SessionMessageStream(sessionId, lastEventId, this.sessions);
+    const detach = this.hub.attach(sessionId, stream);
+    stream.start(response, () => {
       detach();
       this.metrics.sseConnections.dec();
     });
-    const stream = new SessionMessageStream(sessionId, lastEventId, this.sessions, channel);
-    detach = this.hub.attach(sessionId, stream);
-    signal.addEventListener('abort', () => channel.close(), { once: true });
-    void stream.read();
-    return channel;
   }
 }

@@ -11,9 +11,6 @@ export interface MessageView {
   createdAt: string;
 }
 
-/** What an SSE client of a session is sent: a message, or a heartbeat that keeps the line open. */
-export type MessageStreamItem = { kind: 'message'; message: MessageView } | { kind: 'heartbeat' };
-
 export interface MessagesAnswer {
   messages: MessageView[];
   cursor: string;

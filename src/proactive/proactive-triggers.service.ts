@@ -5,12 +5,14 @@ import { distanceM, PoiService, GeoPoint, PoiWithDistance } from '../poi';
 import { CLOCK, Clock } from '../common/clock';
 import { SessionEvents, SessionCreatedEvent, ClientInfo } from '../domain';
 import { CREATED_TRIGGER, SessionTriggers, SessionService } from '../sessions';
-import { JOB_QUEUE, JobQueue } from './job-queue.port';
+import { JOB_QUEUE, JobQueue, JobRequest } from './job-queue.port';
 import { jobIds, JobName, poiTrigger } from './proactive.jobs';
 import { TriggerRelay } from './trigger-relay.service';
 
 /** Sessions per broadcast job. */
 const BROADCAST_BATCH = 200;
+/** Broadcast jobs queued in one round trip. */
+const BROADCAST_JOBS_PER_ADD = 10;
 
 export interface Circle extends GeoPoint {
   radiusM: number;
@@ -65,23 +67,28 @@ export class ProactiveTriggers {
     return inside;
   }
 
-  /** Queues `text` for every live session (or those last seen inside `near`) in batches of jobs. */
+  /**
+   * Queues `text` for every live session (or those last seen inside `near`) in batches of jobs: the
+   * ids read BROADCAST_JOBS_PER_ADD batches at a time, and their jobs queued in one round trip.
+   */
   async broadcast(text: string, near?: Circle): Promise<number> {
     const broadcastId = randomUUID();
     let cursor: string | null = null;
     let batch = 0;
     let queued = 0;
     do {
-      const page = await this.sessions.liveIds(BROADCAST_BATCH, cursor);
+      const page = await this.sessions.liveIds(BROADCAST_BATCH * BROADCAST_JOBS_PER_ADD, cursor);
       const sessionIds = near ? await this.lastSeenInside(page.ids, near) : page.ids;
-      if (sessionIds.length > 0) {
-        await this.queue.add(
-          JobName.BroadcastBatch,
-          { broadcastId, text, sessionIds },
-          { jobId: jobIds.broadcast(broadcastId, batch++) },
-        );
-        queued += sessionIds.length;
+      const jobs: JobRequest[] = [];
+      for (let i = 0; i < sessionIds.length; i += BROADCAST_BATCH) {
+        jobs.push({
+          name: JobName.BroadcastBatch,
+          data: { broadcastId, text, sessionIds: sessionIds.slice(i, i + BROADCAST_BATCH) },
+          options: { jobId: jobIds.broadcast(broadcastId, batch++) },
+        });
       }
+      await this.queue.addBulk(jobs);
+      queued += sessionIds.length;
       cursor = page.nextCursor;
     } while (cursor !== null);
     this.logger.log({ msg: 'broadcast queued', sessions: queued, batches: batch });

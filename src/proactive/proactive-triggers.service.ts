@@ -52,8 +52,11 @@ export class ProactiveTriggers {
    */
   async location(id: string, point: GeoPoint, client: ClientInfo): Promise<PoiWithDistance[]> {
     await this.sessions.touch(id, client);
-    await this.sessions.updateLocation(id, point.lat, point.lon);
-    const inside = await this.pois.containing(point);
+    // Where the visitor is, and what was entered, are written side by side (neither reads the other).
+    const [, inside] = await Promise.all([
+      this.sessions.updateLocation(id, point.lat, point.lon),
+      this.pois.containing(point),
+    ]);
     const entered: string[] = [];
     for (const poi of inside) {
       const trigger = poiTrigger.of(poi.id);

@@ -1,41 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SessionService } from '../sessions';
-import { OutboxMessage } from '../domain';
 import { MessageHub } from './message-hub.service';
 import { sessionNotFound } from '../common/api-error';
 import { coalescingRunner } from '../common/coalescing-runner';
-import { AsyncChannel } from '../common/async-channel';
+import type { Response } from 'express';
 import { CLOCK, Clock } from '../common/clock';
 import { MetricsService } from '../observability';
+import { MESSAGE_PAGE, MessagesAnswer, toMessageView } from './message-views';
+import { SessionMessageStream } from './session-message-stream';
 
-/** API.md: at most 50 messages per answer. */
-export const MESSAGE_PAGE = 50;
-
-export interface MessageView {
-  id: string;
-  kind: OutboxMessage['kind'];
-  text: string;
-  poiId?: string;
-  createdAt: string;
-}
-
-/** What an SSE client of a session is sent: a message, or a heartbeat that keeps the line open. */
-export type MessageStreamItem = { kind: 'message'; message: MessageView } | { kind: 'heartbeat' };
-
-export interface MessagesAnswer {
-  messages: MessageView[];
-  cursor: string;
-}
-
-export function toMessageView(message: OutboxMessage): MessageView {
-  return {
-    id: message.id,
-    kind: message.kind,
-    text: message.text,
-    ...(message.poiId ? { poiId: message.poiId } : {}),
-    createdAt: new Date(message.createdAt).toISOString(),
-  };
-}
+export { MESSAGE_PAGE, toMessageView } from './message-views';
+export type { MessagesAnswer, MessageView } from './message-views';
 
 /**
  * Reads a session's messages for a client: at once, after a long-poll wait, or as a stream of items. Waiting
@@ -106,56 +81,20 @@ export class MessageDelivery {
   }
 
   /**
-   * The SSE stream's items: first the messages after `lastEventId` (null: the pending ones), then live
-   * ones; a heartbeat on the hub's shared timer. It ends when its session does: at once when the end is
-   * announced, or at the next heartbeat that finds the session gone (an announcement lost, or an
-   * expiry the sweep has not reached yet), and when `signal` aborts (the client left). A client that
-   * reconnects then gets 404 and starts a new session.
+   * Opens the SSE stream on `response`: first the messages after `lastEventId` (null: the pending
+   * ones), then live ones; a heartbeat on the hub's shared timer. It ends when its session does: at
+   * once when the end is announced, or at the next heartbeat that finds the session gone (an
+   * announcement lost, or an expiry the sweep has not reached yet), and when the client leaves. A
+   * client that reconnects then gets 404 and starts a new session. Returns at once: nothing waits
+   * on an open stream but its SessionMessageStream in the hub.
    */
-  events(
-    sessionId: string,
-    lastEventId: string | null,
-    signal: AbortSignal,
-  ): AsyncIterable<MessageStreamItem> {
+  openStream(sessionId: string, lastEventId: string | null, response: Response): void {
     this.metrics.sseConnections.inc();
-    const channel = new AsyncChannel<MessageStreamItem>(() => {
+    const stream = new SessionMessageStream(sessionId, lastEventId, this.sessions);
+    const detach = this.hub.attach(sessionId, stream);
+    stream.start(response, () => {
       detach();
       this.metrics.sseConnections.dec();
     });
-    let cursor = lastEventId;
-    const pump = coalescingRunner(async () => {
-      if (channel.isClosed) return false;
-      try {
-        const page = await this.sessions.messagesAfter(sessionId, cursor, MESSAGE_PAGE);
-        for (const message of page.messages) {
-          if (channel.isClosed) return false;
-          channel.push({ kind: 'message', message: toMessageView(message) });
-          cursor = message.id;
-        }
-        return page.messages.length === MESSAGE_PAGE;
-      } catch {
-        return false; // The store is unavailable: the next wake or fallback tick tries again.
-      }
-    });
-    const detach = this.hub.attach(sessionId, {
-      wake: () => void pump(),
-      heartbeat: () => {
-        channel.push({ kind: 'heartbeat' });
-        void this.endIfGone(sessionId, channel);
-      },
-      close: () => channel.close(),
-      sessionEnded: () => channel.close(),
-    });
-    signal.addEventListener('abort', () => channel.close(), { once: true });
-    void pump();
-    return channel;
-  }
-
-  private async endIfGone(sessionId: string, channel: AsyncChannel<MessageStreamItem>): Promise<void> {
-    try {
-      if (!(await this.sessions.find(sessionId))) channel.close();
-    } catch {
-      // The store is unavailable: keep the stream; the next heartbeat checks again.
-    }
   }
 }

@@ -1,6 +1,15 @@
 import { ManualClock } from '../../test/support/manual-clock';
 import { MessageHub } from './message-hub.service';
-import { LocalMessageNotifier } from './message-notifier.port';
+import { LocalMessageNotifier, SessionNotice } from './message-notifier.port';
+
+/** The embedded notifier, and a hand on the resync a Redis subscriber asks for when it is back. */
+class ReconnectingNotifier extends LocalMessageNotifier {
+  resync: (() => void) | undefined;
+  override listen(listener: (notice: SessionNotice) => void, resync?: () => void): Promise<void> {
+    this.resync = resync;
+    return super.listen(listener);
+  }
+}
 
 describe(MessageHub.name, () => {
   let sut: MessageHub;
@@ -47,7 +56,46 @@ describe(MessageHub.name, () => {
     expect(poll.expire).toHaveBeenCalled();
     await time.advance(1000);
     expect(streams.every((stream) => stream.heartbeat.mock.calls.length === 1)).toBe(true);
-    expect(streams[0].wake).toHaveBeenCalledTimes(3); // fallback re-reads at 5, 10 and 15 s
+    expect(streams[0].wake).not.toHaveBeenCalled(); // the fallback re-read comes every 30 s
+    await time.advance(14_000);
+    expect(streams[0].wake).not.toHaveBeenCalled();
+    await time.advance(1000);
+    expect(streams.every((stream) => stream.heartbeat.mock.calls.length === 2)).toBe(true);
+    expect(streams.every((stream) => stream.wake.mock.calls.length === 1)).toBe(true);
+  });
+
+  it('spreads heartbeats and re-reads: each waiter is served 15 s (and 30 s) after it attached', async () => {
+    const early = waiter();
+    sut.attach('s1', early);
+    await time.advance(7000);
+    const late = waiter();
+    sut.attach('s2', late);
+    await time.advance(8000);
+    expect([early.heartbeat.mock.calls.length, late.heartbeat.mock.calls.length]).toEqual([1, 0]);
+    await time.advance(7000);
+    expect([early.heartbeat.mock.calls.length, late.heartbeat.mock.calls.length]).toEqual([1, 1]);
+    await time.advance(8000);
+    expect([early.wake.mock.calls.length, late.wake.mock.calls.length]).toEqual([1, 0]);
+    await time.advance(7000);
+    expect([early.wake.mock.calls.length, late.wake.mock.calls.length]).toEqual([1, 1]);
+  });
+
+  it('has every waiter read again at the next tick after the subscriber was away (notices may be lost)', async () => {
+    const reconnecting = new ReconnectingNotifier();
+    const hub = new MessageHub(reconnecting, time, time);
+    await hub.onModuleInit();
+    try {
+      const streams = [waiter(), waiter(), waiter(time.now() + 30_000)];
+      streams.forEach((stream, i) => hub.attach(`s${i}`, stream));
+      await time.advance(1000);
+      expect(streams.map((stream) => stream.wake.mock.calls.length)).toEqual([0, 0, 0]);
+      reconnecting.resync!();
+      expect(streams.map((stream) => stream.wake.mock.calls.length)).toEqual([0, 0, 0]);
+      await time.advance(1000);
+      expect(streams.map((stream) => stream.wake.mock.calls.length)).toEqual([1, 1, 1]);
+    } finally {
+      await hub.onModuleDestroy();
+    }
   });
 
   it('detaches waiters and closes the rest at shutdown', async () => {

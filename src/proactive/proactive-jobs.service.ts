@@ -10,8 +10,8 @@ import { IdleTipScanner } from './idle-tip.scanner';
 import { deliveryKeys, JobName, JobPayloads } from './proactive.jobs';
 import { TRIGGER_RECOVERY_EVERY_MS, TriggerRelay } from './trigger-relay.service';
 
-/** Sessions of a broadcast batch served at once. */
-const BROADCAST_PARALLEL = 20;
+/** Sessions of a broadcast batch served in one store round trip and one notice. */
+const BROADCAST_CHUNK = 100;
 
 /** Thrown by a job that started on an instance now shutting down: another instance runs it again. */
 class ShuttingDownError extends Error {
@@ -84,15 +84,11 @@ export class ProactiveJobs implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** A retried batch skips the sessions it already served (the broadcast's delivery key). */
   private async broadcast({ broadcastId, text, sessionIds }: JobPayloads[JobName.BroadcastBatch]) {
-    for (let i = 0; i < sessionIds.length; i += BROADCAST_PARALLEL) {
+    for (let i = 0; i < sessionIds.length; i += BROADCAST_CHUNK) {
       if (this.queue.closing) throw new ShuttingDownError();
-      await Promise.all(
-        sessionIds
-          .slice(i, i + BROADCAST_PARALLEL)
-          .map((id) =>
-            this.outbox.send(id, 'broadcast', text, { deliveryKey: deliveryKeys.broadcast(broadcastId) }),
-          ),
-      );
+      await this.outbox.sendToEach(sessionIds.slice(i, i + BROADCAST_CHUNK), 'broadcast', text, {
+        deliveryKey: deliveryKeys.broadcast(broadcastId),
+      });
     }
   }
 

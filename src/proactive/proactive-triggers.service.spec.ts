@@ -6,7 +6,7 @@ import { CREATED_TRIGGER } from '../sessions/session.repository';
 import { embeddedSessions } from '../sessions/embedded-sessions.kit';
 import { SessionService } from '../sessions/session.service';
 import { SessionTriggers } from '../sessions/session-triggers.service';
-import { JobOptions } from './job-queue.port';
+import { JobOptions, JobRequest } from './job-queue.port';
 import { MemoryJobQueue } from './memory-job-queue';
 import { JobName, JobPayloads } from './proactive.jobs';
 import { ProactiveTriggers } from './proactive-triggers.service';
@@ -26,6 +26,11 @@ class RecordingJobQueue extends MemoryJobQueue {
     if (this.refusing) return Promise.reject(new Error('queue unavailable'));
     this.added.push({ name, data, options });
     return super.add(name, data, options);
+  }
+  override addBulk(jobs: JobRequest[]): Promise<void> {
+    if (this.refusing) return Promise.reject(new Error('queue unavailable'));
+    this.added.push(...jobs.map(({ name, data, options = {} }) => ({ name, data, options })));
+    return super.addBulk(jobs);
   }
 }
 

@@ -5,12 +5,14 @@ import { distanceM, PoiService, GeoPoint, PoiWithDistance } from '../poi';
 import { CLOCK, Clock } from '../common/clock';
 import { SessionEvents, SessionCreatedEvent, ClientInfo } from '../domain';
 import { CREATED_TRIGGER, SessionTriggers, SessionService } from '../sessions';
-import { JOB_QUEUE, JobQueue } from './job-queue.port';
+import { JOB_QUEUE, JobQueue, JobRequest } from './job-queue.port';
 import { jobIds, JobName, poiTrigger } from './proactive.jobs';
 import { TriggerRelay } from './trigger-relay.service';
 
 /** Sessions per broadcast job. */
 const BROADCAST_BATCH = 200;
+/** Broadcast jobs queued in one round trip. */
+const BROADCAST_JOBS_PER_ADD = 10;
 
 export interface Circle extends GeoPoint {
   radiusM: number;
@@ -50,8 +52,11 @@ export class ProactiveTriggers {
    */
   async location(id: string, point: GeoPoint, client: ClientInfo): Promise<PoiWithDistance[]> {
     await this.sessions.touch(id, client);
-    await this.sessions.updateLocation(id, point.lat, point.lon);
-    const inside = await this.pois.containing(point);
+    // Where the visitor is, and what was entered, are written side by side (neither reads the other).
+    const [, inside] = await Promise.all([
+      this.sessions.updateLocation(id, point.lat, point.lon),
+      this.pois.containing(point),
+    ]);
     const entered: string[] = [];
     for (const poi of inside) {
       const trigger = poiTrigger.of(poi.id);
@@ -65,23 +70,28 @@ export class ProactiveTriggers {
     return inside;
   }
 
-  /** Queues `text` for every live session (or those last seen inside `near`) in batches of jobs. */
+  /**
+   * Queues `text` for every live session (or those last seen inside `near`) in batches of jobs: the
+   * ids read BROADCAST_JOBS_PER_ADD batches at a time, and their jobs queued in one round trip.
+   */
   async broadcast(text: string, near?: Circle): Promise<number> {
     const broadcastId = randomUUID();
     let cursor: string | null = null;
     let batch = 0;
     let queued = 0;
     do {
-      const page = await this.sessions.liveIds(BROADCAST_BATCH, cursor);
+      const page = await this.sessions.liveIds(BROADCAST_BATCH * BROADCAST_JOBS_PER_ADD, cursor);
       const sessionIds = near ? await this.lastSeenInside(page.ids, near) : page.ids;
-      if (sessionIds.length > 0) {
-        await this.queue.add(
-          JobName.BroadcastBatch,
-          { broadcastId, text, sessionIds },
-          { jobId: jobIds.broadcast(broadcastId, batch++) },
-        );
-        queued += sessionIds.length;
+      const jobs: JobRequest[] = [];
+      for (let i = 0; i < sessionIds.length; i += BROADCAST_BATCH) {
+        jobs.push({
+          name: JobName.BroadcastBatch,
+          data: { broadcastId, text, sessionIds: sessionIds.slice(i, i + BROADCAST_BATCH) },
+          options: { jobId: jobIds.broadcast(broadcastId, batch++) },
+        });
       }
+      await this.queue.addBulk(jobs);
+      queued += sessionIds.length;
       cursor = page.nextCursor;
     } while (cursor !== null);
     this.logger.log({ msg: 'broadcast queued', sessions: queued, batches: batch });

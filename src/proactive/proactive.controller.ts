@@ -4,11 +4,10 @@ import type { Response } from 'express';
 import { ApiErrorResponses, ApiEventStream, ApiLastEventId } from '../common/api-docs';
 import { ApiError } from '../common/api-error';
 import { Client } from '../common/client-info.decorator';
-import { clientGoneSignal, sendEventStream } from '../common/http/event-stream';
+import { clientGoneSignal } from '../common/http/event-stream';
 import { SessionService } from '../sessions';
 import { ClientInfo } from '../domain';
 import { MessageDelivery, MessagesAnswer } from './message-delivery.service';
-import { messageStreamEvents } from './message-stream.events';
 import { ProactiveTriggers } from './proactive-triggers.service';
 import {
   LocationAnswerDto,
@@ -94,8 +93,6 @@ export class ProactiveController {
       ]);
     }
     await this.sessions.touch(id, client);
-    await sendEventStream(response, (signal) =>
-      messageStreamEvents(this.delivery.events(id, resumeAfter, signal)),
-    );
+    this.delivery.openStream(id, resumeAfter, response);
   }
 }

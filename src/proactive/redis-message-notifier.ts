@@ -1,8 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { ConnectionStateLog, RedisClient, RedisStore } from '../store';
-import { MessageNotifier, SessionNotice } from './message-notifier.port';
+import { MessageBatch, MessageNotifier, noticesOf, SessionNotice } from './message-notifier.port';
 
 const ENDED_PREFIX = 'ended:';
+const MESSAGES_PREFIX = 'messages:';
 /** Between the ids of one `ended:` payload (a session id has no space). */
 const ID_SEPARATOR = ' ';
 
@@ -11,8 +12,19 @@ function encodeNotice(notice: SessionNotice): string {
   return notice.kind === 'ended' ? `${ENDED_PREFIX}${notice.sessionId}` : notice.sessionId;
 }
 
-/** `ended:<id> <id> …` carries many ends (publishAll); `ended:<id>` is the case of one. */
+/** `messages:` and the batch as JSON: one message delivered to each of these sessions. */
+function encodeMessages(batch: MessageBatch): string {
+  return `${MESSAGES_PREFIX}${JSON.stringify(batch)}`;
+}
+
+/**
+ * `messages:<batch>` carries one message to many sessions (publishMessages), `ended:<id> <id> …` many
+ * ends (publishAll; `ended:<id>` is the case of one), a bare id one session's new message.
+ */
 function decodeNotices(payload: string): SessionNotice[] {
+  if (payload.startsWith(MESSAGES_PREFIX)) {
+    return noticesOf(JSON.parse(payload.slice(MESSAGES_PREFIX.length)) as MessageBatch);
+  }
   if (!payload.startsWith(ENDED_PREFIX)) return [{ sessionId: payload, kind: 'message' }];
   return payload
     .slice(ENDED_PREFIX.length)
@@ -43,9 +55,11 @@ function encodeNotices(notices: readonly SessionNotice[]): string[] {
 /**
  * Redis pub/sub on one channel under REDIS_KEY_PREFIX (channels are shared across databases); the
  * payload is the session id, prefixed with `ended:` when the session has ended (several ended ids
- * separated by spaces: a sweep batch's, published at once by publishAll). One subscriber
+ * separated by spaces: a sweep batch's, published at once by publishAll), or `messages:` and a JSON
+ * MessageBatch when one message went to many sessions (a broadcast batch: one notice per batch, not
+ * one per session, carrying the message). One subscriber
  * connection per instance; ioredis resubscribes after a reconnect, and what was published meanwhile is
- * picked up by the waiters' fallback re-read (and an SSE stream's heartbeat check).
+ * picked up by the resync it asks for (every waiter reads again).
  */
 export class RedisMessageNotifier implements MessageNotifier {
   private readonly logger = new Logger('MessageNotifier');
@@ -71,9 +85,20 @@ export class RedisMessageNotifier implements MessageNotifier {
     );
   }
 
-  async listen(listener: (notice: SessionNotice) => void): Promise<void> {
+  async publishMessages(batch: MessageBatch): Promise<void> {
+    if (batch.sessions.length === 0) return;
+    await this.store.run((client) => client.publish(this.channel, encodeMessages(batch)));
+  }
+
+  async listen(listener: (notice: SessionNotice) => void, resync?: () => void): Promise<void> {
     const subscriber = this.store.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
     this.stateLog = ConnectionStateLog.watch(subscriber, 'notifier');
+    let connectedBefore = false;
+    subscriber.on('ready', () => {
+      // ioredis subscribes again by itself; what was published while it was away is read again.
+      if (connectedBefore) resync?.();
+      connectedBefore = true;
+    });
     subscriber.on('message', (channel: string, payload: string) => {
       if (channel === this.channel) for (const notice of decodeNotices(payload)) listener(notice);
     });

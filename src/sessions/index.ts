@@ -17,6 +17,7 @@ export type {
   IdempotencyClaim,
   MessagePage,
   PendingTrigger,
+  PushedMessage,
   RateLimitCharge,
 } from './session.repository';
 export { HistoryQueryDto, HistoryViewDto, SessionViewDto } from './session.dto';

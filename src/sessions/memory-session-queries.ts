@@ -55,7 +55,7 @@ export function historyPage(turns: Turn[], limit: number, before: number | null)
 export function messagePage(stored: StoredSession, after: string | null, limit: number): MessagePage {
   const from = after ?? stored.record.ackCursor;
   const messages = stored.outbox.filter((message) => compareOutboxIds(message.id, from) > 0).slice(0, limit);
-  return { messages: structuredClone(messages), pending: pendingOf(stored) };
+  return { messages: structuredClone(messages), pending: pendingOf(stored), from };
 }
 
 /** A reset: history and outbox cleared, the next generation; `touchedAt` when it is client activity. */

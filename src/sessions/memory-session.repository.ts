@@ -9,6 +9,7 @@ import {
   IdempotencyClaim,
   MemoryUsage,
   MessagePage,
+  PushedMessage,
   NewSession,
   PendingTrigger,
   QueryStart,
@@ -245,6 +246,21 @@ export class MemorySessionRepository implements SessionRepository {
     return Promise.resolve(
       stored && pushToOutbox(stored, saved, deliveryKey, this.settings) ? { ...saved } : null,
     );
+  }
+
+  async pushMessages(
+    ids: string[],
+    message: NewOutboxMessage,
+    now: number,
+    deliveryKey?: string,
+  ): Promise<Array<PushedMessage | null>> {
+    const sent: Array<PushedMessage | null> = [];
+    for (const id of ids) {
+      const after = this.sessions.get(id)?.outbox.at(-1)?.id ?? '0';
+      const pushed = await this.pushMessage(id, message, now, deliveryKey);
+      sent.push(pushed && { ...pushed, after });
+    }
+    return sent;
   }
 
   readMessages(id: string, after: string | null, limit: number): Promise<MessagePage> {

@@ -1,7 +1,7 @@
 import { RedisStore } from '../store';
 import * as Lua from './redis-session.scripts';
 import { messageFromEntry, StreamEntry } from './session-record.codec';
-import { MessagePage, SessionStoreSettings } from './session.repository';
+import { MessagePage, PushedMessage, SessionStoreSettings } from './session.repository';
 import { NewOutboxMessage, NewTurn, OutboxMessage } from '../domain';
 
 /**
@@ -21,8 +21,32 @@ export class RedisSessionOutbox {
     now: number,
     deliveryKey?: string,
   ): Promise<OutboxMessage | null> {
+    const pushed = await this.store.script<[string, string] | null>(
+      Lua.PUSH_MESSAGE,
+      keys,
+      this.pushArgs(message, now, deliveryKey),
+    );
+    return pushed ? { ...message, id: pushed[0] } : null;
+  }
+
+  /** `push` to many sessions (their KEYS each) in one pipeline. */
+  async pushEach(
+    keySets: string[][],
+    message: NewOutboxMessage,
+    now: number,
+    deliveryKey?: string,
+  ): Promise<Array<PushedMessage | null>> {
+    const replies = await this.store.scriptEach<[string, string] | null>(
+      Lua.PUSH_MESSAGE,
+      keySets,
+      this.pushArgs(message, now, deliveryKey),
+    );
+    return replies.map((pushed) => (pushed ? { ...message, id: pushed[0], after: pushed[1] } : null));
+  }
+
+  private pushArgs(message: NewOutboxMessage, now: number, deliveryKey?: string): Array<string | number> {
     const turn: NewTurn = { role: 'proactive', text: message.text, createdAt: message.createdAt };
-    const messageId = await this.store.script<string | null>(Lua.PUSH_MESSAGE, keys, [
+    return [
       now,
       this.settings.idleTtlMs,
       this.settings.historyMaxTurns,
@@ -33,17 +57,16 @@ export class RedisSessionOutbox {
       message.createdAt,
       JSON.stringify(turn),
       deliveryKey ?? '',
-    ]);
-    return messageId ? { ...message, id: messageId } : null;
+    ];
   }
 
   async read(keys: string[], after: string | null, limit: number): Promise<MessagePage> {
-    const reply = await this.store.script<[StreamEntry[], number] | []>(Lua.READ_MESSAGES, keys, [
+    const reply = await this.store.script<[StreamEntry[], number, string] | []>(Lua.READ_MESSAGES, keys, [
       after ?? '',
       limit,
     ]);
     if (reply.length === 0) return { messages: [], pending: 0 };
-    return { messages: reply[0].map(messageFromEntry), pending: reply[1] };
+    return { messages: reply[0].map(messageFromEntry), pending: reply[1], from: reply[2] };
   }
 
   /** An acknowledged write. */

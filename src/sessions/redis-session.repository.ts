@@ -15,6 +15,7 @@ import {
   IdempotencyClaim,
   MemoryUsage,
   MessagePage,
+  PushedMessage,
   NewSession,
   PendingTrigger,
   QueryStart,
@@ -249,6 +250,20 @@ export class RedisSessionRepository implements SessionRepository {
     deliveryKey?: string,
   ): Promise<OutboxMessage | null> {
     return this.outbox.push(this.keys(id), message, now, deliveryKey);
+  }
+
+  pushMessages(
+    ids: string[],
+    message: NewOutboxMessage,
+    now: number,
+    deliveryKey?: string,
+  ): Promise<Array<PushedMessage | null>> {
+    return this.outbox.pushEach(
+      ids.map((id) => this.keys(id)),
+      message,
+      now,
+      deliveryKey,
+    );
   }
 
   readMessages(id: string, after: string | null, limit: number): Promise<MessagePage> {

@@ -163,13 +163,15 @@ return {1, seqs}
 
 /**
  * ARGV: now, idleMs, maxTurns, outboxMaxLen, kind, text, poiId, createdAt, turn JSON, deliveryKey ('' =
- * none) → message id, or nil when gone or when the delivery key is already in the once-set.
+ * none) → {message id, id of the entry before it ('0': none)}, or nil when gone or when the delivery key
+ * is already in the once-set.
  */
 export const PUSH_MESSAGE =
   HELPERS +
   `
 if not is_live(tonumber(ARGV[1]), tonumber(ARGV[2])) then return false end
 if ARGV[10] ~= '' and redis.call('SADD', KEYS[4], 'sent:' .. ARGV[10]) == 0 then return false end
+local last = redis.call('XREVRANGE', KEYS[3], '+', '-', 'COUNT', 1)[1]
 local id = redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', 'kind', ARGV[5], 'text', ARGV[6],
   'poiId', ARGV[7], 'createdAt', ARGV[8])
 append_turn(cjson.decode(ARGV[9]), tonumber(ARGV[3]))
@@ -179,10 +181,10 @@ if ttl > 0 then
   redis.call('PEXPIRE', KEYS[3], ttl)
   if ARGV[10] ~= '' then redis.call('PEXPIRE', KEYS[4], ttl) end
 end
-return id
+return {id, last and last[1] or '0'}
 `;
 
-/** ARGV: after ('' = acknowledged cursor), limit → {entries, pending}; {} when gone. */
+/** ARGV: after ('' = acknowledged cursor), limit → {entries, pending, the cursor read after}; {} when gone. */
 export const READ_MESSAGES =
   HELPERS +
   `
@@ -191,7 +193,7 @@ local from = ARGV[1]
 if from == '' then from = redis.call('HGET', KEYS[1], 'ackCursor') or '0' end
 local start = '-'
 if from ~= '0' then start = '(' .. from end
-return {redis.call('XRANGE', KEYS[3], start, '+', 'COUNT', ARGV[2]), pending()}
+return {redis.call('XRANGE', KEYS[3], start, '+', 'COUNT', ARGV[2]), pending(), from}
 `;
 
 /** ARGV: cursor. Moves the acknowledged cursor forward only; never creates a hash. */

@@ -68,6 +68,31 @@ export function describeOutboxContract(name: string, make: () => Promise<Contrac
         expect(await sut.pushMessage(id, { kind: 'tip', text: 'x', createdAt: late }, late)).toBeNull();
       });
 
+      it('pushes one message to many sessions at once, as to each alone', async () => {
+        const [fresh, served] = [
+          (await sut.create(newSession(), T0, 100)).record.id,
+          (await sut.create(newSession(), T0, 100)).record.id,
+        ];
+        const unknown = '3f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
+        const note = { kind: 'broadcast', text: 'closing at six', createdAt: T0 + 1 } as const;
+        expect(await sut.pushMessage(served, note, T0 + 1, 'broadcast:b1')).not.toBeNull();
+        const sent = await sut.pushMessages([fresh, unknown, served], note, T0 + 1, 'broadcast:b1');
+        expect(sent).toEqual([{ ...note, id: expect.any(String), after: '0' }, null, null]);
+        const { after, ...stored } = sent[0]!;
+        expect(await sut.readMessages(fresh, null, 50)).toEqual({
+          messages: [stored],
+          pending: 1,
+          from: after,
+        });
+        const next = await sut.pushMessages([fresh], note, T0 + 2);
+        expect(next).toEqual([{ ...note, id: expect.any(String), after: stored.id }]);
+        expect((await sut.readMessages(fresh, stored.id, 50)).messages).toEqual([
+          { ...next[0], after: undefined },
+        ]);
+        expect((await sut.readMessages(served, null, 50)).messages).toHaveLength(1);
+        expect(await sut.pushMessages([], note, T0 + 1)).toEqual([]);
+      });
+
       it('announces a POI once per session', async () => {
         const { id } = (await sut.create(newSession(), T0, 100)).record;
         const results = await Promise.all([1, 2, 3].map(() => sut.markOnce(id, 'poi:gate', T0 + 1)));

@@ -41,6 +41,16 @@ export interface HistoryPage {
 export interface MessagePage {
   messages: OutboxMessage[];
   pending: number;
+  /**
+   * The cursor the page was read after: `after`, or the acknowledged cursor ('0': none) when it was
+   * null. Absent when the session is gone.
+   */
+  from?: string;
+}
+
+/** A message as pushed to one of many sessions: `after` is the id before it in that session's outbox ('0': none). */
+export interface PushedMessage extends OutboxMessage {
+  after: string;
 }
 
 /**
@@ -225,6 +235,16 @@ export interface SessionOutboxStore {
     now: number,
     deliveryKey?: string,
   ): Promise<OutboxMessage | null>;
+  /**
+   * The same message to many sessions at once, as `pushMessage` to each (one store round trip for all
+   * where the store allows): what each got, in the order of `ids`.
+   */
+  pushMessages(
+    ids: string[],
+    message: NewOutboxMessage,
+    now: number,
+    deliveryKey?: string,
+  ): Promise<Array<PushedMessage | null>>;
   /** Messages after `after` (null: after the acknowledged cursor), oldest first. */
   readMessages(id: string, after: string | null, limit: number): Promise<MessagePage>;
   /** Acknowledges everything up to `cursor` (never moves the cursor back). */

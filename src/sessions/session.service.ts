@@ -24,6 +24,7 @@ import {
   HistoryPage,
   IdempotencyClaim,
   MessagePage,
+  PushedMessage,
   SESSION_REPOSITORY,
   SessionRepository,
 } from './session.repository';
@@ -171,6 +172,18 @@ export class SessionService {
     const now = this.clock.now();
     const message = { kind, text, createdAt: now, ...(poiId ? { poiId } : {}) };
     return this.sessions.pushMessage(id, message, now, deliveryKey);
+  }
+
+  /** `deliver` of one message to many sessions at once: what each got, in the order of `ids`. */
+  async deliverToEach(
+    ids: string[],
+    kind: MessageKind,
+    text: string,
+    { poiId, deliveryKey }: DeliveryOptions = {},
+  ): Promise<Array<PushedMessage | null>> {
+    const now = this.clock.now();
+    const message = { kind, text, createdAt: now, ...(poiId ? { poiId } : {}) };
+    return this.sessions.pushMessages(ids, message, now, deliveryKey);
   }
 
   /** Outbox messages after `after` (null: the pending ones), oldest first. */

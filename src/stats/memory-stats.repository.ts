@@ -75,9 +75,9 @@ export class MemoryStatsRepository implements StatsRepository {
     return Promise.resolve(this.queries.total(now));
   }
 
-  recordProactiveSent(now: number): Promise<void> {
-    this.totalsNow.proactiveSentTotal += 1;
-    this.series.add(now, 'proactiveSent');
+  recordProactiveSent(now: number, count = 1): Promise<void> {
+    this.totalsNow.proactiveSentTotal += count;
+    this.series.add(now, 'proactiveSent', count);
     return Promise.resolve();
   }
 

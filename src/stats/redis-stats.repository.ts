@@ -97,13 +97,13 @@ export class RedisStatsRepository implements StatsRepository {
   }
 
   /** +1 in the minute's `field`, and in the totals' `totalsField`, as one transaction. */
-  private async bumpMinute(now: number, field: MinuteField, totalsField: string): Promise<void> {
+  private async bumpMinute(now: number, field: MinuteField, totalsField: string, by = 1): Promise<void> {
     const minuteKey = this.minuteKey(epochMinute(now));
     await this.store.run((client) => {
       return client
         .multi()
-        .hincrby(this.totalsKey, totalsField, 1)
-        .hincrby(minuteKey, field, 1)
+        .hincrby(this.totalsKey, totalsField, by)
+        .hincrby(minuteKey, field, by)
         .expire(minuteKey, MINUTE_TTL_SECONDS)
         .exec();
     });
@@ -179,8 +179,8 @@ export class RedisStatsRepository implements StatsRepository {
     return counts.reduce((sum, count) => sum + Number(count ?? 0), 0);
   }
 
-  async recordProactiveSent(now: number): Promise<void> {
-    await this.bumpMinute(now, 'proactiveSent', 'proactiveSent');
+  async recordProactiveSent(now: number, count = 1): Promise<void> {
+    await this.bumpMinute(now, 'proactiveSent', 'proactiveSent', count);
   }
 
   async totals(): Promise<StatsTotals> {

@@ -55,7 +55,8 @@ export interface StatsRepository {
   /** `count` queries answered at `now` (a batch: StatsService counts in memory and flushes them). */
   recordQuery(now: number, count?: number): Promise<void>;
   queriesLastMinute(now: number): Promise<number>;
-  recordProactiveSent(now: number): Promise<void>;
+  /** `count` proactive messages sent at `now`. */
+  recordProactiveSent(now: number, count?: number): Promise<void>;
   /**
    * One entry per epoch minute in [fromMinute, toMinute], oldest first, zeros included; the last
    * TIMESERIES_MINUTES minutes are kept.

@@ -41,6 +41,9 @@ export class StatsService implements OnModuleDestroy {
   /** Queries answered and not yet written to the store: epoch second → count. */
   private unflushed = new Map<number, number>();
   private flushTimer: TimerHandle | null = null;
+  /** Proactive messages sent and not yet written: written together once the current task is done. */
+  private proactiveUnflushed = 0;
+  private proactiveFlush: Promise<void> | null = null;
 
   constructor(
     @Inject(STATS_REPOSITORY) private readonly counters: StatsRepository,
@@ -51,6 +54,7 @@ export class StatsService implements OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     await this.flushQueries();
+    await this.proactiveFlush;
   }
 
   @OnEvent(SessionEvents.created)
@@ -84,9 +88,24 @@ export class StatsService implements OnModuleDestroy {
     await this.quietly('ended', () => this.counters.recordEnds(counts, this.clock.now()));
   }
 
+  /**
+   * Counted in memory and written after the current task (a broadcast batch sends a hundred messages
+   * in one: one store write for all of them, not one each).
+   */
   @OnEvent(StatsEvents.proactiveSent)
-  async recordProactiveSent(): Promise<void> {
-    await this.quietly('proactive', () => this.counters.recordProactiveSent(this.clock.now()));
+  recordProactiveSent(): Promise<void> {
+    this.proactiveUnflushed += 1;
+    this.proactiveFlush ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
+      this.flushProactive(),
+    );
+    return this.proactiveFlush;
+  }
+
+  private async flushProactive(): Promise<void> {
+    const count = this.proactiveUnflushed;
+    this.proactiveUnflushed = 0;
+    this.proactiveFlush = null;
+    await this.quietly('proactive', () => this.counters.recordProactiveSent(this.clock.now(), count));
   }
 
   /**
@@ -112,6 +131,7 @@ export class StatsService implements OnModuleDestroy {
   /** The last `count` minutes, the current one last (it is still counting), zeros included. */
   async timeseries(count: number): Promise<TimeseriesMinute[]> {
     await this.flushQueries();
+    await this.proactiveFlush;
     const current = Math.floor(this.clock.now() / 60_000);
     const minutes = await this.counters.minutes(current - count + 1, current);
     return minutes.map(({ minute, ...totals }) => ({
@@ -127,6 +147,7 @@ export class StatsService implements OnModuleDestroy {
 
   async read(): Promise<Stats> {
     await this.flushQueries();
+    await this.proactiveFlush;
     const [totals, activeSessions, queriesLastMinute, alerts] = await Promise.all([
       this.counters.totals(),
       this.sessions.count(),

@@ -181,6 +181,40 @@ export class RedisStore {
   }
 
   /**
+   * The same script once per key set, in one pipeline (one write and one read on the connection, not
+   * one per call): replies in order. On a Cluster each call goes on its own, since one pipeline only
+   * reaches one node. Fails as a whole when any call fails (a connection error, a script error).
+   */
+  async scriptEach<T>(lua: string, keySets: string[][], args: Array<string | number>): Promise<T[]> {
+    if (keySets.length === 0) return [];
+    if (this.isCluster) return Promise.all(keySets.map((keys) => this.script<T>(lua, keys, args)));
+    const send = (calls: number[], withSource: boolean) =>
+      this.run(async (client) => {
+        const pipeline = client.pipeline();
+        for (const i of calls) {
+          if (withSource) pipeline.eval(lua, keySets[i].length, ...keySets[i], ...args);
+          else pipeline.evalsha(RedisStore.sha1(lua), keySets[i].length, ...keySets[i], ...args);
+        }
+        return (await pipeline.exec()) ?? [];
+      });
+    const replies = await send(
+      keySets.map((_, i) => i),
+      false,
+    );
+    // Not loaded (a restart, a failover): those calls again with the source; the others stand.
+    const unloaded = replies.flatMap(([error], i) => (error?.message.startsWith('NOSCRIPT') ? [i] : []));
+    if (unloaded.length > 0) {
+      const again = await send(unloaded, true);
+      unloaded.forEach((call, i) => (replies[call] = again[i]));
+    }
+    return keySets.map((_, i) => {
+      const [error, result] = replies[i] ?? [new Error('no reply')];
+      if (error) throw error.name === 'ReplyError' ? error : new StoreUnavailableError(error);
+      return result as T;
+    });
+  }
+
+  /**
    * A script whose write a response acknowledges. With REDIS_MIN_REPLICAS_ACK > 0 it goes with WAIT in
    * one pipeline, on a connection for acknowledged writes: StoreUnavailableError
    * when fewer replicas than asked have it within REDIS_REPLICA_ACK_TIMEOUT_MS (the write itself may

@@ -32,6 +32,51 @@ export function clientGoneSignal(response: Response): AbortSignal {
 }
 
 /**
+ * A `text/event-stream` written as things happen, for a stream that stays open long and mostly idle
+ * (no iterable to pull from, nothing pending between events). The head goes out at once. `full` is
+ * true while the client has not taken what was written (the socket's buffer is past its mark): a
+ * writer then holds back, and `onDrained` says when to go on. `onGone` runs once, when the client
+ * went away or the stream was ended.
+ */
+export class EventStreamWriter {
+  private open = true;
+
+  constructor(
+    private readonly response: Response,
+    onGone: () => void,
+    onDrained: () => void,
+  ) {
+    response.writeHead(200, EVENT_STREAM_HEAD);
+    response.once('close', () => {
+      this.open = false;
+      onGone();
+    });
+    response.on('drain', onDrained);
+    // Gone before the head: no 'close' is coming.
+    if (response.destroyed) {
+      this.open = false;
+      onGone();
+    }
+  }
+
+  get isOpen(): boolean {
+    return this.open;
+  }
+
+  get full(): boolean {
+    return this.response.writableNeedDrain;
+  }
+
+  send(item: ServerSentItem): void {
+    if (this.open) this.response.write(frameServerSentItem(item));
+  }
+
+  end(): void {
+    if (this.open && !this.response.writableEnded) this.response.end();
+  }
+}
+
+/**
  * Writes `items` to `response` as a `text/event-stream`. The head goes out with the first item, so an
  * error thrown before it rejects the returned promise and becomes an ordinary JSON error response.
  * Writes wait for the socket to drain (backpressure); a client that goes away aborts the signal given

@@ -30,15 +30,20 @@ export interface Waiter {
   sessionEnded(): void;
 }
 
-const TICK_MS = 1000;
 /**
- * Every waiter re-reads its stream this often, in case a notice was lost by a publisher that failed
- * after storing its message (notices lost while this instance's subscriber was away are caught by
- * the resync after it is back). A multiple of HEARTBEAT_EVERY_TICKS: the slots serve both.
+ * A tenth of a second: the slots are that fine, so streams opened within a few seconds of each other
+ * (a crowd arriving, or every client reconnecting after a restart) are spread over tens of ticks
+ * rather than a handful, and no tick's burst of store reads holds other requests up for long.
  */
-export const FALLBACK_EVERY_TICKS = 30;
+const TICK_MS = 100;
+/**
+ * Every waiter re-reads its stream this often (30 s), in case a notice was lost by a publisher that
+ * failed after storing its message (notices lost while this instance's subscriber was away are caught
+ * by the resync after it is back). A multiple of HEARTBEAT_EVERY_TICKS: the slots serve both.
+ */
+export const FALLBACK_EVERY_TICKS = 300;
 /** API.md: a heartbeat comment every 15 s. */
-export const HEARTBEAT_EVERY_TICKS = 15;
+export const HEARTBEAT_EVERY_TICKS = 150;
 
 /**
  * The waiters of this instance, by session, woken by the one notifier subscription. One shared timer
@@ -180,7 +185,8 @@ export class MessageHub implements OnModuleInit, OnModuleDestroy {
   private tick(): void {
     this.ticks += 1;
     const now = this.clock.now();
-    const expired = [...this.timed].filter((waiter) => waiter.deadline! <= now);
+    const expired: Waiter[] = [];
+    for (const waiter of this.timed) if (waiter.deadline! <= now) expired.push(waiter);
     for (const waiter of expired) waiter.expire?.();
     const resync = this.resyncDue;
     this.resyncDue = false;

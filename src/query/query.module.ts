@@ -1,4 +1,5 @@
 import { ExecutionContext, Module } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { APP_CONFIG } from '../config/config.module';
 import { AppConfig } from '../config/app-config';
@@ -11,13 +12,18 @@ import { QueryService } from './query.service';
 import { QueryPipeline } from './query.pipeline';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 
+const MAX_CLEAR_TRACKER = 64;
+
 /**
  * One budget per client address for both query routes: the key names the throttler and the address
- * only (the library's default adds the controller and the handler, which gave each route its own), in
- * clear: an address is at most 45 characters, so there is nothing to gain from hashing it per request.
+ * only (the library's default adds the controller and the handler, which gave each route its own). An
+ * address (at most 45 characters) is used in clear, with no hash per request; anything longer (a
+ * forwarded-for value a misconfigured `TRUST_PROXY` lets a client choose) is hashed, so no client can
+ * make a key of any size it likes.
  */
 export function queryBudgetKey(_context: ExecutionContext, tracker: string, throttlerName: string): string {
-  return `${throttlerName}:${tracker}`;
+  if (tracker.length <= MAX_CLEAR_TRACKER) return `${throttlerName}:${tracker}`;
+  return `${throttlerName}:#${createHash('sha256').update(tracker).digest('hex')}`;
 }
 
 @Module({

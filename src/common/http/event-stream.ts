@@ -71,8 +71,15 @@ export class EventStreamWriter {
     if (this.open) this.response.write(frameServerSentItem(item));
   }
 
+  /**
+   * Ends the stream: from here on `send` writes nothing. The response's 'close' may come a tick or more
+   * later, and a read finishing meanwhile must not write after the end (Node reports that as an 'error'
+   * on the response, which nothing listens to once it has finished).
+   */
   end(): void {
-    if (this.open && !this.response.writableEnded) this.response.end();
+    if (!this.open) return;
+    this.open = false;
+    if (!this.response.writableEnded) this.response.end();
   }
 }
 

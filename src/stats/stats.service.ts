@@ -5,7 +5,7 @@ import { SessionStoreStatus } from '../sessions';
 import { SessionEndedEvent, SessionEvents, SessionsEndedEvent, EndReason, isReset } from '../domain';
 import { ActiveAlert } from './alert-rules';
 import { StatsEvents } from './stats.events';
-import { STATS_REPOSITORY, StatsRepository } from './stats.repository';
+import { EndCount, STATS_REPOSITORY, StatsRepository } from './stats.repository';
 
 export interface Stats {
   activeSessions: number;
@@ -25,6 +25,16 @@ export interface TimeseriesMinute {
   ended: number;
   queries: number;
   proactiveSent: number;
+}
+
+/** An end as the counters take it; a reset's session lives on, so it has no lifetime to average. */
+function endCountOf(event: SessionEndedEvent): EndCount {
+  return {
+    reason: event.reason,
+    finished: !isReset(event.reason),
+    lifetimeMs: event.endedAt - event.createdAt,
+    turns: event.turnCount,
+  };
 }
 
 /** How long answered queries are counted in memory before they are written. */
@@ -64,28 +74,16 @@ export class StatsService implements OnModuleDestroy {
 
   @OnEvent(SessionEvents.ended)
   async onEnded(event: SessionEndedEvent): Promise<void> {
-    const finished = !isReset(event.reason); // a reset's session lives on: no lifetime to average
+    const { reason, finished, lifetimeMs, turns } = endCountOf(event);
     await this.quietly('ended', () =>
-      this.counters.recordEnded(
-        event.reason,
-        finished,
-        event.endedAt - event.createdAt,
-        event.turnCount,
-        this.clock.now(),
-      ),
+      this.counters.recordEnded(reason, finished, lifetimeMs, turns, this.clock.now()),
     );
   }
 
   /** A sweep batch's ends: one store write for all of them. */
   @OnEvent(SessionEvents.endedBatch)
   async onEndedBatch({ ends }: SessionsEndedEvent): Promise<void> {
-    const counts = ends.map((event) => ({
-      reason: event.reason,
-      finished: !isReset(event.reason),
-      lifetimeMs: event.endedAt - event.createdAt,
-      turns: event.turnCount,
-    }));
-    await this.quietly('ended', () => this.counters.recordEnds(counts, this.clock.now()));
+    await this.quietly('ended', () => this.counters.recordEnds(ends.map(endCountOf), this.clock.now()));
   }
 
   /**

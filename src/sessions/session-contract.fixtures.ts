@@ -1,4 +1,4 @@
-import { NewSession, SessionRepository, SessionStoreSettings } from './session.repository';
+import { IdempotencyClaim, NewSession, SessionRepository, SessionStoreSettings } from './session.repository';
 import { NewTurn } from '../domain';
 
 /** The settings every contract case runs with: times are explicit `now` values, never sleeps. */
@@ -37,6 +37,13 @@ export const newSession = (overrides: Partial<NewSession> = {}): NewSession => (
   userAgent: 'jest',
   ...overrides,
 });
+/** An idempotency claim by `token` on `key` with the request's `fingerprint`. */
+export const claimBy = (token: string, key = 'key-1', fingerprint = 'fp-1'): IdempotencyClaim => ({
+  key,
+  fingerprint,
+  token,
+});
+
 export const turn = (role: NewTurn['role'], text: string, createdAt = 1): NewTurn => ({
   role,
   text,

@@ -1,17 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { CONTRACT_SETTINGS, ContractSubject, eachCaseOn, newSession, T0 } from './session-contract.fixtures';
-import { IdempotencyClaim, SessionRepository } from './session.repository';
+import {
+  claimBy,
+  CONTRACT_SETTINGS,
+  ContractSubject,
+  eachCaseOn,
+  newSession,
+  T0,
+} from './session-contract.fixtures';
+import { SessionRepository } from './session.repository';
 import { NewTurn } from '../domain';
 
 const pair = (text: string): NewTurn[] => [
   { role: 'user', text, createdAt: T0 + 1 },
   { role: 'assistant', text: `answer to ${text}`, createdAt: T0 + 2 },
 ];
-const claimBy = (token: string, key = 'key-1', fingerprint = 'fp-1'): IdempotencyClaim => ({
-  key,
-  fingerprint,
-  token,
-});
 
 /** The idempotency-key cases of the SessionRepository contract, run against every adapter. */
 export function describeIdempotencyContract(name: string, make: () => Promise<ContractSubject>): void {

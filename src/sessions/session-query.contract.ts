@@ -1,4 +1,5 @@
 import {
+  claimBy,
   CONTRACT_SETTINGS,
   ContractSubject,
   eachCaseOn,
@@ -6,13 +7,8 @@ import {
   turn,
   T0,
 } from './session-contract.fixtures';
-import { IdempotencyClaim, QueryStart, SessionRepository } from './session.repository';
+import { QueryStart, SessionRepository } from './session.repository';
 
-const claimBy = (token: string, fingerprint = 'fp-1'): IdempotencyClaim => ({
-  key: 'key-1',
-  fingerprint,
-  token,
-});
 const start = (overrides: Partial<QueryStart> = {}): QueryStart => ({
   client: { ip: '10.0.0.1', userAgent: 'jest', policy: 'reject' },
   location: null,
@@ -101,7 +97,7 @@ export function describeQueryContract(name: string, make: () => Promise<Contract
         const conflict = await sut.beginQuery(
           id,
           T0 + 3,
-          start({ claim: { claim: claimBy('c', 'fp-2'), until: 1 } }),
+          start({ claim: { claim: claimBy('c', 'key-1', 'fp-2'), until: 1 } }),
         );
         expect(conflict).toMatchObject({ status: 'ok', claim: { status: 'conflict' }, turns: [] });
       });

@@ -1,7 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
-import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { CommonModule } from './common/common.module';
@@ -15,7 +14,7 @@ import { ProactiveModule } from './proactive';
 import { AdminModule } from './admin';
 import { CleanupModule } from './cleanup';
 import { DemoModule } from './demo';
-import { loggerOptions, ObservabilityModule } from './observability';
+import { LoggingModule, ObservabilityModule } from './observability';
 
 /** The whole service, built from one validated config (main.ts and the e2e tests both call register). */
 @Module({})
@@ -25,7 +24,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggerModule.forRoot(loggerOptions(config)),
+        LoggingModule.forRoot(config),
         EventEmitterModule.forRoot(),
         ScheduleModule.forRoot(),
         CommonModule,

@@ -3,7 +3,6 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
 import type { IncomingMessage } from 'node:http';
-import { Logger } from 'nestjs-pino';
 import { AppConfig } from './config/app-config';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { bodyParserErrorHandler } from './common/body-parser-errors';
@@ -11,6 +10,7 @@ import { buildOpenApiDocument } from './common/openapi-document';
 import { requestIdMiddleware } from './common/request-id.middleware';
 import { securityHeaders } from './common/security-headers';
 import { createValidationPipe } from './common/validation.pipe';
+import { AppLogger } from './observability';
 
 /** JSON bodies fit a 5 MiB image (base64: ~6.7 MiB) and no more. */
 export const JSON_BODY_LIMIT = '8mb';
@@ -42,7 +42,7 @@ function trustProxyValue(value: string): boolean | number | string {
  */
 export function configureApp(app: INestApplication, config: AppConfig): void {
   const expressApp = app as NestExpressApplication;
-  expressApp.useLogger(app.get(Logger));
+  expressApp.useLogger(app.get(AppLogger));
   expressApp.set('trust proxy', trustProxyValue(config.trustProxy));
   expressApp.disable('x-powered-by');
   // No ETag and no conditional GET, so never a 304: answers are live state (a read even refreshes a

@@ -1,4 +1,5 @@
 export { ObservabilityModule } from './observability.module';
 export { MetricsService } from './metrics.service';
 export type { AiOutcome } from './metrics.service';
-export { loggerOptions } from './logger.options';
+export { LoggingModule } from './logging.module';
+export { AppLogger } from './app-logger';

@@ -1,4 +1,4 @@
-import { redactSessionIds } from './logger.options';
+import { redactSessionIds } from './root-logger';
 
 describe(redactSessionIds.name, () => {
   it('keeps only the first 8 characters of every session id in a line', () => {

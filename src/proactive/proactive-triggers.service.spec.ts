@@ -57,7 +57,7 @@ describe('proactive triggers', () => {
     relay = new TriggerRelay(config, queue, clock, sessions, triggers);
     const pois = new PoiService(new MemoryPoiRepository(), config);
     await pois.onModuleInit();
-    sut = new ProactiveTriggers(queue, clock, sessions, triggers, relay, pois);
+    sut = new ProactiveTriggers(queue, sessions, embedded.locations, relay, pois);
   });
   afterEach(async () => {
     await queue.close();
@@ -96,6 +96,16 @@ describe('proactive triggers', () => {
         );
         expect((await sessions.find(id))?.lastLat).toBe(MERIDIAN_GATE.lat);
         expect(await pending()).toEqual([`${id}:${CREATED_TRIGGER}`]);
+      });
+
+      it('queues one job per POI for concurrent reports', async () => {
+        const { id } = await sessions.create({}, client);
+        const answers = await Promise.all([1, 2, 3].map(() => sut.location(id, MERIDIAN_GATE, client)));
+        await new Promise((resolve) => setImmediate(resolve));
+        const poiJobs = queue.added.filter((job) => job.name === JobName.Poi);
+        expect(poiJobs.map((job) => job.options.jobId)).toEqual(
+          answers[0].map((poi) => `poi:${id}:${poi.id}`),
+        );
       });
 
       it('queues nothing outside every POI', async () => {

@@ -2,9 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
 import { distanceM, PoiService, GeoPoint, PoiWithDistance } from '../poi';
-import { CLOCK, Clock } from '../common/clock';
 import { SessionEvents, SessionCreatedEvent, ClientInfo } from '../domain';
-import { CREATED_TRIGGER, SessionTriggers, SessionService } from '../sessions';
+import { CREATED_TRIGGER, SessionLocations, SessionService } from '../sessions';
 import { JOB_QUEUE, JobQueue, JobRequest } from './job-queue.port';
 import { jobIds, JobName, poiTrigger } from './proactive.jobs';
 import { TriggerRelay } from './trigger-relay.service';
@@ -25,9 +24,8 @@ export class ProactiveTriggers {
 
   constructor(
     @Inject(JOB_QUEUE) private readonly queue: JobQueue,
-    @Inject(CLOCK) private readonly clock: Clock,
     private readonly sessions: SessionService,
-    private readonly triggers: SessionTriggers,
+    private readonly locations: SessionLocations,
     private readonly relay: TriggerRelay,
     private readonly pois: PoiService,
   ) {}
@@ -44,29 +42,18 @@ export class ProactiveTriggers {
 
   /**
    * A position report (client activity): the POIs whose radius contains it, and one message for each
-   * POI entered for the first time. Before the 202, the POI's trigger is recorded (durable) and then the
-   * POI marked; the job is queued from the trigger afterwards, or by the recovery if this instance dies
-   * first. Concurrent reports on any number of instances record one trigger and queue one job (its id
-   * dedupes); a crash between trigger and mark lets the next report record it again (still one job,
-   * delivered once by its delivery key); once marked, the POI costs one read per report.
+   * POI entered for the first time. Before the 202, the POI's trigger is recorded (durable) and the POI
+   * marked, with the touch and the location, in one store step on one Redis node (on a Cluster the
+   * trigger is recorded before the mark); the job is queued from the trigger afterwards, or by the
+   * recovery if this instance dies first. Concurrent reports on any number of instances record one
+   * trigger and queue one job (its id dedupes); a crash between trigger and mark (Cluster) lets the next
+   * report record it again (still one job, delivered once by its delivery key).
    */
   async location(id: string, point: GeoPoint, client: ClientInfo): Promise<PoiWithDistance[]> {
-    await this.sessions.touch(id, client);
-    // Where the visitor is, and what was entered, are written side by side (neither reads the other).
-    const [, inside] = await Promise.all([
-      this.sessions.updateLocation(id, point.lat, point.lon),
-      this.pois.containing(point),
-    ]);
-    const entered: string[] = [];
-    for (const poi of inside) {
-      const trigger = poiTrigger.of(poi.id);
-      if (await this.sessions.isMarked(id, trigger)) continue;
-      await this.triggers.record(id, trigger);
-      await this.sessions.markOnce(id, trigger);
-      entered.push(trigger);
-    }
-    const now = this.clock.now();
-    for (const trigger of entered) void this.relay.relay(id, trigger, now);
+    const inside = await this.pois.containing(point);
+    const triggers = inside.map((poi) => poiTrigger.of(poi.id));
+    const { recorded, at } = await this.locations.report(id, point, triggers, client);
+    for (const trigger of recorded) void this.relay.relay(id, trigger, at);
     return inside;
   }
 

@@ -13,6 +13,7 @@ import { SessionEndingService } from './session-ending.service';
 import { SessionTriggers } from './session-triggers.service';
 import { SessionService } from './session.service';
 import { SessionQueries } from './session-queries.service';
+import { SessionLocations } from './session-locations.service';
 
 /**
  * For specs of the modules that use sessions: the sessions module's services built by hand on its
@@ -43,6 +44,7 @@ export function embeddedSessions(config: AppConfig, clock: Clock & Timers) {
     triggers: new SessionTriggers(repository, clock),
     idempotencyKeys,
     queries: new SessionQueries(repository, clock, sessions, idempotencyKeys),
+    locations: new SessionLocations(repository, clock, sessions),
     remove: () => rmSync(archiveDir, { recursive: true, force: true }),
   };
 }

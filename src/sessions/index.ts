@@ -10,6 +10,8 @@ export { SessionQueries } from './session-queries.service';
 export type { OpenedQuery, QueryOpening } from './session-queries.service';
 export type { KeyedQuery } from './idempotency-keys.service';
 export { SessionTriggers } from './session-triggers.service';
+export { SessionLocations } from './session-locations.service';
+export type { ReportedLocation } from './session-locations.service';
 export { isWellFormedSessionId, redactSessionId } from './session-id';
 export { CREATED_TRIGGER } from './session.repository';
 export type {

@@ -6,6 +6,7 @@ import { describeOutboxContract } from './session-outbox.contract';
 import { describeIdempotencyContract } from './session-idempotency.contract';
 import { describeDurabilityContract } from './session-durability.contract';
 import { describeQueryContract } from './session-query.contract';
+import { describeLocationContract } from './session-location.contract';
 
 const make = (): Promise<ContractSubject> =>
   Promise.resolve({ sut: new MemorySessionRepository(CONTRACT_SETTINGS), cleanup: () => Promise.resolve() });
@@ -16,3 +17,4 @@ describeOutboxContract(MemorySessionRepository.name, make);
 describeIdempotencyContract(MemorySessionRepository.name, make);
 describeDurabilityContract(MemorySessionRepository.name, make);
 describeQueryContract(MemorySessionRepository.name, make);
+describeLocationContract(MemorySessionRepository.name, make);

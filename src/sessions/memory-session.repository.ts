@@ -7,6 +7,8 @@ import {
   EndResult,
   HistoryPage,
   IdempotencyClaim,
+  LocationReport,
+  LocationReportResult,
   MemoryUsage,
   MessagePage,
   PushedMessage,
@@ -110,6 +112,24 @@ export class MemorySessionRepository implements SessionRepository {
     if (!stored || touched.status !== 'ok') return Promise.resolve(touched as QueryStartResult);
     this.index.refresh(id, now);
     return Promise.resolve(startQuery(stored, touched.ipChanged, now, start));
+  }
+
+  reportLocation(id: string, now: number, report: LocationReport): Promise<LocationReportResult> {
+    const stored = this.live(id, now);
+    if (!stored) return Promise.resolve({ status: 'gone' });
+    const touched = touchStored(stored, now, report.client);
+    if (touched.status !== 'ok') return Promise.resolve(touched);
+    this.index.refresh(id, now);
+    stored.record.lastLat = report.lat;
+    stored.record.lastLon = report.lon;
+    const recorded: string[] = [];
+    for (const trigger of report.triggers) {
+      if (stored.markers.has(trigger)) continue;
+      this.index.recordTrigger(id, trigger, now);
+      stored.markers.add(trigger);
+      recorded.push(trigger);
+    }
+    return Promise.resolve({ status: 'ok', ipChanged: touched.ipChanged, recorded });
   }
 
   async completeQuery(id: string, turns: NewTurn[], now: number, claim: IdempotencyClaim | null) {

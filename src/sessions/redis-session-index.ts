@@ -19,7 +19,7 @@ export class RedisSessionIndex {
     return this.store.key('{idx}', 'ending');
   }
 
-  private get triggersKey(): string {
+  get triggersKey(): string {
     return this.store.key('{idx}', 'triggers');
   }
 
@@ -53,6 +53,15 @@ export class RedisSessionIndex {
 
   async clearTrigger(id: string, trigger: string): Promise<void> {
     await this.store.run((client) => client.zrem(this.triggersKey, triggerMember(id, trigger)));
+  }
+
+  /** `refresh`, with `triggers` recorded pending (as recordTrigger) in the same round trip. */
+  async refreshRecording(id: string, now: number, triggers: string[]): Promise<void> {
+    await this.store.run((client) => {
+      const block = client.multi().zadd(this.activityKey, 'XX', now, id);
+      for (const trigger of triggers) block.zadd(this.triggersKey, 'NX', now, triggerMember(id, trigger));
+      return block.exec();
+    });
   }
 
   /** XX: an index entry removed by an eviction or an end is never added back. */

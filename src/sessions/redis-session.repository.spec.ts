@@ -8,6 +8,7 @@ import { describeOutboxContract } from './session-outbox.contract';
 import { describeIdempotencyContract } from './session-idempotency.contract';
 import { describeDurabilityContract } from './session-durability.contract';
 import { describeQueryContract } from './session-query.contract';
+import { describeLocationContract } from './session-location.contract';
 
 const make = (): Promise<ContractSubject> => {
   const prefix = testPrefix('sessions');
@@ -27,6 +28,7 @@ describeOutboxContract(RedisSessionRepository.name, make);
 describeIdempotencyContract(RedisSessionRepository.name, make);
 describeDurabilityContract(RedisSessionRepository.name, make);
 describeQueryContract(RedisSessionRepository.name, make);
+describeLocationContract(RedisSessionRepository.name, make);
 
 describe(RedisSessionRepository.name, () => {
   const prefix = testPrefix('sessions-ttl');
@@ -75,6 +77,26 @@ describe(RedisSessionRepository.name, () => {
       await expectEveryKeyToExpire(id);
       await sut.clearConversation(id, 3, now + 2, true);
       await expectEveryKeyToExpire(id);
+    });
+
+    it('sets a TTL on the marker set a location report creates', async () => {
+      const now = Date.now();
+      const { id } = (
+        await sut.create(
+          { id: 'ttl-location', locale: 'en', metadata: {}, clientIp: null, userAgent: null },
+          now,
+          100,
+        )
+      ).record;
+      const reported = await sut.reportLocation(id, now + 1, {
+        client: null,
+        lat: 1,
+        lon: 2,
+        triggers: ['poi:gate'],
+      });
+      expect(reported).toMatchObject({ status: 'ok', recorded: ['poi:gate'] });
+      expect(await expectEveryKeyToExpire(id)).toBe(2);
+      await sut.clearTrigger(id, 'poi:gate');
     });
 
     it('puts all keys of one session in one hash slot', async () => {

@@ -5,6 +5,7 @@ import { RedisIdempotencyKeys } from './redis-idempotency-keys';
 import { bytesOfKeys, fullestMemoryUsage } from './redis-memory-usage';
 import { RedisSessionOutbox } from './redis-session-outbox';
 import { RedisSessionQueries } from './redis-session-queries';
+import { RedisSessionLocations } from './redis-session-locations';
 import {
   ClaimResult,
   ClientSeen,
@@ -13,6 +14,8 @@ import {
   EndResult,
   HistoryPage,
   IdempotencyClaim,
+  LocationReport,
+  LocationReportResult,
   MemoryUsage,
   MessagePage,
   PushedMessage,
@@ -52,6 +55,7 @@ export class RedisSessionRepository implements SessionRepository {
   private readonly idempotency: RedisIdempotencyKeys;
   private readonly outbox: RedisSessionOutbox;
   private readonly queries: RedisSessionQueries;
+  private readonly locations: RedisSessionLocations;
 
   constructor(
     private readonly store: RedisStore,
@@ -61,6 +65,7 @@ export class RedisSessionRepository implements SessionRepository {
     this.idempotency = new RedisIdempotencyKeys(store, settings);
     this.outbox = new RedisSessionOutbox(store, settings);
     this.queries = new RedisSessionQueries(store, settings, this.index, this.idempotency);
+    this.locations = new RedisSessionLocations(store, settings, this.index, this.queries);
   }
 
   private keys(id: string): string[] {
@@ -133,6 +138,10 @@ export class RedisSessionRepository implements SessionRepository {
 
   completeQuery(id: string, turns: NewTurn[], now: number, claim: IdempotencyClaim | null) {
     return this.queries.complete(this.keys(id), id, turns, now, claim);
+  }
+
+  reportLocation(id: string, now: number, report: LocationReport): Promise<LocationReportResult> {
+    return this.locations.report(this.keys(id), id, now, report);
   }
 
   claimIdempotencyKey(id: string, claim: IdempotencyClaim, now: number, until: number): Promise<ClaimResult> {

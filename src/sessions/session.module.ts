@@ -6,6 +6,7 @@ import { LeaseModule } from '../lease';
 import { RedisStore, REDIS_STORE, StoreModule } from '../store';
 import { IdempotencyKeys } from './idempotency-keys.service';
 import { SessionQueries } from './session-queries.service';
+import { SessionLocations } from './session-locations.service';
 import { MemoryPressureService } from './memory-pressure.service';
 import { MemorySessionRepository } from './memory-session.repository';
 import { MemorySessionBatchEnding } from './memory-session-batch-ending';
@@ -61,6 +62,7 @@ const OUTBOX_MAX_LENGTH = 200;
     SessionStoreStatus,
     IdempotencyKeys,
     SessionQueries,
+    SessionLocations,
     SessionTriggers,
   ],
   exports: [
@@ -69,6 +71,7 @@ const OUTBOX_MAX_LENGTH = 200;
     SessionStoreStatus,
     IdempotencyKeys,
     SessionQueries,
+    SessionLocations,
     SessionTriggers,
   ],
 })

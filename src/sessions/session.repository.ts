@@ -209,6 +209,39 @@ export interface SessionQueryStore {
   ): Promise<AppendOnceResult | null>;
 }
 
+/** What a location report asks of the store. */
+export interface LocationReport {
+  client: ClientSeen | null;
+  lat: number;
+  lon: number;
+  /** The triggers of the places the location is inside (POIs); each is also its own once-marker. */
+  triggers: string[];
+}
+
+export type LocationReportResult =
+  | {
+      status: 'ok';
+      ipChanged: boolean;
+      /** The triggers this report recorded pending (for its caller to relay), in the order given. */
+      recorded: string[];
+    }
+  | { status: 'gone' }
+  | { status: 'ip_mismatch' };
+
+/** A location report (client activity): the session touched, its location stored, the places entered. */
+export interface SessionLocationStore {
+  /**
+   * `touch` (nothing else when it fails), the location stored, then each of `triggers` not yet marked
+   * (markOnce) recorded pending (recordTrigger) and marked, the trigger durable no later than its mark:
+   * one atomic step on one store node, where concurrent reports record each trigger once, for one of
+   * them. On a Redis Cluster the pending triggers live in another slot than the session: its markers are
+   * read, the triggers recorded, then marked, in three steps; reports racing there may each record
+   * (and return) a trigger, which stays one pending entry, and a crash between trigger and mark lets the
+   * next report record it again.
+   */
+  reportLocation(id: string, now: number, report: LocationReport): Promise<LocationReportResult>;
+}
+
 /** The activity index: listing, the sweep, eviction and the idle-tip scan. */
 export interface SessionIndexStore {
   /** Live ids, most recently active first. */
@@ -297,6 +330,7 @@ export interface SessionRepository
     SessionHistoryStore,
     SessionIdempotencyStore,
     SessionQueryStore,
+    SessionLocationStore,
     SessionIndexStore,
     SessionOutboxStore,
     SessionTriggerStore,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { END_REASONS, MessageKind } from '../domain';
+import { collectProcessMetrics } from './process-metrics';
 
 /** `outcome` of ai_request_duration_seconds (API.md). */
 export const AI_OUTCOMES = ['ok', 'error', 'timeout', 'circuit_open'] as const;
@@ -102,7 +103,7 @@ export class MetricsService {
   });
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry });
+    collectProcessMetrics(this.registry);
     for (const reason of END_REASONS) this.sessionsEnded.inc({ reason }, 0);
     for (const outcome of AI_OUTCOMES) this.aiRequests.zero({ outcome });
     for (const kind of MESSAGE_KINDS) this.proactiveMessages.inc({ kind }, 0);

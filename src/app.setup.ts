@@ -11,6 +11,8 @@ import { buildOpenApiDocument } from './common/openapi-document';
 import { requestIdMiddleware } from './common/request-id.middleware';
 import { securityHeaders } from './common/security-headers';
 import { createValidationPipe } from './common/validation.pipe';
+import { putInFront } from './common/http/front-route';
+import { SessionEventsRoute } from './proactive';
 
 /** JSON bodies fit a 5 MiB image (base64: ~6.7 MiB) and no more. */
 export const JSON_BODY_LIMIT = '8mb';
@@ -58,4 +60,8 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
   app.useGlobalFilters(new AllExceptionsFilter());
   const document = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  // The SSE stream route ahead of express: an idle stream keeps nothing of the pipeline.
+  putInFront(app.getHttpServer(), app.get(SessionEventsRoute), expressApp.getHttpAdapter().getInstance(), {
+    corsEnabled: config.corsOrigins.length > 0,
+  });
 }

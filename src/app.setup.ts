@@ -2,7 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from './config/app-config';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
@@ -61,7 +61,12 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
   const document = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   // The SSE stream route ahead of express: an idle stream keeps nothing of the pipeline.
-  putInFront(app.getHttpServer(), app.get(SessionEventsRoute), expressApp.getHttpAdapter().getInstance(), {
-    corsEnabled: config.corsOrigins.length > 0,
-  });
+  putInFront(
+    app.getHttpServer() as Server,
+    app.get(SessionEventsRoute),
+    expressApp.getHttpAdapter().getInstance(),
+    {
+      corsEnabled: config.corsOrigins.length > 0,
+    },
+  );
 }

@@ -54,7 +54,7 @@ export class HandedOverSocket {
    */
   static take(response: ServerResponse): HandedOverSocket | null {
     const request = response.req;
-    const socket = response.socket as (Socket & { parser?: unknown; _httpMessage?: unknown }) | null;
+    const socket: (Socket & { parser?: unknown; _httpMessage?: unknown }) | null = response.socket;
     if (!freeParser || !socket || !socket.parser || socket._httpMessage !== response) return null;
     if (request.method === 'HEAD' || socket.destroyed || response.writableEnded) return null;
     response.flushHeaders();

@@ -3,7 +3,7 @@ import type { Response } from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { errorAnswer } from '../common/http/error-answer';
-import { keptOnHandOver } from '../common/http/socket-handover';
+import { allowHandOver, keptOnHandOver } from '../common/http/socket-handover';
 import type { FrontKit, FrontRoute, ObservedRequest, RequestObserver } from '../common/http/front-route';
 import { FrontRequestObserver } from '../observability';
 import { SessionService } from '../sessions';
@@ -64,6 +64,7 @@ export class SessionEventsRoute implements FrontRoute {
     const header = request.headers['last-event-id'];
     const resumeAfter = resumeCursorOf(typeof header === 'string' ? header : undefined);
     await this.sessions.touch(sessionId, kit.clientOf(request));
+    allowHandOver(response); // the Observation follows the connection
     this.delivery.openStream(sessionId, resumeAfter, response as Response);
   }
 }

@@ -1,6 +1,6 @@
 import { createServer, IncomingMessage, request as httpRequest, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { HandedOverSocket, keptOnHandOver } from './socket-handover';
+import { allowHandOver, HandedOverSocket, keptOnHandOver } from './socket-handover';
 
 /** A real HTTP server and client: what a taken-over connection sends is read by Node's own client. */
 describe(HandedOverSocket.name, () => {
@@ -33,7 +33,8 @@ describe(HandedOverSocket.name, () => {
   }
 
   /** Takes the connection over a turn after the 'request' event, as a stream does. */
-  function takeLater(response: ServerResponse): Promise<HandedOverSocket | null> {
+  function takeLater(response: ServerResponse, allowed = true): Promise<HandedOverSocket | null> {
+    if (allowed) allowHandOver(response);
     response.writeHead(200, { 'content-type': 'text/event-stream' });
     return new Promise((resolve) => setImmediate(() => resolve(HandedOverSocket.take(response))));
   }
@@ -97,6 +98,18 @@ describe(HandedOverSocket.name, () => {
     await open;
     req.destroy();
     await gone;
+  });
+
+  it('leaves a response not allowed to its own connection (its observers wait for its close)', async () => {
+    let taken: HandedOverSocket | null | undefined;
+    handle = (_request, response) => {
+      void takeLater(response, false).then((socket) => {
+        taken = socket;
+        response.end('through the response');
+      });
+    };
+    expect((await get()).body).toBe('through the response');
+    expect(taken).toBeNull();
   });
 
   it('leaves a HEAD request to its response', async () => {

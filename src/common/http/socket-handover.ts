@@ -18,6 +18,17 @@ const freeParser = ((): FreeParser | null => {
   }
 })();
 
+/**
+ * The responses whose connection may be taken over: those of a request whose access log line and metric
+ * do not wait for the response's own 'close' (a front route's). Through express, pino-http and the
+ * metrics middleware listen to the response, which never closes once its connection is taken over.
+ */
+const mayBeTakenOver = new WeakSet<ServerResponse>();
+
+export function allowHandOver(response: ServerResponse): void {
+  mayBeTakenOver.add(response);
+}
+
 /** The events of a connection Node's HTTP server listens to for the requests on it. */
 const SERVER_SOCKET_EVENTS = ['data', 'end', 'close', 'drain', 'error', 'timeout'] as const;
 
@@ -48,14 +59,16 @@ export class HandedOverSocket {
 
   /**
    * Sends the head of `response` if not yet sent and takes its connection over. Null, the response
-   * untouched but for its head, when it cannot be: a HEAD request (no body), a response not writing to
-   * its own connection (a pipelined request waiting its turn), a connection already gone, a Node without
-   * the hand-over. Must not run inside the request's own 'request' event (the parser is at work then).
+   * untouched but for its head, when it cannot be: a response not allowed (allowHandOver), a HEAD
+   * request (no body), a response not writing to its own connection (a pipelined request waiting its
+   * turn), a connection already gone, a Node without the hand-over. Must not run inside the request's
+   * own 'request' event (the parser is at work then).
    */
   static take(response: ServerResponse): HandedOverSocket | null {
     const request = response.req;
     const socket: (Socket & { parser?: unknown; _httpMessage?: unknown }) | null = response.socket;
-    if (!freeParser || !socket || !socket.parser || socket._httpMessage !== response) return null;
+    if (!freeParser || !mayBeTakenOver.has(response)) return null;
+    if (!socket || !socket.parser || socket._httpMessage !== response) return null;
     if (request.method === 'HEAD' || socket.destroyed || response.writableEnded) return null;
     response.flushHeaders();
     const chunked = response.chunkedEncoding;

@@ -2,7 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { AppConfig } from './config/app-config';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { bodyParserErrorHandler } from './common/body-parser-errors';
@@ -10,7 +10,9 @@ import { buildOpenApiDocument } from './common/openapi-document';
 import { requestIdMiddleware } from './common/request-id.middleware';
 import { securityHeaders } from './common/security-headers';
 import { createValidationPipe } from './common/validation.pipe';
+import { putInFront } from './common/http/front-route';
 import { AppLogger } from './observability';
+import { SessionEventsRoute } from './proactive';
 
 /** JSON bodies fit a 5 MiB image (base64: ~6.7 MiB) and no more. */
 export const JSON_BODY_LIMIT = '8mb';
@@ -58,4 +60,13 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
   app.useGlobalFilters(new AllExceptionsFilter());
   const document = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  // The SSE stream route ahead of express: an idle stream keeps nothing of the pipeline.
+  putInFront(
+    app.getHttpServer() as Server,
+    app.get(SessionEventsRoute),
+    expressApp.getHttpAdapter().getInstance(),
+    {
+      corsEnabled: config.corsOrigins.length > 0,
+    },
+  );
 }

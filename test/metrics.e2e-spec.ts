@@ -152,10 +152,19 @@ describe('GET /metrics on two instances of one Redis (e2e, Redis + fake OpenAI)'
     expect(valueOf(await scrape(a), 'sse_connections')).toBe(0);
     await request(b.server).post('/v1/admin/broadcast').set(admin).send({ text: 'wake up' }).expect(202);
     expect((await poll).status).toBe(200);
+    const streamsTimed = async () =>
+      valueOf(await scrape(b), 'http_request_duration_seconds_count', {
+        method: 'GET',
+        route: '/v1/sessions/:id/events',
+        status: '200',
+      }) ?? 0;
+    const timedBefore = await streamsTimed();
     controller.abort();
     await waitFor('both to be released', async () => {
       const [sse, longpoll] = await gauges();
       return sse === 0 && longpoll === 0;
     });
+    // A stream's request is timed when it ends, like any other.
+    await waitFor('the stream to be timed', async () => (await streamsTimed()) === timedBefore + 1);
   });
 });

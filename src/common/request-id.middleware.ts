@@ -19,11 +19,15 @@ const REQUEST_ID = Symbol('requestId');
 
 type WithRequestId = Request & { [REQUEST_ID]?: string };
 
+/** The client's X-Request-Id when it sent a sane one, else a generated one. */
+export function requestIdFor(sent: string | undefined): string {
+  // Not UUID-shaped: the log redaction of session ids (UUID v4) must leave request ids readable.
+  return sent && CLIENT_REQUEST_ID.test(sent) ? sent : nextRequestId();
+}
+
 /** X-Request-Id: the client's own when it sent a sane one, else generated; echoed on every response. */
 export function requestIdMiddleware(request: Request, response: Response, next: NextFunction): void {
-  const sent = request.get('x-request-id');
-  // Not UUID-shaped: the log redaction of session ids (UUID v4) must leave request ids readable.
-  const id = sent && CLIENT_REQUEST_ID.test(sent) ? sent : nextRequestId();
+  const id = requestIdFor(request.get('x-request-id'));
   (request as WithRequestId)[REQUEST_ID] = id;
   response.setHeader('X-Request-Id', id);
   next();

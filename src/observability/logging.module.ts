@@ -5,7 +5,8 @@ import { accessLog } from './access-log';
 import { AppLogger } from './app-logger';
 import { createRootLogger } from './root-logger';
 
-const ROOT_LOGGER = Symbol('ROOT_LOGGER');
+/** The root pino logger, for what logs outside Nest's logger (the access lines). */
+export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 
 /**
  * Logging: the root pino logger, Nest's logger on it (AppLogger, installed by configureApp) and the
@@ -24,7 +25,7 @@ export class LoggingModule implements NestModule {
         { provide: ROOT_LOGGER, useValue: root },
         { provide: AppLogger, useValue: new AppLogger(root) },
       ],
-      exports: [AppLogger],
+      exports: [AppLogger, ROOT_LOGGER],
     };
   }
 

@@ -3,6 +3,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { ArchiveModule } from '../archive';
 import { SessionModule } from '../sessions';
 import { StatsModule } from '../stats';
+import { FrontRequestObserver } from './front-request-observer';
 import { HealthController } from './health.controller';
 import { HttpMetricsMiddleware } from './http-metrics.middleware';
 import { LifecycleMetricsListener } from './lifecycle-metrics.listener';
@@ -13,8 +14,8 @@ import { StoreGauges } from './store-gauges';
 @Module({
   imports: [TerminusModule.forRoot({ logger: false }), SessionModule, StatsModule, ArchiveModule],
   controllers: [HealthController, MetricsController],
-  providers: [MetricsService, StoreGauges, LifecycleMetricsListener],
-  exports: [MetricsService],
+  providers: [MetricsService, StoreGauges, LifecycleMetricsListener, FrontRequestObserver],
+  exports: [MetricsService, FrontRequestObserver],
 })
 export class ObservabilityModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

@@ -2,17 +2,16 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } fro
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ApiErrorResponses, ApiEventStream, ApiLastEventId } from '../common/api-docs';
-import { ApiError } from '../common/api-error';
 import { Client } from '../common/client-info.decorator';
 import { clientGoneSignal } from '../common/http/event-stream';
 import { SessionService } from '../sessions';
 import { ClientInfo } from '../domain';
 import { MessageDelivery, MessagesAnswer } from './message-delivery.service';
 import { ProactiveTriggers } from './proactive-triggers.service';
+import { resumeCursorOf } from './last-event-id';
 import {
   LocationAnswerDto,
   LocationReportDto,
-  MESSAGE_ID_PATTERN,
   MessagesAnswerDto,
   MessagesQueryDto,
   MessageViewDto,
@@ -86,12 +85,8 @@ export class ProactiveController {
     @Client() client: ClientInfo,
     @Res() response: Response,
   ): Promise<void> {
-    const resumeAfter = lastEventId?.trim() || null;
-    if (resumeAfter !== null && !MESSAGE_ID_PATTERN.test(resumeAfter)) {
-      throw new ApiError('VALIDATION_FAILED', 'Last-Event-ID must be a message id', [
-        { field: 'Last-Event-ID', message: 'must be a message id' },
-      ]);
-    }
+    // Answered by SessionEventsRoute ahead of express, but for requests of another shape (HEAD…).
+    const resumeAfter = resumeCursorOf(lastEventId);
     await this.sessions.touch(id, client);
     this.delivery.openStream(id, resumeAfter, response);
   }

@@ -20,6 +20,7 @@ import { ProactiveJobs } from './proactive-jobs.service';
 import { ProactiveOutbox } from './proactive-outbox.service';
 import { ProactiveTriggers } from './proactive-triggers.service';
 import { RedisMessageNotifier } from './redis-message-notifier';
+import { SessionEventsRoute } from './session-events.route';
 import { TriggerRelay } from './trigger-relay.service';
 
 /** Triggers (created, location, idle, broadcast), the job queue, the outbox, long-poll and SSE delivery. */
@@ -49,7 +50,8 @@ import { TriggerRelay } from './trigger-relay.service';
     TriggerRelay,
     IdleTipScanner,
     ProactiveJobs,
+    SessionEventsRoute,
   ],
-  exports: [ProactiveTriggers],
+  exports: [ProactiveTriggers, SessionEventsRoute],
 })
 export class ProactiveModule {}

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Response } from 'express';
+import { HandedOverSocket } from './socket-handover';
 
 /** One server-sent event (`data` is written as JSON), or a comment line such as `: heartbeat`. */
 export type ServerSentItem = { event: string; id?: string; data: unknown } | { comment: string };
@@ -33,30 +34,53 @@ export function clientGoneSignal(response: Response): AbortSignal {
 
 /**
  * A `text/event-stream` written as things happen, for a stream that stays open long and mostly idle
- * (no iterable to pull from, nothing pending between events). The head goes out at once. `full` is
- * true while the client has not taken what was written (the socket's buffer is past its mark): a
- * writer then holds back, and `onDrained` says when to go on. `onGone` runs once, when the client
- * went away or the stream was ended.
+ * (no iterable to pull from, nothing pending between events). The head goes out at once; right after,
+ * when the response allows it (allowHandOver), the connection is taken over from the HTTP server
+ * (HandedOverSocket), so an idle stream holds neither its request nor its response. `full` is true while the client has not taken what was written (the
+ * socket's buffer is past its mark): a writer then holds back, and `onDrained` says when to go on.
+ * `onGone` runs once, when the client went away or the stream was ended.
  */
 export class EventStreamWriter {
   private open = true;
+  private gone = false;
+  /** Written through until the connection is taken over, then null. */
+  private response: Response | null;
+  private socket: HandedOverSocket | null = null;
 
   constructor(
-    private readonly response: Response,
-    onGone: () => void,
-    onDrained: () => void,
+    response: Response,
+    private readonly onGone: () => void,
+    private readonly onDrained: () => void,
   ) {
+    this.response = response;
     response.writeHead(200, EVENT_STREAM_HEAD);
-    response.once('close', () => {
-      this.open = false;
-      onGone();
-    });
+    response.once('close', this.closed);
     response.on('drain', onDrained);
     // Gone before the head: no 'close' is coming.
-    if (response.destroyed) {
-      this.open = false;
-      onGone();
-    }
+    if (response.destroyed) this.closed();
+    // Not inside the request's own event, where the server's parser is still at work on it.
+    else setImmediate(() => this.takeOver());
+  }
+
+  private readonly closed = (): void => {
+    this.open = false;
+    if (this.gone) return;
+    this.gone = true;
+    this.onGone();
+  };
+
+  private takeOver(): void {
+    const response = this.response;
+    if (!this.open || !response) return;
+    const socket = HandedOverSocket.take(response);
+    if (!socket) return;
+    response.off('close', this.closed);
+    response.off('drain', this.onDrained);
+    this.response = null;
+    this.socket = socket;
+    socket.socket.once('close', this.closed);
+    socket.socket.on('drain', this.onDrained);
+    if (socket.destroyed) this.closed();
   }
 
   get isOpen(): boolean {
@@ -64,22 +88,25 @@ export class EventStreamWriter {
   }
 
   get full(): boolean {
-    return this.response.writableNeedDrain;
+    return this.socket ? this.socket.full : this.response!.writableNeedDrain;
   }
 
   send(item: ServerSentItem): void {
-    if (this.open) this.response.write(frameServerSentItem(item));
+    if (!this.open) return;
+    if (this.socket) this.socket.write(frameServerSentItem(item));
+    else this.response!.write(frameServerSentItem(item));
   }
 
   /**
-   * Ends the stream: from here on `send` writes nothing. The response's 'close' may come a tick or more
-   * later, and a read finishing meanwhile must not write after the end (Node reports that as an 'error'
-   * on the response, which nothing listens to once it has finished).
+   * Ends the stream: from here on `send` writes nothing. The 'close' may come a tick or more later, and
+   * a read finishing meanwhile must not write after the end (Node reports that as an 'error' on the
+   * response, which nothing listens to once it has finished).
    */
   end(): void {
     if (!this.open) return;
     this.open = false;
-    if (!this.response.writableEnded) this.response.end();
+    if (this.socket) this.socket.end();
+    else if (!this.response!.writableEnded) this.response!.end();
   }
 }
 

@@ -24,7 +24,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggingModule.forRoot(config),
+        LoggingModule,
         EventEmitterModule.forRoot(),
         ScheduleModule.forRoot(),
         CommonModule,

@@ -1,6 +1,7 @@
-import { DynamicModule, Global, MiddlewareConsumer, Module, NestModule, Inject } from '@nestjs/common';
+import { Global, Inject, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import type pino from 'pino';
 import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
 import { accessLog } from './access-log';
 import { AppLogger } from './app-logger';
 import { createRootLogger } from './root-logger';
@@ -13,21 +14,19 @@ export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
  * access line of every request.
  */
 @Global()
-@Module({})
+@Module({
+  providers: [
+    {
+      provide: ROOT_LOGGER,
+      useFactory: (config: AppConfig) => createRootLogger(config),
+      inject: [APP_CONFIG],
+    },
+    { provide: AppLogger, useFactory: (root: pino.Logger) => new AppLogger(root), inject: [ROOT_LOGGER] },
+  ],
+  exports: [AppLogger, ROOT_LOGGER],
+})
 export class LoggingModule implements NestModule {
   constructor(@Inject(ROOT_LOGGER) private readonly root: pino.Logger) {}
-
-  static forRoot(config: AppConfig): DynamicModule {
-    const root = createRootLogger(config);
-    return {
-      module: LoggingModule,
-      providers: [
-        { provide: ROOT_LOGGER, useValue: root },
-        { provide: AppLogger, useValue: new AppLogger(root) },
-      ],
-      exports: [AppLogger, ROOT_LOGGER],
-    };
-  }
 
   configure(consumer: MiddlewareConsumer): void {
     consumer.apply(accessLog(this.root)).forRoutes('*path');

@@ -36,9 +36,10 @@ export function clientGoneSignal(response: Response): AbortSignal {
  * A `text/event-stream` written as things happen, for a stream that stays open long and mostly idle
  * (no iterable to pull from, nothing pending between events). The head goes out at once; right after,
  * when the response allows it (allowHandOver), the connection is taken over from the HTTP server
- * (HandedOverSocket), so an idle stream holds neither its request nor its response. `full` is true while the client has not taken what was written (the
- * socket's buffer is past its mark): a writer then holds back, and `onDrained` says when to go on.
- * `onGone` runs once, when the client went away or the stream was ended.
+ * (HandedOverSocket), so an idle stream holds neither its request nor its response. `full` is true
+ * while the client has not taken what was written (the socket's buffer is past its mark): a writer
+ * then holds back, and `onDrained` says when to go on. `onGone` runs once, when the client went away
+ * or the stream was ended.
  */
 export class EventStreamWriter {
   private open = true;

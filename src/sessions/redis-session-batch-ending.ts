@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { mapInSlices } from '../common/in-slices';
 import { RedisStore } from '../store';
 import { EndReason } from '../domain';
 import { BatchMark, SessionBatchEnding } from './session-batch-ending.port';
@@ -151,7 +152,11 @@ export class RedisSessionBatchEnding implements SessionBatchEnding {
   ): Promise<BatchMark[]> {
     const args = [reason, now, this.settings.idleTtlMs, mode];
     const inOneStep = await this.markInOneStep(ids, args);
-    if (inOneStep) return inOneStep.map((reply, i) => toMark(ids[i], { status: 'fulfilled', value: reply }));
+    if (inOneStep) {
+      // Parsed in slices: a batch's replies are a hundred sessions' content.
+      const replies = inOneStep.map((value, i) => ({ id: ids[i], value }));
+      return mapInSlices(replies, ({ id, value }) => toMark(id, { status: 'fulfilled', value }));
+    }
     const replies = await this.each<MarkReply>(
       MARK_AND_READ,
       ids.map((id) => this.keys(id).slice(0, 2)),

@@ -104,7 +104,8 @@ export function describeBatchEndingContract(name: string, make: () => Promise<Ba
       it('reads exactly what a single snapshot reads, whatever the texts and metadata hold', async () => {
         const awkward = 'say "hi" \\ / \n\t\u0001 ]],[0 中文 🚀 '.repeat(3);
         const ids: string[] = [];
-        for (const metadata of [{ z: awkward, a: '[2,"x"]' }, {}]) {
+        const metadatas: Array<Record<string, string>> = [{ z: awkward, a: '[2,"x"]' }, {}];
+        for (const metadata of metadatas) {
           const { id } = (await sessions.create(newSession({ metadata, clientIp: null }), T0, 1000)).record;
           await sessions.appendTurns(
             id,

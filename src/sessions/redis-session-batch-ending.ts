@@ -10,23 +10,30 @@ import { pairsToObject, recordFromFields, turnFromEntry } from './session-record
  * KEYS: hash, history list. ARGV: reason, now, idleMs, mode (live|expired|any) → a JSON text: [0] gone |
  * [1] kept | [2, reason in force, [hash field, value, …], [history entries]]. MARK_ENDED and SNAPSHOT of
  * redis-session.scripts in one step: once marked, no write changes the session, so what it reads is what
- * gets archived. One string rather than nested replies: Node parses it natively in one call instead of
- * decoding two dozen RESP items per session, and the history entries (JSON texts themselves, written by
- * cjson.encode or JSON.stringify) go in as they are, parsed once.
+ * gets archived. The hash is read once (HGETALL), its two fields of interest found in it. One string
+ * rather than nested replies: Node parses it natively in one call instead of decoding two dozen RESP
+ * items per session, and the history entries (JSON texts themselves, written by cjson.encode or
+ * JSON.stringify) go in as they are, parsed once.
  */
 const MARK_AND_READ = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return '[0]' end
-local v = redis.call('HMGET', KEYS[1], 'lastActivityAt', 'endReason')
-local reason = v[2]
+local fields = redis.call('HGETALL', KEYS[1])
+if #fields == 0 then return '[0]' end
+local last, reason
+for i = 1, #fields, 2 do
+  if fields[i] == 'lastActivityAt' then last = fields[i + 1] elseif fields[i] == 'endReason' then reason = fields[i + 1] end
+end
 if not reason then
-  if not v[1] then return '[1]' end
-  local expired = tonumber(v[1]) + tonumber(ARGV[3]) < tonumber(ARGV[2])
+  if not last then return '[1]' end
+  local expired = tonumber(last) + tonumber(ARGV[3]) < tonumber(ARGV[2])
   if ARGV[4] == 'live' and expired then return '[1]' end
   if ARGV[4] == 'expired' and not expired then return '[1]' end
   redis.call('HSET', KEYS[1], 'endReason', ARGV[1], 'endedAt', ARGV[2])
+  -- what HGETALL would now answer (a field given twice: the later one is read)
+  local n = #fields
+  fields[n + 1], fields[n + 2], fields[n + 3], fields[n + 4] = 'endReason', ARGV[1], 'endedAt', ARGV[2]
   reason = ARGV[1]
 end
-return '[2,' .. cjson.encode(reason) .. ',' .. cjson.encode(redis.call('HGETALL', KEYS[1])) .. ',[' ..
+return '[2,' .. cjson.encode(reason) .. ',' .. cjson.encode(fields) .. ',[' ..
   table.concat(redis.call('LRANGE', KEYS[2], 0, -1), ',') .. ']]'
 `;
 

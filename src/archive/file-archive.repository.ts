@@ -1,8 +1,9 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { createReadStream, constants as fsConstants, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { Clock, systemClock } from '../common/clock';
+import { mapInSlices } from '../common/in-slices';
 import { ArchiveRepository, ArchivedSession } from './archive.repository';
 import { parseArchiveLine, toArchiveLine } from './archive-line';
 import {
@@ -111,42 +112,42 @@ export class FileArchiveRepository implements ArchiveRepository {
     return run;
   }
 
-  /** One append for all of `entries` not already stored byte for byte; then the index learns them. */
+  /**
+   * One append for all of `entries` not already stored byte for byte; then the index learns them. The
+   * lines are built in slices (a sweep's batch is a hundred), yielding between them, so that requests
+   * never wait behind a whole batch's encoding.
+   */
   private async append(entries: readonly ArchivedSession[]): Promise<void> {
     const index = await this.loadIndex();
     const latestOfEach = new Map(entries.map((entry) => [`${entry.generation}:${entry.sessionId}`, entry]));
-    const lines: Array<{ entry: ArchivedSession; bytes: Buffer; digest: string }> = [];
-    for (const entry of latestOfEach.values()) {
-      const bytes = Buffer.from(toArchiveLine(entry));
-      const digest = digestOf(bytes);
-      if (index.get(entry.sessionId)?.get(entry.generation)?.digest !== digest) {
-        lines.push({ entry, bytes, digest });
-      }
-    }
+    const encoded = await mapInSlices([...latestOfEach.values()], (entry) => {
+      const text = toArchiveLine(entry);
+      return { entry, text, digest: digestOf(text) };
+    });
+    const lines = encoded.filter(
+      ({ entry, digest }) => index.get(entry.sessionId)?.get(entry.generation)?.digest !== digest,
+    );
     if (lines.length === 0) return;
 
     const file = `sessions-${new Date(this.clock.now()).toISOString().slice(0, 10)}.jsonl`;
     const path = join(this.dir, file);
     const separator = this.unterminated.has(file) ? '\n' : '';
     const size = await fs.stat(path).then((stat) => stat.size, ignoreMissing(0));
-    const newline = Buffer.from('\n');
-    await fs.appendFile(
-      path,
-      Buffer.concat([Buffer.from(separator), ...lines.flatMap(({ bytes }) => [bytes, newline])]),
-    );
+    await fs.appendFile(path, `${separator}${lines.map(({ text }) => text).join('\n')}\n`);
     this.unterminated.delete(file);
     let offset = size + separator.length;
-    for (const { entry, bytes, digest } of lines) {
+    for (const { entry, text, digest } of lines) {
+      const length = Buffer.byteLength(text);
       const generations = index.get(entry.sessionId) ?? new Map<number, LineLocation>();
       generations.set(entry.generation, {
         file,
         offset,
-        length: bytes.length,
+        length,
         digest,
         summary: toArchiveSummary(entry),
       });
       index.set(entry.sessionId, generations);
-      offset += bytes.length + 1;
+      offset += length + 1;
     }
   }
 
@@ -223,8 +224,9 @@ export class FileArchiveRepository implements ArchiveRepository {
   }
 }
 
-function digestOf(bytes: Buffer): string {
-  return createHash('sha1').update(bytes).digest('base64');
+/** A line's digest: of its bytes as read back, or of its text as written (the same: UTF-8 both ways). */
+function digestOf(line: Buffer | string): string {
+  return hash('sha1', line, 'base64');
 }
 
 function ignoreMissing<T>(fallback: T): (error: unknown) => T {

@@ -53,7 +53,7 @@ describe(`${RedisSessionBatchEnding.name} on one node`, () => {
     return ids;
   }
 
-  it('marks a batch, its index moves included, in one script, and purges it in one script', async () => {
+  it('marks a batch, its index moves included, in one script, and purges it, index entries included, in one script', async () => {
     const ids = await conversations(5);
     const scripts = jest.spyOn(store, 'script');
     const evalshas = jest.spyOn(store.client, 'evalsha');
@@ -66,11 +66,37 @@ describe(`${RedisSessionBatchEnding.name} on one node`, () => {
     expect((await index('ending')).filter((_, i) => i % 2 === 1)).toEqual(ids.map(() => String(EXPIRED_AT)));
     expect([...(await sut.purge(ids))].sort()).toEqual([...ids].sort());
     expect(scripts).toHaveBeenCalledTimes(2);
-    expect(scripts.mock.calls.map(([, keys]) => keys.length)).toEqual([2 * ids.length + 2, 5 * ids.length]);
+    expect(scripts.mock.calls.map(([, keys]) => keys.length)).toEqual([
+      2 * ids.length + 2,
+      5 * ids.length + 2,
+    ]);
     expect(evalshas).toHaveBeenCalledTimes(2); // not one command per session
-    expect(multis).toHaveBeenCalledTimes(1); // the purge's index entries
+    expect(multis).not.toHaveBeenCalled(); // the index entries go in the same scripts
     expect(await index('ending')).toEqual([]);
     expect(await store.client.keys(`${prefix}s:*`)).toEqual([]);
+  });
+
+  it('reads history entries of the old JSON-object form, and fails alone a session whose entry is not JSON', async () => {
+    const ids = await conversations(3);
+    await store.client.rpush(
+      `${prefix}s:{${ids[0]}}:h`,
+      '{"seq":3,"role":"proactive","text":"old","createdAt":"2025-12-01T12:00:00.123Z"}',
+    );
+    await store.client.rpush(`${prefix}s:{${ids[1]}}:h`, 'not json');
+    const marks = await sut.markAndRead(ids, 'expired', EXPIRED_AT, 'expired');
+    expect(marks.map((mark) => [mark.id, mark.status])).toEqual([
+      [ids[0], 'ended'],
+      [ids[1], 'failed'],
+      [ids[2], 'ended'],
+    ]);
+    const [first] = marks;
+    if (first.status !== 'ended') throw new Error('not ended');
+    expect(first.snapshot.turns.at(-1)).toEqual({
+      seq: 3,
+      role: 'proactive',
+      text: 'old',
+      createdAt: Date.parse('2025-12-01T12:00:00.123Z'),
+    });
   });
 
   it('fails only the session whose keys the script refuses, and marks the others', async () => {

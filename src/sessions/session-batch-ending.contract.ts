@@ -101,6 +101,38 @@ export function describeBatchEndingContract(name: string, make: () => Promise<Ba
         expect(again).toEqual(first);
       });
 
+      it('reads exactly what a single snapshot reads, whatever the texts and metadata hold', async () => {
+        const awkward = 'say "hi" \\ / \n\t\u0001 ]],[0 中文 🚀 '.repeat(3);
+        const ids: string[] = [];
+        const metadatas: Array<Record<string, string>> = [{ z: awkward, a: '[2,"x"]' }, {}];
+        for (const metadata of metadatas) {
+          const { id } = (await sessions.create(newSession({ metadata, clientIp: null }), T0, 1000)).record;
+          await sessions.appendTurns(
+            id,
+            [{ ...turn('user', awkward, T0), hasImage: true }, turn('assistant', '', T0 + 1)],
+            T0 + 1,
+            true,
+          );
+          ids.push(id);
+        }
+        const marks = await sut.markAndRead(ids, 'expired', EXPIRED_AT + 1, 'expired');
+        for (const [i, id] of ids.entries()) {
+          expect(marks[i]).toEqual({
+            id,
+            status: 'ended',
+            reason: 'expired',
+            snapshot: await sessions.snapshot(id),
+          });
+        }
+        const [first] = marks;
+        if (first.status !== 'ended') throw new Error('not ended');
+        expect(first.snapshot.record.metadata).toEqual({ z: awkward, a: '[2,"x"]' });
+        expect(first.snapshot.turns.map(({ text, hasImage }) => [text, hasImage])).toEqual([
+          [awkward, true],
+          ['', undefined],
+        ]);
+      });
+
       it('handles a batch of 300', async () => {
         const ids = await Promise.all(Array.from({ length: 300 }, () => conversation()));
         const marks = await sut.markAndRead(ids, 'expired', EXPIRED_AT, 'expired');

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ARCHIVE_REPOSITORY, ArchiveRepository } from '../archive';
 import { CLOCK, Clock } from '../common/clock';
+import { SLICE, yieldToLoop } from '../common/in-slices';
 import { ArchivedSession, EndReason, SessionSnapshot } from '../domain';
 import { redactSessionId } from './session-id';
 import { toArchivedSession } from './session-archiver';
@@ -67,7 +68,8 @@ export class SessionBatchEndingService {
     const endings: Ending[] = [];
     const leftovers: string[] = [];
     let failed = 0;
-    for (const mark of marks) {
+    for (const [i, mark] of marks.entries()) {
+      if (i > 0 && i % SLICE === 0) await yieldToLoop(); // a batch's entries, built in slices
       if (mark.status === 'ended') {
         const entry = toArchivedSession(mark.snapshot, mark.reason, endedAt);
         endings.push({ id: mark.id, reason: mark.reason, snapshot: mark.snapshot, entry });

@@ -83,20 +83,26 @@ export function encodeTurn(turn: Turn): string {
 
 /** Reads either form: sessions written before the compact form keep working (dual read). */
 export function parseTurn(json: string): Turn {
-  const parsed = JSON.parse(json) as CompactTurnEntry | LegacyTurnEntry;
+  return turnFromEntry(JSON.parse(json));
+}
+
+/** A history entry already parsed from its JSON (either form); throws on anything else. */
+export function turnFromEntry(parsed: unknown): Turn {
   if (Array.isArray(parsed)) {
-    const [seq, role, createdAt, text, hasImage] = parsed;
+    const [seq, role, createdAt, text, hasImage] = parsed as CompactTurnEntry;
     const turn: Turn = { seq, role: TURN_ROLE_CODES[role] ?? 'proactive', text, createdAt };
     if (hasImage === 1) turn.hasImage = true;
     return turn;
   }
+  if (typeof parsed !== 'object' || parsed === null) throw new Error('not a history entry');
+  const legacy = parsed as LegacyTurnEntry;
   const turn: Turn = {
-    seq: parsed.seq,
-    role: parsed.role,
-    text: parsed.text,
-    createdAt: typeof parsed.createdAt === 'string' ? Date.parse(parsed.createdAt) : parsed.createdAt,
+    seq: legacy.seq,
+    role: legacy.role,
+    text: legacy.text,
+    createdAt: typeof legacy.createdAt === 'string' ? Date.parse(legacy.createdAt) : legacy.createdAt,
   };
-  if (parsed.hasImage) turn.hasImage = true;
+  if (legacy.hasImage) turn.hasImage = true;
   return turn;
 }
 

@@ -46,12 +46,14 @@ const OUTBOX_MAX_LENGTH = 200;
       },
     },
     {
-      // The sweep's batches, over the same store as SESSION_REPOSITORY.
+      // The sweep's batches, over the same store as SESSION_REPOSITORY (on connections of their own).
       provide: SESSION_BATCH_ENDING,
       inject: [APP_CONFIG, REDIS_STORE, SESSION_REPOSITORY],
       useFactory: (config: AppConfig, store: RedisStore | null, sessions: SessionRepository) =>
         store
-          ? new RedisSessionBatchEnding(store, { idleTtlMs: config.sessionIdleTtlSeconds * 1000 })
+          ? new RedisSessionBatchEnding(store.forBulkWork(), {
+              idleTtlMs: config.sessionIdleTtlSeconds * 1000,
+            })
           : new MemorySessionBatchEnding(sessions),
     },
     SessionService,

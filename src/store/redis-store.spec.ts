@@ -95,4 +95,42 @@ describe(RedisStore.name, () => {
       expect(await redisCli(['-p', String(replicaPort), 'get', 'tgtest:wait:k'])).toContain('replicated');
     });
   });
+
+  describe('forBulkWork', () => {
+    const connectionsNamed = async (store: RedisStore, name: string) =>
+      String(await store.client.client('LIST'))
+        .split('\n')
+        .filter((line) => line.includes(`name=${name}`)).length;
+
+    it('is the same store on a connection of its own, ready and closed with the first', async () => {
+      const main = new RedisStore({
+        url: 'redis://127.0.0.1:6379',
+        clusterNodes: null,
+        keyPrefix: 'tgtest:bulk:',
+      });
+      const sut = main.forBulkWork();
+      expect(main.forBulkWork()).toBe(sut);
+      expect(await main.waitUntilReady(3000)).toBe(true);
+      try {
+        const name = `tgtest-bulk-${process.pid}`;
+        await sut.client.client('SETNAME', name);
+        expect(await connectionsNamed(main, name)).toBe(1);
+        expect(await main.client.client('GETNAME')).not.toBe(name);
+        expect(sut.key('s', 'x')).toBe(main.key('s', 'x'));
+        await sut.script("return redis.call('SET', KEYS[1], ARGV[1])", [main.key('k')], ['from bulk']);
+        expect(await main.client.get(main.key('k'))).toBe('from bulk');
+        await main.client.del(main.key('k'));
+        const observer = new RedisStore({
+          url: 'redis://127.0.0.1:6379',
+          clusterNodes: null,
+          keyPrefix: 'tgtest:bulk:',
+        });
+        await main.close();
+        expect(await connectionsNamed(observer, name)).toBe(0);
+        await observer.close();
+      } finally {
+        await main.close().catch(() => undefined);
+      }
+    });
+  });
 });

@@ -17,6 +17,8 @@ export interface RedisConnectionOptions {
   /** Replicas that must confirm an acknowledged write (Redis WAIT); 0: none. */
   minReplicasAck?: number;
   replicaAckTimeoutMs?: number;
+  /** What its connections' state lines call them ('store'). */
+  name?: string;
 }
 
 const COMMAND_TIMEOUT_MS = 1000;
@@ -48,6 +50,7 @@ export class RedisStore {
   private readonly ackedWriteClients: RedisClient[] = [];
   private readonly ackedInFlight: number[] = [];
   private readonly stateLogs: ConnectionStateLog[];
+  private bulk: RedisStore | null = null;
 
   constructor(
     private readonly options: RedisConnectionOptions,
@@ -63,7 +66,7 @@ export class RedisStore {
       }
     }
     this.stateLogs = this.connections.map((connection, i) =>
-      ConnectionStateLog.watch(connection, i === 0 ? 'store' : `store-acked-write-${i}`),
+      ConnectionStateLog.watch(connection, `${options.name ?? 'store'}${i === 0 ? '' : `-acked-write-${i}`}`),
     );
   }
 
@@ -124,6 +127,16 @@ export class RedisStore {
     return new Redis(this.options.url ?? 'redis://127.0.0.1:6379', options);
   }
 
+  /**
+   * The same store over connections of its own, for bulk work (the sweep's batches): their large
+   * scripts and replies do not queue ahead of the requests' commands on the auto-pipelined connection.
+   * Waited for and closed with this one.
+   */
+  forBulkWork(): RedisStore {
+    this.bulk ??= new RedisStore({ ...this.options, name: 'store-bulk' });
+    return this.bulk;
+  }
+
   /** A fresh connection with the same settings (for subscribers and blocking clients such as BullMQ's). */
   duplicate(overrides: RedisOptions = {}): RedisClient {
     return this.connect(overrides);
@@ -145,7 +158,8 @@ export class RedisStore {
 
   /** Waits for the first connection, up to `timeoutMs`; resolves false when Redis did not answer. */
   async waitUntilReady(timeoutMs: number): Promise<boolean> {
-    const ready = () => this.connections.every((connection) => connection.status === 'ready');
+    const connections = [...this.connections, ...(this.bulk?.connections ?? [])];
+    const ready = () => connections.every((connection) => connection.status === 'ready');
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (ready()) return true;
@@ -285,6 +299,7 @@ export class RedisStore {
   }
 
   async close(): Promise<void> {
+    await this.bulk?.close();
     for (const log of this.stateLogs) log.closing();
     await Promise.all(
       this.connections.map(async (connection) => {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG } from '../config/config.module';
 import { AppConfig } from '../config/app-config';
-import { CLOCK, Clock } from '../common/clock';
+import { CLOCK, Clock, TIMERS, Timers } from '../common/clock';
 import { SessionMaintenance } from '../sessions';
 import type { MarkedBatch } from '../sessions';
 
@@ -26,6 +26,12 @@ export interface SweepResult {
 
 /** Lets the requests queued meanwhile run before the next batch. */
 const yieldToRequests = () => new Promise<void>((resolve) => setImmediate(resolve));
+/**
+ * Between batches the sweep rests as long as the batch took, capped: half the time is left to requests.
+ * Measured on the bench's sweep (100,000 sessions under a query load), batches back to back finished in
+ * about 5 s and doubled the queries' p99 while they ran, against a budget of 20 s.
+ */
+const MAX_REST_MS = 20;
 
 /** The next candidates were all still being finished: read them again once that is done. */
 const LATER = Symbol('later');
@@ -58,6 +64,7 @@ export class SweepService {
     private readonly sessions: SessionMaintenance,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(TIMERS) private readonly timers: Timers,
   ) {}
 
   /** Sweeps until nothing due is left, or `keepGoing` (asked between batches) answers false. */
@@ -87,6 +94,7 @@ export class SweepService {
     let marking: Promise<Marked> | null = settle(markNext(NONE));
     try {
       for (;;) {
+        const batchStartedAt = this.clock.now();
         let marked: Marked = await marking;
         marking = null;
         // The batch before has been finished since: its ids are no longer candidates.
@@ -110,7 +118,7 @@ export class SweepService {
         result.failed += finished.value.failed;
         if ('error' in asked) throw asked.error;
         if (!marking || finished.value.ended + finished.value.leftovers === 0) break;
-        await yieldToRequests();
+        await this.rest(this.clock.now() - batchStartedAt);
       }
     } finally {
       // A batch marked ahead and not finished (its predecessor failed) stays for a later sweep.
@@ -120,6 +128,11 @@ export class SweepService {
       }
     }
     return result;
+  }
+
+  private async rest(batchMs: number): Promise<void> {
+    if (batchMs > 0) await this.timers.sleep(Math.min(batchMs, MAX_REST_MS));
+    else await yieldToRequests();
   }
 
   private batchFailed(error: unknown): void {

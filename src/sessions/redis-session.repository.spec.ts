@@ -77,6 +77,21 @@ describe(RedisSessionRepository.name, () => {
       await expectEveryKeyToExpire(id);
     });
 
+    it('puts all keys of one session in one hash slot', async () => {
+      await sut.create(
+        { id: 'slot-1', locale: 'en', metadata: {}, clientIp: null, userAgent: null },
+        Date.now(),
+        100,
+      );
+      await sut.pushMessage('slot-1', { kind: 'tip', text: 't', createdAt: 1 }, Date.now());
+      await sut.markOnce('slot-1', 'poi:gate', Date.now());
+      await sut.claimIdempotencyKey('slot-1', { key: 'k', fingerprint: 'f', token: 't' }, Date.now(), 1);
+      const keys = await store.client.keys(`${prefix}s:*slot-1*`);
+      expect(keys).toHaveLength(5);
+      const slots = keys.map((key) => calculateSlot(key));
+      expect(new Set(slots).size).toBe(1);
+    });
+
     it('pushes to many sessions in one script, and gives the keys it creates a TTL', async () => {
       const now = Date.now();
       const ids = ['ttl-each-1', 'ttl-each-2', 'ttl-each-3'];
@@ -97,21 +112,6 @@ describe(RedisSessionRepository.name, () => {
         evalshas.mockRestore();
       }
       for (const id of ids) expect(await expectEveryKeyToExpire(id)).toBe(4);
-    });
-
-    it('puts all keys of one session in one hash slot', async () => {
-      await sut.create(
-        { id: 'slot-1', locale: 'en', metadata: {}, clientIp: null, userAgent: null },
-        Date.now(),
-        100,
-      );
-      await sut.pushMessage('slot-1', { kind: 'tip', text: 't', createdAt: 1 }, Date.now());
-      await sut.markOnce('slot-1', 'poi:gate', Date.now());
-      await sut.claimIdempotencyKey('slot-1', { key: 'k', fingerprint: 'f', token: 't' }, Date.now(), 1);
-      const keys = await store.client.keys(`${prefix}s:*slot-1*`);
-      expect(keys).toHaveLength(5);
-      const slots = keys.map((key) => calculateSlot(key));
-      expect(new Set(slots).size).toBe(1);
     });
   });
 

@@ -138,7 +138,7 @@ describe('On a Redis Cluster (e2e, three masters, two instances, fake OpenAI)', 
     expect(all.filter((message) => message.kind === 'poi')).toHaveLength(1);
   });
 
-  it('broadcasts to sessions on every master: one message each, in the stream and as a proactive turn', async () => {
+  it('broadcasts to sessions spread over the masters: one message each, in the stream and as a proactive turn', async () => {
     const ids = await Promise.all(Array.from({ length: 12 }, (_, i) => newSession(i % 2 ? a : b)));
     await waitFor('the greetings', () => proactiveSettled(a, ids), 15_000);
     const sent = await request(a.server)

@@ -140,6 +140,29 @@ describe('On a Redis Cluster (e2e, three masters, two instances, fake OpenAI)', 
     expect(all.filter((message) => message.kind === 'poi')).toHaveLength(1);
   });
 
+  it('broadcasts to sessions spread over the masters: one message each, in the stream and as a proactive turn', async () => {
+    const ids = await Promise.all(Array.from({ length: 12 }, (_, i) => newSession(i % 2 ? a : b)));
+    await waitFor('the greetings', () => proactiveSettled(a, ids), 15_000);
+    const sent = await request(a.server)
+      .post('/v1/admin/broadcast')
+      .set(admin)
+      .send({ text: 'The gate closes at six' })
+      .expect(202);
+    expect(sent.body.queued).toBeGreaterThanOrEqual(ids.length);
+    await waitFor('the broadcast jobs to finish', () => proactiveSettled(a, ids), 15_000);
+    for (const id of ids) {
+      const kinds = (await messages(b, id)).map((message) => message.kind);
+      expect(kinds).toEqual(['greeting', 'broadcast']);
+      const history = await request(a.server).get(`/v1/sessions/${id}/history`).expect(200);
+      expect(
+        history.body.turns.map((turn: { role: string; text: string }) => [turn.role, turn.text]),
+      ).toEqual([
+        ['proactive', expect.any(String)],
+        ['proactive', 'The gate closes at six'],
+      ]);
+    }
+  });
+
   it('sweeps expired sessions (one lease for both instances) into the archive once, restores them, and counts it', async () => {
     const runs = recordCleanupRuns([a, b]);
     const ids = await Promise.all(Array.from({ length: 6 }, (_, i) => newSession(i % 2 ? a : b)));

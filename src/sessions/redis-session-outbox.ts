@@ -2,7 +2,29 @@ import { RedisStore } from '../store';
 import * as Lua from './redis-session.scripts';
 import { messageFromEntry, StreamEntry } from './session-record.codec';
 import { MessagePage, PushedMessage, SessionStoreSettings } from './session.repository';
-import { NewOutboxMessage, NewTurn, OutboxMessage } from '../domain';
+import { NewOutboxMessage, OutboxMessage } from '../domain';
+
+/** The KEYS each session script gets (RedisSessionRepository's layout). */
+const KEYS_PER_SESSION = 5;
+
+/**
+ * PUSH_MESSAGE for many sessions as one script (a single node, where a script may name keys of any
+ * slot): KEYS holds each session's keys in turn, the reply has one entry per session. One command for
+ * a broadcast chunk rather than one per session. A script error stops the chunk where it is: what ran
+ * stands, and the delivery key keeps a retry from pushing it twice.
+ */
+const PUSH_MESSAGE_EACH = `
+local function push(K)
+${Lua.PUSH_MESSAGE.replaceAll('KEYS', 'K')}
+end
+local replies = {}
+for i = 1, #KEYS, ${KEYS_PER_SESSION} do
+  replies[#replies + 1] = push({unpack(KEYS, i, i + ${KEYS_PER_SESSION - 1})})
+end
+return replies
+`;
+
+type Pushed = [string, string] | null;
 
 /**
  * A session's outbox in Redis: the stream `{prefix}s:{ID}:m` (each message also a `proactive` turn in
@@ -21,7 +43,7 @@ export class RedisSessionOutbox {
     now: number,
     deliveryKey?: string,
   ): Promise<OutboxMessage | null> {
-    const pushed = await this.store.script<[string, string] | null>(
+    const pushed = await this.store.script<Pushed>(
       Lua.PUSH_MESSAGE,
       keys,
       this.pushArgs(message, now, deliveryKey),
@@ -29,23 +51,25 @@ export class RedisSessionOutbox {
     return pushed ? { ...message, id: pushed[0] } : null;
   }
 
-  /** `push` to many sessions (their KEYS each) in one pipeline. */
+  /**
+   * `push` to many sessions (their KEYS each): one script for all of them on a single node; on a
+   * Cluster, where a script reaches one slot only, one script per session, all sent at once.
+   */
   async pushEach(
     keySets: string[][],
     message: NewOutboxMessage,
     now: number,
     deliveryKey?: string,
   ): Promise<Array<PushedMessage | null>> {
-    const replies = await this.store.scriptEach<[string, string] | null>(
-      Lua.PUSH_MESSAGE,
-      keySets,
-      this.pushArgs(message, now, deliveryKey),
-    );
+    const args = this.pushArgs(message, now, deliveryKey);
+    const replies =
+      this.store.isCluster || keySets.length < 2
+        ? await this.store.scriptEach<Pushed>(Lua.PUSH_MESSAGE, keySets, args)
+        : await this.store.script<Pushed[]>(PUSH_MESSAGE_EACH, keySets.flat(), args);
     return replies.map((pushed) => (pushed ? { ...message, id: pushed[0], after: pushed[1] } : null));
   }
 
   private pushArgs(message: NewOutboxMessage, now: number, deliveryKey?: string): Array<string | number> {
-    const turn: NewTurn = { role: 'proactive', text: message.text, createdAt: message.createdAt };
     return [
       now,
       this.settings.idleTtlMs,
@@ -55,7 +79,6 @@ export class RedisSessionOutbox {
       message.text,
       message.poiId ?? '',
       message.createdAt,
-      JSON.stringify(turn),
       deliveryKey ?? '',
     ];
   }

@@ -113,6 +113,28 @@ describe(RedisSessionRepository.name, () => {
       const slots = keys.map((key) => calculateSlot(key));
       expect(new Set(slots).size).toBe(1);
     });
+
+    it('pushes to many sessions in one script, and gives the keys it creates a TTL', async () => {
+      const now = Date.now();
+      const ids = ['ttl-each-1', 'ttl-each-2', 'ttl-each-3'];
+      for (const id of ids) {
+        await sut.create({ id, locale: 'en', metadata: {}, clientIp: null, userAgent: null }, now, 100);
+      }
+      // One with a history and a stream already, one with a history only, one with neither.
+      await sut.appendTurns(ids[0], [{ role: 'user', text: 'q', createdAt: now }], now, true);
+      await sut.pushMessage(ids[0], { kind: 'tip', text: 't', createdAt: now }, now);
+      await sut.appendTurns(ids[1], [{ role: 'user', text: 'q', createdAt: now }], now, false);
+      const evalshas = jest.spyOn(store.client, 'evalsha');
+      try {
+        const note = { kind: 'broadcast', text: 'b', createdAt: now } as const;
+        const sent = await sut.pushMessages(ids, note, now, 'broadcast:ttl');
+        expect(sent.every(Boolean)).toBe(true);
+        expect(evalshas).toHaveBeenCalledTimes(1); // not one command per session
+      } finally {
+        evalshas.mockRestore();
+      }
+      for (const id of ids) expect(await expectEveryKeyToExpire(id)).toBe(4);
+    });
   });
 
   describe('history entries written in the old form', () => {

@@ -162,24 +162,34 @@ return {1, seqs}
 `;
 
 /**
- * ARGV: now, idleMs, maxTurns, outboxMaxLen, kind, text, poiId, createdAt, turn JSON, deliveryKey ('' =
- * none) → {message id, id of the entry before it ('0': none)}, or nil when gone or when the delivery key
- * is already in the once-set.
+ * ARGV: now, idleMs, maxTurns, outboxMaxLen, kind, text, poiId, createdAt, deliveryKey ('' = none) →
+ * {message id, id of the entry before it ('0': none)}, or nil when gone or when the delivery key is
+ * already in the once-set. The message is also a `proactive` turn in history (append_turn's entry and
+ * counters). A broadcast runs this once per session, so it is written lean, without HELPERS: one HMGET
+ * for the liveness check and the counters, one HSET for both counters, LTRIM only past maxTurns. Every
+ * change of the hash's TTL sets the TTL of all of a session's keys, so a key that existed already has
+ * it: only the keys this call may have created get a PEXPIRE (the history list, the stream, the
+ * once-set).
  */
-export const PUSH_MESSAGE =
-  HELPERS +
-  `
-if not is_live(tonumber(ARGV[1]), tonumber(ARGV[2])) then return false end
-if ARGV[10] ~= '' and redis.call('SADD', KEYS[4], 'sent:' .. ARGV[10]) == 0 then return false end
+export const PUSH_MESSAGE = `
+local v = redis.call('HMGET', KEYS[1], 'lastActivityAt', 'endReason', 'lastSeq', 'turnCount')
+if not v[1] or v[2] or tonumber(v[1]) + tonumber(ARGV[2]) < tonumber(ARGV[1]) then return false end
+local key = ARGV[9]
+if key ~= '' and redis.call('SADD', KEYS[4], 'sent:' .. key) == 0 then return false end
 local last = redis.call('XREVRANGE', KEYS[3], '+', '-', 'COUNT', 1)[1]
 local id = redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', 'kind', ARGV[5], 'text', ARGV[6],
   'poiId', ARGV[7], 'createdAt', ARGV[8])
-append_turn(cjson.decode(ARGV[9]), tonumber(ARGV[3]))
+local seq = (tonumber(v[3]) or 0) + 1
+-- role code 2: proactive (role_codes of HELPERS)
+local turns = redis.call('RPUSH', KEYS[2], cjson.encode({seq, 2, tonumber(ARGV[8]), ARGV[6]}))
+local max_turns = tonumber(ARGV[3])
+if turns > max_turns then redis.call('LTRIM', KEYS[2], -max_turns, -1) end
+redis.call('HSET', KEYS[1], 'lastSeq', seq, 'turnCount', (tonumber(v[4]) or 0) + 1)
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl > 0 then
-  redis.call('PEXPIRE', KEYS[2], ttl)
-  redis.call('PEXPIRE', KEYS[3], ttl)
-  if ARGV[10] ~= '' then redis.call('PEXPIRE', KEYS[4], ttl) end
+  if turns == 1 then redis.call('PEXPIRE', KEYS[2], ttl) end
+  if not last then redis.call('PEXPIRE', KEYS[3], ttl) end
+  if key ~= '' then redis.call('PEXPIRE', KEYS[4], ttl) end
 end
 return {id, last and last[1] or '0'}
 `;

@@ -1,4 +1,11 @@
-import { CONTRACT_SETTINGS, ContractSubject, eachCaseOn, newSession, T0 } from './session-contract.fixtures';
+import {
+  CONTRACT_SETTINGS,
+  ContractSubject,
+  eachCaseOn,
+  newSession,
+  T0,
+  turn,
+} from './session-contract.fixtures';
 import { SessionRepository } from './session.repository';
 
 /** The outbox, once-markers and location cases, run against every SessionRepository adapter. */
@@ -91,6 +98,45 @@ export function describeOutboxContract(name: string, make: () => Promise<Contrac
         ]);
         expect((await sut.readMessages(served, null, 50)).messages).toHaveLength(1);
         expect(await sut.pushMessages([], note, T0 + 1)).toEqual([]);
+      });
+
+      it('makes a message pushed to many sessions a proactive turn of each, trimmed to the history cap', async () => {
+        const created = async () => (await sut.create(newSession(), T0, 100)).record.id;
+        const [full, fresh, messaged] = [await created(), await created(), await created()];
+        const max = CONTRACT_SETTINGS.historyMaxTurns;
+        await sut.appendTurns(
+          full,
+          Array.from({ length: max }, (_, i) => turn(i % 2 ? 'assistant' : 'user', `t${i}`, T0)),
+          T0,
+          false,
+        );
+        await sut.pushMessage(messaged, { kind: 'tip', text: 'earlier', createdAt: T0 + 1 }, T0 + 1);
+        const note = { kind: 'broadcast', text: 'closing at six', createdAt: T0 + 2 } as const;
+        const sent = await sut.pushMessages([full, fresh, messaged], note, T0 + 2, 'broadcast:b2');
+        expect(sent.every(Boolean)).toBe(true);
+        const turns = async (id: string) =>
+          (await sut.history(id, 50, null)).turns.map((t) => [t.seq, t.role, t.text, t.createdAt]);
+        expect(await turns(full)).toEqual([
+          ...Array.from({ length: max - 1 }, (_, i) => [
+            i + 2,
+            i % 2 ? 'user' : 'assistant',
+            `t${i + 1}`,
+            T0,
+          ]),
+          [max + 1, 'proactive', 'closing at six', T0 + 2],
+        ]);
+        expect(await turns(fresh)).toEqual([[1, 'proactive', 'closing at six', T0 + 2]]);
+        expect(await turns(messaged)).toEqual([
+          [1, 'proactive', 'earlier', T0 + 1],
+          [2, 'proactive', 'closing at six', T0 + 2],
+        ]);
+        const counts = async (id: string) => {
+          const record = (await sut.find(id, T0 + 3))!;
+          return [record.turnCount, record.lastSeq];
+        };
+        expect(await counts(full)).toEqual([max + 1, max + 1]);
+        expect(await counts(fresh)).toEqual([1, 1]);
+        expect(await counts(messaged)).toEqual([2, 2]);
       });
 
       it('announces a POI once per session', async () => {

@@ -10,8 +10,9 @@ import { HELPERS } from './redis-session.scripts';
  * idempotency key ('' = none), fingerprint, token, until, then with a rate-limit charge (KEYS[7], [8]:
  * its hits and blocked keys; one Redis node only) ttlMs, limit, blockMs →
  * {-2, msToUnblock} over the limit (nothing else done) |
- * {0} gone | {-1} ip mismatch | {1, ipChanged, fields, pending, entries, claim}, where `claim` is
- * claim_key's reply ({} without a key). Touch first (a repeat is activity too); the location is stored and
+ * {0} gone | {-1} ip mismatch | {1, ipChanged, fields, pending, entries, claim}, where `fields` (the
+ * hash's HGETALL) and `entries` (the history entries, themselves JSON) come as one JSON array text each,
+ * parsed in one call rather than item by item, and `claim` is claim_key's reply ({} without a key). Touch first (a repeat is activity too); the location is stored and
  * the last `contextTurns` history entries read only when the query will ask the model: without a key, or
  * with the key claimed.
  */
@@ -38,5 +39,6 @@ if ARGV[11] == '' or claim[1] == 1 then
 end
 expire_all(tonumber(ARGV[3]))
 refresh_index(ARGV[1], ARGV[7])
-return {1, changed, redis.call('HGETALL', KEYS[1]), pending(), entries, claim}
+return {1, changed, cjson.encode(redis.call('HGETALL', KEYS[1])), pending(), '[' .. table.concat(entries, ',') .. ']',
+  claim}
 `;

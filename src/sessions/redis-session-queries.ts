@@ -2,7 +2,7 @@ import { RATE_LIMIT, rateLimitKeys, RedisStore } from '../store';
 import { BEGIN_QUERY } from './redis-query.scripts';
 import { claimResult, RedisIdempotencyKeys } from './redis-idempotency-keys';
 import { RedisSessionIndex } from './redis-session-index';
-import { answerFromEntry, pairsToObject, parseTurn, recordFromFields } from './session-record.codec';
+import { answerFromEntry, pairsToObject, recordFromFields, turnFromEntry } from './session-record.codec';
 import {
   AppendOnceResult,
   ClientSeen,
@@ -13,7 +13,7 @@ import {
 } from './session.repository';
 import { NewTurn, Turn } from '../domain';
 
-type BeginReply = [0] | [-1] | [-2, number] | [1, number, string[], number, string[], [number?, string?]];
+type BeginReply = [0] | [-1] | [-2, number] | [1, number, string, number, string, [number?, string?]];
 
 /**
  * The query path in Redis: BEGIN_QUERY before the model call, APPEND_TURNS after it, each one script
@@ -81,9 +81,9 @@ export class RedisSessionQueries {
     const [, changed, fields, pending, entries, claimed] = reply;
     return {
       status: 'ok',
-      record: recordFromFields(id, pairsToObject(fields), pending),
+      record: recordFromFields(id, pairsToObject(JSON.parse(fields) as string[]), pending),
       ipChanged: changed === 1,
-      turns: entries.map(parseTurn),
+      turns: (JSON.parse(entries) as unknown[]).map(turnFromEntry),
       claim: claim ? claimResult(claimed) : null,
     };
   }

@@ -54,6 +54,30 @@ export function describeQueryContract(name: string, make: () => Promise<Contract
         expect(await sut.activeBetween(T0 + 5, T0 + 6, 10)).toEqual([id]);
       });
 
+      it('reads back awkward texts, metadata and user agents exactly, as written', async () => {
+        const awkward = 'say "hi" \\ / \n\t\u0001 ]],[0 中文 🚀 ';
+        const other = (await sut.create(newSession({ metadata: { z: awkward, a: '[2,"x"]' } }), T0, 100))
+          .record.id;
+        await sut.appendTurns(
+          other,
+          [{ ...turn('user', awkward, T0), hasImage: true }, turn('assistant', '', T0)],
+          T0,
+          false,
+        );
+        const client = { ip: '10.0.0.1', userAgent: awkward, policy: 'reject' as const };
+        const result = await sut.beginQuery(other, T0 + 5, start({ client }));
+        expect(result.status === 'ok' && result.record).toMatchObject({
+          metadata: { z: awkward, a: '[2,"x"]' },
+          userAgent: awkward,
+        });
+        expect(
+          result.status === 'ok' && result.turns.map((t) => [t.role, t.text, t.hasImage ?? false]),
+        ).toEqual([
+          ['user', awkward, true],
+          ['assistant', '', false],
+        ]);
+      });
+
       it('answers gone for an unknown or expired session and never brings it back', async () => {
         expect(await sut.beginQuery(newSession().id, T0, start())).toEqual({ status: 'gone' });
         const late = T0 + CONTRACT_SETTINGS.idleTtlMs + 1;

@@ -5,6 +5,7 @@ import { PoiService } from '../poi/poi.service';
 import { CREATED_TRIGGER } from '../sessions/session.repository';
 import { embeddedSessions } from '../sessions/embedded-sessions.kit';
 import { SessionService } from '../sessions/session.service';
+import { SessionLocations } from '../sessions/session-locations.service';
 import { SessionTriggers } from '../sessions/session-triggers.service';
 import { JobOptions, JobRequest } from './job-queue.port';
 import { MemoryJobQueue } from './memory-job-queue';
@@ -45,19 +46,20 @@ describe('proactive triggers', () => {
   let queue: RecordingJobQueue;
   let sessions: SessionService;
   let triggers: SessionTriggers;
+  let locations: SessionLocations;
   let relay: TriggerRelay;
   let sut: ProactiveTriggers;
 
   beforeEach(async () => {
     clock = new ManualClock();
     const embedded = embeddedSessions(config, clock);
-    ({ sessions, triggers } = embedded);
+    ({ sessions, triggers, locations } = embedded);
     removeArchive = embedded.remove;
     queue = new RecordingJobQueue({ clock, timers: clock });
     relay = new TriggerRelay(config, queue, clock, sessions, triggers);
     const pois = new PoiService(new MemoryPoiRepository(), config);
     await pois.onModuleInit();
-    sut = new ProactiveTriggers(queue, sessions, embedded.locations, relay, pois);
+    sut = new ProactiveTriggers(queue, sessions, locations, relay, pois);
   });
   afterEach(async () => {
     await queue.close();
@@ -125,8 +127,8 @@ describe('proactive triggers', () => {
       it('queues one batch job for the live sessions, or for those last seen inside the circle', async () => {
         const near = await sessions.create({}, client);
         const far = await sessions.create({}, client);
-        await sessions.updateLocation(near.id, MERIDIAN_GATE.lat, MERIDIAN_GATE.lon);
-        await sessions.updateLocation(far.id, FAR_AWAY.lat, FAR_AWAY.lon);
+        await locations.report(near.id, MERIDIAN_GATE, [], client);
+        await locations.report(far.id, FAR_AWAY, [], client);
         expect(await sut.broadcast('Closing soon')).toBe(2);
         expect(await sut.broadcast('Gate', { ...MERIDIAN_GATE, radiusM: 500 })).toBe(1);
         const batches = queue.added.map((job) => job.data as JobPayloads[JobName.BroadcastBatch]);

@@ -305,15 +305,6 @@ export class MemorySessionRepository implements SessionRepository {
     return Promise.resolve(this.sessions.get(id)?.markers.has(marker) ?? false);
   }
 
-  setLocation(id: string, lat: number, lon: number, now: number): Promise<void> {
-    const stored = this.live(id, now);
-    if (stored) {
-      stored.record.lastLat = lat;
-      stored.record.lastLon = lon;
-    }
-    return Promise.resolve();
-  }
-
   storeBytes(id: string): Promise<number> {
     const stored = this.sessions.get(id);
     return Promise.resolve(stored ? bytesOf(stored) : 0);

@@ -72,7 +72,7 @@ describe(RedisSessionRepository.name, () => {
       await sut.appendTurnsOnce(id, [{ role: 'assistant', text: 'a', createdAt: now }], now, claim);
       expect(await expectEveryKeyToExpire(id)).toBe(5);
       await sut.touch(id, now + 1, null);
-      await sut.setLocation(id, 1, 2, now + 1);
+      await sut.reportLocation(id, now + 1, { client: null, lat: 1, lon: 2, triggers: [] });
       await sut.acknowledge(id, '1-0');
       await expectEveryKeyToExpire(id);
       await sut.clearConversation(id, 3, now + 2, true);

@@ -291,10 +291,6 @@ export class RedisSessionRepository implements SessionRepository {
     return this.outbox.isMarked(this.keys(id), marker);
   }
 
-  async setLocation(id: string, lat: number, lon: number, now: number): Promise<void> {
-    await this.store.script(Lua.SET_LOCATION, this.keys(id), [lat, lon, now, this.settings.idleTtlMs]);
-  }
-
   storeBytes(id: string): Promise<number> {
     return bytesOfKeys(this.store, this.keys(id));
   }

@@ -291,12 +291,3 @@ local ttl = redis.call('PTTL', KEYS[1])
 if ttl > 0 then redis.call('PEXPIRE', KEYS[4], ttl) end
 return added
 `;
-
-/** ARGV: lat, lon, now, idleMs. */
-export const SET_LOCATION =
-  HELPERS +
-  `
-if not is_live(tonumber(ARGV[3]), tonumber(ARGV[4])) then return 0 end
-redis.call('HSET', KEYS[1], 'lastLat', ARGV[1], 'lastLon', ARGV[2])
-return 1
-`;

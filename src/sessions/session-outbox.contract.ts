@@ -148,13 +148,6 @@ export function describeOutboxContract(name: string, make: () => Promise<Contrac
         expect(await sut.isMarked(id, 'poi:tower')).toBe(false);
         expect(await sut.isMarked('3f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d', 'poi:gate')).toBe(false);
       });
-
-      it('remembers the last location', async () => {
-        const { id } = (await sut.create(newSession(), T0, 100)).record;
-        await sut.setLocation(id, 39.9163, 116.3972, T0 + 1);
-        expect(await sut.find(id, T0 + 2)).toMatchObject({ lastLat: 39.9163, lastLon: 116.3972 });
-        expect(await sut.storeBytes(id)).toBeGreaterThan(0);
-      });
     });
   });
 }

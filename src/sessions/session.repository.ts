@@ -287,7 +287,6 @@ export interface SessionOutboxStore {
   markOnce(id: string, marker: string, now: number): Promise<boolean>;
   /** Whether `marker` is set for the session (a read: false for an unknown session). */
   isMarked(id: string, marker: string): Promise<boolean>;
-  setLocation(id: string, lat: number, lon: number, now: number): Promise<void>;
 }
 
 /**

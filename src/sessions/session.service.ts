@@ -154,11 +154,6 @@ export class SessionService {
     return result && (result.status === 'stored' ? result.turns[1] : result.answer);
   }
 
-  /** Remembers where the visitor was last seen (context for the model, broadcast circles). */
-  async updateLocation(id: string, lat: number, lon: number): Promise<void> {
-    await this.sessions.setLocation(id, lat, lon, this.clock.now());
-  }
-
   /**
    * Puts a proactive message in the session's outbox and history; null when the session is gone, or
    * when `deliveryKey` was delivered to it before (a job run again after its instance died).

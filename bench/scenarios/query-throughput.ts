@@ -4,6 +4,7 @@ import { BenchContext, ScenarioResult } from '../support/context';
 import { LoadRequest, LoadResult } from '../support/load';
 import { serviceEnv, startService } from '../support/service';
 import { SessionSeeder } from '../support/service-internals';
+import { cpuMicros } from '../support/process-cpu';
 import { fmt, fmtSpread, spread } from '../support/stats';
 
 export const QUESTION = 'What is special about this hall, and who built it? Tell me more.';
@@ -15,7 +16,7 @@ export const QUESTION = 'What is special about this hall, and who built it? Tell
  */
 export async function queryThroughput(ctx: BenchContext): Promise<ScenarioResult> {
   const { sizes } = ctx;
-  const targets: Array<{ name: string; request: LoadRequest; stop(): Promise<void> }> = [];
+  const targets: Array<{ name: string; pid: number; request: LoadRequest; stop(): Promise<void> }> = [];
   const base = {
     method: 'POST' as const,
     connections: sizes.connections,
@@ -36,6 +37,7 @@ export async function queryThroughput(ctx: BenchContext): Promise<ScenarioResult
       const body = JSON.stringify({ sessionId: '$SESSION', text: QUESTION });
       return {
         name: `query, ${turns} turns`,
+        pid: service.pid,
         request: { ...base, url: service.url, path: '/v1/query', body, perConnection: sessions },
         stop: service.stop,
       };
@@ -55,12 +57,13 @@ export async function queryThroughput(ctx: BenchContext): Promise<ScenarioResult
         perConnection: cookies,
         perConnectionHeader: 'cookie',
       };
-      return { name: `connect-redis, ${turns} turns`, request, stop: baseline.stop };
+      return { name: `connect-redis, ${turns} turns`, pid: baseline.pid, request, stop: baseline.stop };
     };
     const hello = async () => {
       const baseline = await startNestBaseline('hello');
       return {
         name: 'NestJS hello',
+        pid: baseline.pid,
         request: { ...base, url: baseline.url, path: '/hello', body: JSON.stringify({ text: QUESTION }) },
         stop: baseline.stop,
       };
@@ -72,6 +75,7 @@ export async function queryThroughput(ctx: BenchContext): Promise<ScenarioResult
       });
       return {
         name: 'hello + 2 Redis round trips',
+        pid: baseline.pid,
         request: { ...base, url: baseline.url, path: '/hello', body: JSON.stringify({ text: QUESTION }) },
         stop: baseline.stop,
       };
@@ -89,8 +93,16 @@ export async function queryThroughput(ctx: BenchContext): Promise<ScenarioResult
     for (const boot of settled) if (boot.status === 'rejected') throw boot.reason;
     for (const target of targets) await ctx.load.run({ ...target.request, durationS: ctx.quick ? 0.5 : 1 }); // warm-up
     const results = new Map<string, LoadResult[]>(targets.map((t) => [t.name, []]));
+    /** The target's CPU time (user + system) per 2xx response over each run, µs. */
+    const cpuPerRequest = new Map<string, number[]>(targets.map((t) => [t.name, []]));
     for (let round = 0; round < sizes.throughputRounds; round++) {
-      for (const target of targets) results.get(target.name)!.push(await ctx.load.run(target.request));
+      for (const target of targets) {
+        const cpuBefore = cpuMicros(target.pid);
+        const result = await ctx.load.run(target.request);
+        const answered = result.okPerSecond * target.request.durationS;
+        cpuPerRequest.get(target.name)!.push((cpuMicros(target.pid) - cpuBefore) / answered);
+        results.get(target.name)!.push(result);
+      }
       ctx.log(
         `throughput round ${round + 1}: ${targets.map((t) => `${t.name} ${fmt(results.get(t.name)!.at(-1)!.okPerSecond)}/s`).join(', ')}`,
       );
@@ -102,21 +114,31 @@ export async function queryThroughput(ctx: BenchContext): Promise<ScenarioResult
     const longVsShort = spread(perRound(long, short));
     const floorVsHello = spread(perRound('hello + 2 Redis round trips', 'NestJS hello'));
     const queryVsFloor = spread(perRound(short, 'hello + 2 Redis round trips'));
+    const cpu = (name: string) => cpuPerRequest.get(name)!;
+    const helloCpuVsQuery = spread(cpu('NestJS hello').map((value, i) => value / cpu(short)[i]));
     const table = [
-      ['target', 'req/s median (min–max)', 'p99 ms median', 'non-2xx + errors'],
+      [
+        'target',
+        'req/s median (min–max)',
+        'p99 ms median',
+        'CPU µs per request, median (min–max)',
+        'non-2xx + errors',
+      ],
       ...targets.map((t) => {
         const runs = results.get(t.name)!;
         return [
           t.name,
           fmtSpread(spread(rps(t.name))),
           fmt(spread(runs.map((r) => r.p99)).median),
+          fmtSpread(spread(cpu(t.name))),
           String(runs.reduce((n, r) => n + r.non2xx + r.errors, 0)),
         ];
       }),
-      [`query (${sizes.historyShort}) ÷ hello, per round`, fmtSpread(queryVsHello), '', ''],
+      [`query (${sizes.historyShort}) ÷ hello, per round`, fmtSpread(queryVsHello), '', '', ''],
       [
         'hello + 2 Redis round trips ÷ hello, per round (the floor of a two-trip route)',
         fmtSpread(floorVsHello),
+        '',
         '',
         '',
       ],
@@ -125,16 +147,26 @@ export async function queryThroughput(ctx: BenchContext): Promise<ScenarioResult
         fmtSpread(queryVsFloor),
         '',
         '',
+        '',
+      ],
+      [
+        `hello's CPU per request ÷ query (${sizes.historyShort})'s, per round (the same goal, in CPU)`,
+        fmtSpread(helloCpuVsQuery),
+        '',
+        '',
+        '',
       ],
       [
         `query (${sizes.historyLong}) ÷ query (${sizes.historyShort}), per round`,
         fmtSpread(longVsShort),
         '',
         '',
+        '',
       ],
       [
         `connect-redis (${sizes.historyShort}) ÷ hello, per round`,
         fmtSpread(spread(perRound(`connect-redis, ${sizes.historyShort} turns`, 'NestJS hello'))),
+        '',
         '',
         '',
       ],
@@ -150,17 +182,19 @@ export async function queryThroughput(ctx: BenchContext): Promise<ScenarioResult
         ),
         '',
         '',
+        '',
       ],
     ];
     return {
       title: 'Query throughput',
-      method: `autocannon (own process), ${sizes.connections} connections, ${sizes.throughputSeconds} s per run, ${sizes.throughputRounds} rounds, the six targets one after another in each round (after a ${ctx.quick ? 0.5 : 1} s warm-up each). Each connection keeps one session (seeded with the service's own adapter, ${sizes.historyShort} or ${sizes.historyLong} entries of 60 characters; HISTORY_MAX_TURNS equal to it, so the length stays put). The service: one instance, \`AI_PROVIDER=offline\`, rate limiter on (limit out of reach), request logging at info to a file. Ratios are taken within a round, then the median over rounds.`,
+      method: `autocannon (own process), ${sizes.connections} connections, ${sizes.throughputSeconds} s per run, ${sizes.throughputRounds} rounds, the six targets one after another in each round (after a ${ctx.quick ? 0.5 : 1} s warm-up each). Each connection keeps one session (seeded with the service's own adapter, ${sizes.historyShort} or ${sizes.historyLong} entries of 60 characters; HISTORY_MAX_TURNS equal to it, so the length stays put). The service: one instance, \`AI_PROVIDER=offline\`, rate limiter on (limit out of reach), request logging at info to a file. CPU per request: the target process's user + system time over the run (\`/proc/<pid>/stat\`, every thread) ÷ its 2xx responses; unlike req/s it does not move with what the machine's other core is doing. Ratios are taken within a round, then the median over rounds.`,
       table,
       figures: {
         queryVsHello,
         longVsShort,
         floorVsHello,
         queryVsFloor,
+        helloCpuVsQuery,
         helloRps: spread(rps('NestJS hello')),
         queryRps: spread(rps(short)),
       },

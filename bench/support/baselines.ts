@@ -3,6 +3,7 @@ import { freePort, start, untilListening } from './processes';
 
 export interface Baseline {
   url: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -23,7 +24,7 @@ export async function startNestBaseline(
   );
   const url = `http://127.0.0.1:${port}`;
   await untilListening(url);
-  return { url, stop: started.stop };
+  return { url, pid: started.child.pid!, stop: started.stop };
 }
 
 /** Opens `count` connect-redis sessions with `turns` history entries each; returns their cookies. */

@@ -28,6 +28,8 @@ export function ensureBuilt(): boolean {
 
 export interface Service {
   url: string;
+  /** The node process (started through `exec`, so the shell's pid is node's). */
+  pid: number;
   env: Record<string, string>;
   logFile: string;
   archiveDir: string;
@@ -75,6 +77,7 @@ export async function startService(name: string, env: Record<string, string>): P
   await untilHttpOk(`${url}/health/ready`);
   return {
     url,
+    pid: process.child.pid!,
     env: fullEnv,
     logFile: process.logFile,
     archiveDir: env.ARCHIVE_DIR,

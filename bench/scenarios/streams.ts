@@ -12,9 +12,10 @@ const clock = () => performance.timeOrigin + performance.now();
 const POI_INSIDE = { lat: 39.9, lon: 116.39 }; // bench-gate of bench/support/pois.json
 
 /**
- * Open SSE streams on one instance, memory per idle stream, broadcast send → received (a warm-up round, then alternating with
- * raw BullMQ rounds), and POI → long-poll latency with every stream still open. The streams are opened
- * by bench/clients/streams.ts, a process of its own, from eight loopback source addresses.
+ * Open SSE streams on one instance, memory per idle stream, broadcast send → received (a warm-up round,
+ * then rounds alternating with raw BullMQ ones), and POI → long-poll latency with every stream still
+ * open. The streams are opened by bench/clients/streams.ts, a process of its own, from eight loopback
+ * source addresses.
  */
 export async function streams(ctx: BenchContext): Promise<ScenarioResult> {
   const n = ctx.sizes.streams;

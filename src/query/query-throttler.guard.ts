@@ -45,24 +45,28 @@ export class QueryThrottlerGuard extends ThrottlerGuard {
     const req = context.switchToHttp().getRequest<DeferringRequest>();
     const throttler = this.defers(req) ? this.fixedThrottler(context) : null;
     if (!throttler) return super.canActivate(context);
-    const name = throttler.name ?? 'default';
     const ttl = throttler.ttl as number;
-    const getTracker = throttler.getTracker ?? this.commonOptions.getTracker!;
-    const generateKey = throttler.generateKey ?? this.commonOptions.generateKey!;
-    const tracker = await getTracker(req, context);
-    req[DEFERRED] = {
-      key: generateKey(context, tracker, name),
-      name,
-      ttlMs: ttl,
+    await this.deferCharge(req, {
+      context,
       limit: throttler.limit as number,
-      blockMs: (throttler.blockDuration as number | undefined) ?? ttl,
-    };
+      ttl,
+      throttler,
+      blockDuration: (throttler.blockDuration as number | undefined) ?? ttl,
+      getTracker: throttler.getTracker ?? this.commonOptions.getTracker!,
+      generateKey: throttler.generateKey ?? this.commonOptions.generateKey!,
+    });
     return true;
   }
 
   protected override async handleRequest(props: ThrottlerRequest): Promise<boolean> {
     const req = props.context.switchToHttp().getRequest<DeferringRequest>();
     if (!this.defers(req)) return super.handleRequest(props);
+    await this.deferCharge(req, props);
+    return true;
+  }
+
+  /** Leaves the charge for the query path (DeferredRateLimit), keyed as ThrottlerGuard keys it. */
+  private async deferCharge(req: DeferringRequest, props: ThrottlerRequest): Promise<void> {
     const tracker = await props.getTracker(req, props.context);
     const name = props.throttler.name ?? 'default';
     req[DEFERRED] = {
@@ -72,7 +76,6 @@ export class QueryThrottlerGuard extends ThrottlerGuard {
       limit: props.limit,
       blockMs: props.blockDuration,
     };
-    return true;
   }
 
   /** A query naming a session, with the limit counted in Redis: charged in the first store step. */

@@ -7,11 +7,10 @@ import { AppConfig } from './config/app-config';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { bodyParserErrorHandler } from './common/body-parser-errors';
 import { buildOpenApiDocument } from './common/openapi-document';
-import { requestIdMiddleware } from './common/request-id.middleware';
-import { securityHeaders } from './common/security-headers';
 import { createValidationPipe } from './common/validation.pipe';
 import { putInFront } from './common/http/front-route';
-import { AppLogger } from './observability';
+import { requestEdge } from './common/http/request-edge';
+import { AppLogger, HttpRequestObserver } from './observability';
 import { SessionEventsRoute } from './proactive';
 
 /** JSON bodies fit a 5 MiB image (base64: ~6.7 MiB) and no more. */
@@ -24,13 +23,6 @@ export const JSON_BODY_LIMIT = '8mb';
 const hasJsonBody = (request: IncomingMessage): boolean =>
   ['POST', 'PUT', 'PATCH'].includes(request.method ?? '') &&
   /^application\/json\s*(;|$)/i.test(request.headers['content-type'] ?? '');
-
-/** Express would answer `If-None-Match: *` with 304 even without an ETag. */
-function ignoreConditionalHeaders(request: IncomingMessage, _response: unknown, next: () => void): void {
-  delete request.headers['if-none-match'];
-  delete request.headers['if-modified-since'];
-  next();
-}
 
 /** Express's `trust proxy` from TRUST_PROXY: true/false, a hop count, or names/subnets. */
 function trustProxyValue(value: string): boolean | number | string {
@@ -50,9 +42,10 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
   // No ETag and no conditional GET, so never a 304: answers are live state (a read even refreshes a
   // session's activity), and 304 is a status the document does not list.
   expressApp.set('etag', false);
-  expressApp.use(ignoreConditionalHeaders);
-  expressApp.use(requestIdMiddleware);
-  expressApp.use(securityHeaders());
+  // Ahead of every other middleware: each response, a body parser's rejection too, gets the hardening
+  // headers, a request id, its duration metric and its access line.
+  expressApp.use(requestEdge);
+  expressApp.use(app.get(HttpRequestObserver).express);
   expressApp.use(express.json({ limit: JSON_BODY_LIMIT, type: hasJsonBody }));
   expressApp.use(bodyParserErrorHandler);
   if (config.corsOrigins.length > 0) expressApp.enableCors({ origin: [...config.corsOrigins] });

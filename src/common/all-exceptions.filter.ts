@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { errorAnswer } from './http/error-answer';
-import { requestIdOf } from './request-id.middleware';
+import { requestIdOf } from './request-id';
 
 /** The one global filter: API.md's error envelope for everything; internals never leak. */
 @Catch()

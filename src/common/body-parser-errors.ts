@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { errorEnvelope } from './error-envelope';
-import { requestIdOf } from './request-id.middleware';
+import { requestIdOf } from './request-id';
 
 interface BodyParserError extends Error {
   type?: string;

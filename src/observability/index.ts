@@ -3,4 +3,4 @@ export { MetricsService } from './metrics.service';
 export type { AiOutcome } from './metrics.service';
 export { LoggingModule } from './logging.module';
 export { AppLogger } from './app-logger';
-export { FrontRequestObserver } from './front-request-observer';
+export { HttpRequestObserver } from './request-observer';

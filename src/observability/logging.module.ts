@@ -1,8 +1,7 @@
-import { Global, Inject, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import type pino from 'pino';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { accessLog } from './access-log';
 import { AppLogger } from './app-logger';
 import { createRootLogger } from './root-logger';
 
@@ -10,8 +9,8 @@ import { createRootLogger } from './root-logger';
 export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 
 /**
- * Logging: the root pino logger, Nest's logger on it (AppLogger, installed by configureApp) and the
- * access line of every request.
+ * Logging: the root pino logger, and Nest's logger on it (AppLogger, installed by configureApp). The
+ * access line of every request is HttpRequestObserver's.
  */
 @Global()
 @Module({
@@ -25,10 +24,4 @@ export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
   ],
   exports: [AppLogger, ROOT_LOGGER],
 })
-export class LoggingModule implements NestModule {
-  constructor(@Inject(ROOT_LOGGER) private readonly root: pino.Logger) {}
-
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(accessLog(this.root)).forRoutes('*path');
-  }
-}
+export class LoggingModule {}

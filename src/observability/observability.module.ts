@@ -1,15 +1,14 @@
-import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { ArchiveModule } from '../archive';
 import { SessionModule } from '../sessions';
 import { StatsModule } from '../stats';
-import { FrontRequestObserver } from './front-request-observer';
 import { HealthController } from './health.controller';
-import { HttpMetricsMiddleware } from './http-metrics.middleware';
 import { LifecycleMetricsListener } from './lifecycle-metrics.listener';
 import { LoggingModule } from './logging.module';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
+import { HttpRequestObserver } from './request-observer';
 import { StoreGauges } from './store-gauges';
 
 @Module({
@@ -21,11 +20,7 @@ import { StoreGauges } from './store-gauges';
     ArchiveModule,
   ],
   controllers: [HealthController, MetricsController],
-  providers: [MetricsService, StoreGauges, LifecycleMetricsListener, FrontRequestObserver],
-  exports: [MetricsService, FrontRequestObserver],
+  providers: [MetricsService, StoreGauges, LifecycleMetricsListener, HttpRequestObserver],
+  exports: [MetricsService, HttpRequestObserver],
 })
-export class ObservabilityModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(HttpMetricsMiddleware).forRoutes('*path');
-  }
-}
+export class ObservabilityModule {}

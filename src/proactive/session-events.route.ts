@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import { errorAnswer } from '../common/http/error-answer';
 import { allowHandOver, keptOnHandOver } from '../common/http/socket-handover';
 import type { FrontKit, FrontRoute, ObservedRequest, RequestObserver } from '../common/http/front-route';
-import { FrontRequestObserver } from '../observability';
+import { HttpRequestObserver } from '../observability';
 import { SessionService } from '../sessions';
 import { resumeCursorOf } from './last-event-id';
 import { MessageDelivery } from './message-delivery.service';
@@ -26,7 +26,7 @@ export class SessionEventsRoute implements FrontRoute {
   constructor(
     private readonly sessions: SessionService,
     private readonly delivery: MessageDelivery,
-    private readonly observer: FrontRequestObserver,
+    private readonly observer: HttpRequestObserver,
   ) {}
 
   claims(request: IncomingMessage): boolean {

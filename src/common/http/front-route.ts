@@ -1,8 +1,7 @@
 import type { Express } from 'express';
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import type { ClientInfo } from '../../domain';
-import { requestIdFor } from '../request-id.middleware';
-import { securityHeaders } from '../security-headers';
+import { prepareResponse } from './request-edge';
 
 /**
  * A route answered by a plain Node handler ahead of express and Nest, for a request that stays open
@@ -42,31 +41,11 @@ export interface RequestObserver {
   finished(request: ObservedRequest, statusCode: number): void;
 }
 
-/** helmet's headers, as the express pipeline sets them on every response; they depend on nothing. */
-function fixedSecurityHeaders(): Array<[string, string]> {
-  const headers: Array<[string, string]> = [];
-  const recorder = {
-    setHeader: (name: string, value: unknown) => void headers.push([name, String(value)]),
-    removeHeader: () => undefined,
-  };
-  let done = false;
-  securityHeaders()({} as never, recorder as never, () => (done = true));
-  if (!done) throw new Error('the security headers did not apply to a recording response');
-  return headers;
-}
-
 function frontKit(expressApp: Express): FrontKit {
-  const headers = fixedSecurityHeaders();
   // express's own request prototype: `ip` under the app's trust proxy setting.
   const expressRequest = (expressApp as unknown as { request: object }).request;
   return {
-    prepare(request, response) {
-      for (const [name, value] of headers) response.setHeader(name, value);
-      const header = request.headers['x-request-id'];
-      const id = requestIdFor(typeof header === 'string' ? header : undefined);
-      response.setHeader('X-Request-Id', id);
-      return id;
-    },
+    prepare: prepareResponse,
     clientOf(request) {
       const view = Object.create(expressRequest, {
         headers: { value: request.headers },

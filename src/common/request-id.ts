@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage } from 'node:http';
 
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -17,22 +17,19 @@ function nextRequestId(): string {
 }
 const REQUEST_ID = Symbol('requestId');
 
-type WithRequestId = Request & { [REQUEST_ID]?: string };
+type WithRequestId = IncomingMessage & { [REQUEST_ID]?: string };
 
 /** The client's X-Request-Id when it sent a sane one, else a generated one. */
-export function requestIdFor(sent: string | undefined): string {
+export function requestIdFor(sent: string | string[] | undefined): string {
   // Not UUID-shaped: the log redaction of session ids (UUID v4) must leave request ids readable.
-  return sent && CLIENT_REQUEST_ID.test(sent) ? sent : nextRequestId();
+  return typeof sent === 'string' && CLIENT_REQUEST_ID.test(sent) ? sent : nextRequestId();
 }
 
-/** X-Request-Id: the client's own when it sent a sane one, else generated; echoed on every response. */
-export function requestIdMiddleware(request: Request, response: Response, next: NextFunction): void {
-  const id = requestIdFor(request.get('x-request-id'));
+/** Ties `id` to the request, for requestIdOf. */
+export function assignRequestId(request: IncomingMessage, id: string): void {
   (request as WithRequestId)[REQUEST_ID] = id;
-  response.setHeader('X-Request-Id', id);
-  next();
 }
 
-export function requestIdOf(request: Request): string {
+export function requestIdOf(request: IncomingMessage): string {
   return (request as WithRequestId)[REQUEST_ID] ?? 'unknown';
 }

@@ -82,14 +82,21 @@ export class ProactiveJobs implements OnApplicationBootstrap, OnModuleDestroy {
     await this.send(record, 'tip', text, { deliveryKey: deliveryKeys.tip(tipNumber) });
   }
 
-  /** A retried batch skips the sessions it already served (the broadcast's delivery key). */
+  /**
+   * The batch's chunks sent at once, each its own round trip and notice: none waits for the one before.
+   * A retried batch skips the sessions it already served (the broadcast's delivery key).
+   */
   private async broadcast({ broadcastId, text, sessionIds }: JobPayloads[JobName.BroadcastBatch]) {
+    if (this.queue.closing) throw new ShuttingDownError();
+    const chunks: Array<Promise<unknown>> = [];
     for (let i = 0; i < sessionIds.length; i += BROADCAST_CHUNK) {
-      if (this.queue.closing) throw new ShuttingDownError();
-      await this.outbox.sendToEach(sessionIds.slice(i, i + BROADCAST_CHUNK), 'broadcast', text, {
-        deliveryKey: deliveryKeys.broadcast(broadcastId),
-      });
+      chunks.push(
+        this.outbox.sendToEach(sessionIds.slice(i, i + BROADCAST_CHUNK), 'broadcast', text, {
+          deliveryKey: deliveryKeys.broadcast(broadcastId),
+        }),
+      );
     }
+    await Promise.all(chunks);
   }
 
   private async send(

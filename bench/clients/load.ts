@@ -21,6 +21,8 @@ export interface LoadRequest {
   /** One entry per connection (round robin): a session id, or a cookie when `perConnectionHeader`. */
   perConnection?: string[];
   perConnectionHeader?: string;
+  /** Return the response time of every 2xx response (`latencies`), to pool them over several runs. */
+  keepLatencies?: boolean;
 }
 
 export interface LoadResult {
@@ -32,12 +34,15 @@ export interface LoadResult {
   p50: number;
   p99: number;
   durationS: number;
+  /** With `keepLatencies`: every 2xx response's time, ms. */
+  latencies?: number[];
 }
 
 async function run(request: LoadRequest): Promise<LoadResult> {
   let assigned = 0;
   const pool = request.perConnection ?? [];
-  const result = await autocannon({
+  const latencies: number[] = [];
+  const options: autocannon.Options = {
     url: request.url,
     connections: request.connections,
     duration: request.durationS,
@@ -64,6 +69,15 @@ async function run(request: LoadRequest): Promise<LoadResult> {
         },
       },
     ],
+  };
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(options, (error: Error | null, done) =>
+      error ? reject(error) : resolve(done),
+    );
+    if (!request.keepLatencies) return;
+    instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+      if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
+    });
   });
   return {
     okPerSecond: result['2xx'] / result.duration,
@@ -74,6 +88,7 @@ async function run(request: LoadRequest): Promise<LoadResult> {
     p50: result.latency.p50,
     p99: result.latency.p99,
     durationS: result.duration,
+    ...(request.keepLatencies ? { latencies } : {}),
   };
 }
 

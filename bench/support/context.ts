@@ -4,7 +4,7 @@ import { Spread } from './stats';
 /** Sizes of one run: the full one, or `--quick` (same scenarios, fewer rounds, smaller populations). */
 export function sizesFor(quick: boolean) {
   return {
-    throughputRounds: quick ? 2 : 5,
+    throughputRounds: quick ? 2 : 7,
     throughputSeconds: quick ? 1.5 : 2,
     connections: 50,
     historyShort: 10,
@@ -13,7 +13,7 @@ export function sizesFor(quick: boolean) {
     bytesSessions: quick ? 100 : 1000,
     heapSessions: quick ? 3_000 : 100_000,
     streams: quick ? 2_000 : 10_000,
-    broadcastRounds: quick ? 2 : 3,
+    broadcastRounds: quick ? 2 : 5,
     poiProbes: quick ? 30 : 100,
     sweepSessions: quick ? 3_000 : 100_000,
     sweepLoadRate: 200,

@@ -6,7 +6,15 @@ import { freePort, start, until } from './processes';
  * used_memory and MONITOR see only the suite, and the suite's millions of keys never slow the other
  * users of the machine's shared Redis. BENCH_REDIS_URL points the suite at another server instead.
  */
-export async function startRedis(): Promise<{ url: string; version: string; stop(): Promise<void> }> {
+export interface BenchRedis {
+  url: string;
+  version: string;
+  /** Every key of the run gone (a private server: FLUSHDB; BENCH_REDIS_URL: the run's prefix). */
+  clear(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startRedis(): Promise<BenchRedis> {
   const external = process.env.BENCH_REDIS_URL;
   let stop = (): Promise<void> => Promise.resolve();
   let url = external ?? '';
@@ -34,7 +42,11 @@ export async function startRedis(): Promise<{ url: string; version: string; stop
     await until('redis-server', async () => (await withRedis(url, (r) => r.ping())) === 'PONG', 10_000, 100);
   }
   const info = await withRedis(url, (r) => r.info('server'));
-  return { url, version: /redis_version:(\S+)/.exec(info)?.[1] ?? '?', stop };
+  const clear = async () => {
+    if (external) await deletePrefix(url, runPrefix('').slice(0, -1));
+    else await withRedis(url, (r) => r.flushdb());
+  };
+  return { url, version: /redis_version:(\S+)/.exec(info)?.[1] ?? '?', clear, stop };
 }
 
 /** Every key of this run starts with `bench:<pid>:`: one prefix to delete, and nobody else's. */

@@ -83,7 +83,7 @@ export function renderReport(input: ReportInput): string {
     `  (${input.built ? 'built by this run' : 'dist/ was already up to date'}), with \`--expose-gc\` and a preloaded probe (bench/clients/memory-probe.js) that`,
     '  answers heap and RSS after a forced GC over IPC. Each instance has its own `REDIS_KEY_PREFIX` under `bench:`, its own',
     '  `ARCHIVE_DIR` (file archive), a free port, `AI_PROVIDER=offline`, request logs at `info` to a file.',
-    '- Redis is a private `redis-server` started by the suite (no persistence), so `INFO`, `MEMORY USAGE` and `MONITOR` see the suite alone.',
+    '- Redis is a private `redis-server` started by the suite (no persistence), so `INFO`, `MEMORY USAGE` and `MONITOR` see the suite alone; it is emptied after each scenario, so none runs on what another left.',
     '- Load comes from autocannon in a process of its own; SSE streams and long-polls are opened by another process (bench/clients/streams.ts).',
     '- Baselines are built and run by the suite in the same run: a bare NestJS express hello, express-session + connect-redis 9,',
     '  and a raw BullMQ queue and worker; alternated with the service round by round, medians taken over rounds.',

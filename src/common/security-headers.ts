@@ -25,15 +25,8 @@ const hardening = helmet({
   },
 });
 
-let recorded: ReadonlyArray<readonly [string, string]> | null = null;
-
-/**
- * helmet's headers as its middleware sets them, recorded once from a recording response. With this
- * configuration they depend on nothing in the request (no nonce), so every response gets this list
- * without running helmet's dozen middlewares per request.
- */
-export function securityHeaders(): ReadonlyArray<readonly [string, string]> {
-  if (recorded) return recorded;
+/** helmet's headers as its middleware sets them, recorded once at start-up from a recording response. */
+function recordHeaders(): ReadonlyArray<readonly [string, string]> {
   const headers: Array<[string, string]> = [];
   const recorder = {
     setHeader: (name: string, value: unknown) => void headers.push([name, String(value)]),
@@ -42,6 +35,15 @@ export function securityHeaders(): ReadonlyArray<readonly [string, string]> {
   let done = false;
   hardening({} as never, recorder as never, () => (done = true));
   if (!done) throw new Error('the security headers did not apply to a recording response');
-  recorded = headers;
-  return recorded;
+  return headers;
+}
+
+const RECORDED = recordHeaders();
+
+/**
+ * helmet's headers for every response. With this configuration they depend on nothing in the request
+ * (no nonce), so each response gets the recorded list without running helmet's dozen middlewares.
+ */
+export function securityHeaders(): ReadonlyArray<readonly [string, string]> {
+  return RECORDED;
 }

@@ -15,7 +15,7 @@ export class RedisSessionIndex {
     return this.store.key('{idx}', 'activity');
   }
 
-  private get endingKey(): string {
+  get endingKey(): string {
     return this.store.key('{idx}', 'ending');
   }
 

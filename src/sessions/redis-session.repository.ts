@@ -45,6 +45,12 @@ import {
   Turn,
 } from '../domain';
 
+/** A session's keys: its hash, history, outbox, markers and idempotency keys (the hash first). */
+export function sessionKeys(store: RedisStore, id: string): string[] {
+  const base = store.key(`s:{${id}}`);
+  return [base, `${base}:h`, `${base}:m`, `${base}:once`, `${base}:k`];
+}
+
 /**
  * Sessions in Redis: `{prefix}s:{ID}` (hash), `:h` (history list), `:m` (outbox stream), `:once` (one-time
  * markers and delivery keys), `:k` (idempotency keys), all under the session's hash tag; the indexes
@@ -69,8 +75,7 @@ export class RedisSessionRepository implements SessionRepository {
   }
 
   private keys(id: string): string[] {
-    const base = this.store.key(`s:{${id}}`);
-    return [base, `${base}:h`, `${base}:m`, `${base}:once`, `${base}:k`];
+    return sessionKeys(this.store, id);
   }
 
   async create(session: NewSession, now: number, maxSessions: number) {

@@ -1,4 +1,5 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
+import { validateSync, ValidatorOptions } from 'class-validator';
 import { ErrorDetail } from './api-error';
 import { NOT_STORABLE_MESSAGE, unstorableTextAt } from './well-formed-text';
 
@@ -31,7 +32,15 @@ class ApiValidationPipe extends ValidationPipe {
       const field = [metadata.data, at].filter(Boolean).join('.') || metadata.type;
       throw new ValidationFailedException([{ field, message: `${field} ${NOT_STORABLE_MESSAGE}` }]);
     }
+    // A custom decorator's value (the client info, the Idempotency-Key) has no DTO to check or
+    // convert: ValidationPipe would hand it back as it is, after its own async round.
+    if (metadata.type === 'custom') return value;
     return super.transform(value, metadata) as Promise<unknown>;
+  }
+
+  /** Every rule of the DTOs is synchronous (none returns a promise): checked without an async round. */
+  protected override validate(object: object, options?: ValidatorOptions): ValidationError[] {
+    return validateSync(object, options);
   }
 }
 

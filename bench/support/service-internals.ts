@@ -12,7 +12,7 @@ import { JOB_CONCURRENCY, JobName, QueueName } from '../../src/proactive/proacti
 import { RedisSessionIndex } from '../../src/sessions/redis-session-index';
 import { RedisSessionRepository, sessionKeys } from '../../src/sessions/redis-session.repository';
 import { CREATE, INDEX_ADD_WITH_CAP } from '../../src/sessions/redis-session.scripts';
-import { CREATED_TRIGGER } from '../../src/sessions/session.repository';
+import { CREATED_TRIGGER, NewSession } from '../../src/sessions/session.repository';
 import { newSessionId } from '../../src/sessions/session-id';
 import { RedisStore } from '../../src/store/redis-store';
 
@@ -36,6 +36,19 @@ const BULK_IN_FLIGHT = 4;
 /** A cap no population of the suite reaches: seeding never evicts. */
 const NO_CAP = 100_000_000;
 
+/** The session seeded at index `i`, and when it was created and last active: one shape for both ways of writing it. */
+function seededSession(i: number, options: SeedOptions): { session: NewSession; at: number } {
+  const at = typeof options.lastActivityAt === 'number' ? options.lastActivityAt : options.lastActivityAt(i);
+  const session = {
+    id: newSessionId(),
+    locale: 'zh-CN',
+    metadata: {},
+    clientIp: options.clientIp?.(i) ?? '127.0.0.1',
+    userAgent: 'bench',
+  };
+  return { session, at };
+}
+
 /**
  * Writes sessions exactly as the service does (its own Redis adapter and scripts, the settings the
  * service derives from the same environment), much faster than over HTTP: used for populations of
@@ -58,7 +71,10 @@ export class SessionSeeder {
     });
   }
 
-  /** Seeds `count` sessions, `parallel` at a time; returns their ids, in index order. */
+  /**
+   * Seeds `count` sessions, `parallel` at a time (those without history, a pipeline of a thousand at a
+   * time instead); returns their ids, in index order.
+   */
   async seed(count: number, options: SeedOptions, parallel = 256): Promise<string[]> {
     await this.store.waitUntilReady(5000);
     if (options.turns === 0) return this.seedWithoutHistory(count, options);
@@ -69,17 +85,9 @@ export class SessionSeeder {
       Array.from({ length: parallel }, async () => {
         while (next < count) {
           const i = next++;
-          const id = newSessionId();
-          const at =
-            typeof options.lastActivityAt === 'number' ? options.lastActivityAt : options.lastActivityAt(i);
-          const session = {
-            id,
-            locale: 'zh-CN',
-            metadata: {},
-            clientIp: options.clientIp?.(i) ?? '127.0.0.1',
-            userAgent: 'bench',
-          };
-          await this.repository.create(session, at, 100_000_000);
+          const { session, at } = seededSession(i, options);
+          const id = session.id;
+          await this.repository.create(session, at, NO_CAP);
           for (let t = 0; t < options.turns; t += 2) {
             const turns = [
               { role: 'user' as const, text: text('user', t), createdAt: at },
@@ -108,16 +116,26 @@ export class SessionSeeder {
     ])) as [string, string];
     const index = new RedisSessionIndex(this.store);
     const indexKeys = [index.activityKey, index.endingKey, index.triggersKey];
-    const ids = Array.from({ length: count }, () => newSessionId());
+    const ids: string[] = [];
     const writeBatch = async (from: number) => {
       const pipeline = client.pipeline();
       for (let i = from; i < Math.min(count, from + BULK_BATCH); i++) {
-        const at =
-          typeof options.lastActivityAt === 'number' ? options.lastActivityAt : options.lastActivityAt(i);
-        const [hash] = sessionKeys(this.store, ids[i]);
-        const ip = options.clientIp?.(i) ?? '127.0.0.1';
-        pipeline.evalsha(create, 1, hash, at, this.keyTtlMs, 'zh-CN', '{}', ip, 'bench');
-        pipeline.evalsha(admit, indexKeys.length, ...indexKeys, ids[i], at, NO_CAP, CREATED_TRIGGER);
+        const { session, at } = seededSession(i, options);
+        ids[i] = session.id;
+        // CREATE's arguments in RedisSessionRepository.create's order.
+        const [hash] = sessionKeys(this.store, session.id);
+        pipeline.evalsha(
+          create,
+          1,
+          hash,
+          at,
+          this.keyTtlMs,
+          session.locale,
+          JSON.stringify(session.metadata),
+          session.clientIp ?? '',
+          session.userAgent ?? '',
+        );
+        pipeline.evalsha(admit, indexKeys.length, ...indexKeys, session.id, at, NO_CAP, CREATED_TRIGGER);
       }
       const replies = (await pipeline.exec()) ?? [];
       replies.forEach(([error, reply], i) => {

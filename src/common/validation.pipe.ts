@@ -38,7 +38,10 @@ class ApiValidationPipe extends ValidationPipe {
     return super.transform(value, metadata) as Promise<unknown>;
   }
 
-  /** Every rule of the DTOs is synchronous (none returns a promise): checked without an async round. */
+  /**
+   * Every rule of the DTOs is synchronous (none returns a promise): checked without an async round.
+   * validateSync skips an async rule, so a rule added here must stay synchronous.
+   */
   protected override validate(object: object, options?: ValidatorOptions): ValidationError[] {
     return validateSync(object, options);
   }

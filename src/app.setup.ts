@@ -8,6 +8,7 @@ import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { bodyParserErrorHandler } from './common/body-parser-errors';
 import { buildOpenApiDocument } from './common/openapi-document';
 import { createValidationPipe } from './common/validation.pipe';
+import { AfterApiRoutes } from './common/http/after-api-routes';
 import { putInFront } from './common/http/front-route';
 import { requestEdge } from './common/http/request-edge';
 import { AppLogger, HttpRequestObserver } from './observability';
@@ -51,8 +52,9 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
   if (config.corsOrigins.length > 0) expressApp.enableCors({ origin: [...config.corsOrigins] });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
-  const document = buildOpenApiDocument(app);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  app
+    .get(AfterApiRoutes)
+    .add(() => SwaggerModule.setup('docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' }));
   // The SSE stream route ahead of express: an idle stream keeps nothing of the pipeline.
   putInFront(
     app.getHttpServer() as Server,

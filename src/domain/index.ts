@@ -6,5 +6,6 @@ export * from './archived-session';
 export * from './client-info';
 export * from './model-unavailable.error';
 export * from './proactive.events';
+export * from './query.events';
 export * from './session.events';
 export * from './session.types';

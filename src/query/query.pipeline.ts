@@ -1,9 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { ApiError, sessionNotFound } from '../common/api-error';
 import { CLOCK, Clock } from '../common/clock';
 import { toStorableText } from '../common/well-formed-text';
 import { ContextTurn, GUIDE_MODEL, GuideModel } from '../ai';
-import { ClientInfo, ModelUnavailableError, SessionRecord, Turn } from '../domain';
+import {
+  ClientInfo,
+  ModelUnavailableError,
+  QueryAskedEvent,
+  QueryEvents,
+  SessionRecord,
+  Turn,
+} from '../domain';
 import { GeoPoint, PoiService, PoiWithDistance } from '../poi';
 import { IdempotencyClaim, IdempotencyKeys, OpenedQuery, RateLimitCharge, SessionQueries } from '../sessions';
 import { QueryDto } from './query.dto';
@@ -53,7 +61,7 @@ interface QueryContext extends QueryInput {
  * The one query path both query routes run, as named steps over a query context: resolve or adopt
  * the session, claim the Idempotency-Key, record the visitor's location, read the context turns and
  * the POIs nearby, call the model, append the question and answer together, answer. (The rate limit
- * is the route's guard.) A claimed key not stored under is released, whatever ended the query.
+ * is the route's guard.) Once the session is resolved, `query.asked` is emitted. A claimed key not stored under is released, whatever ended the query.
  */
 @Injectable()
 export class QueryPipeline {
@@ -63,6 +71,7 @@ export class QueryPipeline {
     private readonly pois: PoiService,
     @Inject(GUIDE_MODEL) private readonly model: GuideModel,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly events: EventEmitter2,
   ) {}
 
   async *run(input: QueryInput): AsyncGenerator<QueryEvent> {
@@ -77,6 +86,7 @@ export class QueryPipeline {
       rateLimit: input.rateLimit,
     });
     const { record, created, keyed } = opened;
+    this.events.emit(QueryEvents.asked, { sessionId: record.id } satisfies QueryAskedEvent);
     yield { kind: 'session', sessionId: record.id, sessionCreated: created };
     if (keyed?.status === 'answered') {
       // A repeat: the stored answer as one delta, then done (API.md).

@@ -1,7 +1,7 @@
 import { ManualClock } from '../../test/support/manual-clock';
 import { loadConfig } from '../config/load-config';
 import { GuideModel, GuideRequest } from '../ai/guide-model.port';
-import { ModelUnavailableError } from '../domain';
+import { ModelUnavailableError, QueryAskedEvent, QueryEvents } from '../domain';
 import { OfflineGuideModel } from '../ai/offline-guide.model';
 import { MemoryPoiRepository } from '../poi/memory-poi.repository';
 import { PoiService } from '../poi/poi.service';
@@ -45,13 +45,17 @@ describe(QueryService.name, () => {
   let sut: QueryService;
 
   let removeArchive: () => void;
+  /** The `query.asked` events emitted, in order. */
+  let asked: QueryAskedEvent[];
 
   const build = (guide: GuideModel) => {
     const embedded = embeddedSessions(config, clock);
     sessions = embedded.sessions;
     removeArchive = embedded.remove;
+    asked = [];
+    embedded.events.on(QueryEvents.asked, (event: QueryAskedEvent) => asked.push(event));
     return new QueryService(
-      new QueryPipeline(embedded.queries, embedded.idempotencyKeys, pois, guide, clock),
+      new QueryPipeline(embedded.queries, embedded.idempotencyKeys, pois, guide, clock, embedded.events),
     );
   };
 
@@ -129,6 +133,20 @@ describe(QueryService.name, () => {
       await expect(sut.ask(query({ sessionId, text: 'Two' }), client, 'key-3')).rejects.toMatchObject({
         code: 'CONFLICT',
       });
+    });
+
+    it('tells query.asked for each query accepted, a failed or replayed one too, never a refused one', async () => {
+      const { sessionId } = await sut.ask(query({}), client);
+      await sut.ask(query({ sessionId, text: 'Once' }), client, 'key-4');
+      await sut.ask(query({ sessionId, text: 'Once' }), client, 'key-4'); // replayed
+      await expect(sut.ask(query({ sessionId, text: 'Twice' }), client, 'key-4')).rejects.toMatchObject({
+        code: 'CONFLICT',
+      });
+      model.failure = new ModelUnavailableError('timeout', { failure: 'timeout' });
+      await expect(sut.ask(query({ sessionId, text: 'Again' }), client)).rejects.toMatchObject({
+        code: 'AI_UNAVAILABLE',
+      });
+      expect(asked).toEqual(Array.from({ length: 4 }, () => ({ sessionId })));
     });
 
     it('answers SESSION_NOT_FOUND when the session ends while the model answers', async () => {

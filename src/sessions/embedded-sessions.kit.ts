@@ -18,7 +18,8 @@ import { SessionLocations } from './session-locations.service';
 /**
  * For specs of the modules that use sessions: the sessions module's services built by hand on its
  * in-process twins (the memory store, the memory lease, the file archive in a folder of its own), on
- * the clock the spec moves. `remove()` deletes the archive folder.
+ * the clock the spec moves, with the emitter they tell their events on. `remove()` deletes the archive
+ * folder.
  */
 export function embeddedSessions(config: AppConfig, clock: Clock & Timers) {
   const archiveDir = mkdtempSync(join(tmpdir(), 'tg-embedded-sessions-'));
@@ -40,6 +41,7 @@ export function embeddedSessions(config: AppConfig, clock: Clock & Timers) {
   const idempotencyKeys = new IdempotencyKeys(repository, config, clock, clock);
   return {
     repository,
+    events,
     sessions,
     triggers: new SessionTriggers(repository, clock),
     idempotencyKeys,

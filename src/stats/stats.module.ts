@@ -1,15 +1,14 @@
-import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { LeaseModule } from '../lease';
 import { REDIS_STORE, RedisStore, StoreModule } from '../store';
 import { SessionModule } from '../sessions';
 import { MemoryStatsRepository } from './memory-stats.repository';
-import { QueryCounterMiddleware } from './query-counter.middleware';
 import { RedisStatsRepository } from './redis-stats.repository';
 import { STATS_REPOSITORY } from './stats.repository';
 import { StatsService } from './stats.service';
 import { AlertService } from './alert.service';
 
-/** The counters behind GET /v1/admin/stats, fed by domain events and the query routes. */
+/** The counters behind GET /v1/admin/stats, fed by domain events. */
 @Module({
   imports: [SessionModule, StoreModule, LeaseModule],
   providers: [
@@ -24,13 +23,4 @@ import { AlertService } from './alert.service';
   ],
   exports: [StatsService],
 })
-export class StatsModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer
-      .apply(QueryCounterMiddleware)
-      .forRoutes(
-        { path: 'v1/query', method: RequestMethod.POST },
-        { path: 'v1/query/stream', method: RequestMethod.POST },
-      );
-  }
-}
+export class StatsModule {}

@@ -2,7 +2,14 @@ import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { CLOCK, Clock, TIMERS, TimerHandle, Timers } from '../common/clock';
 import { SessionStoreStatus } from '../sessions';
-import { SessionEndedEvent, SessionEvents, SessionsEndedEvent, EndReason, isReset } from '../domain';
+import {
+  SessionEndedEvent,
+  SessionEvents,
+  SessionsEndedEvent,
+  EndReason,
+  isReset,
+  QueryEvents,
+} from '../domain';
 import { ActiveAlert } from './alert-rules';
 import { StatsEvents } from './stats.events';
 import { EndCount, STATS_REPOSITORY, StatsRepository } from './stats.repository';
@@ -107,9 +114,10 @@ export class StatsService implements OnModuleDestroy {
   }
 
   /**
-   * Counted in memory and written about once a second (one store write per second, not one per
-   * query); this instance's own reads flush first.
+   * A query accepted (`query.asked`): counted in memory and written about once a second (one store
+   * write per second, not one per query); this instance's own reads flush first.
    */
+  @OnEvent(QueryEvents.asked)
   recordQuery(): void {
     const second = Math.floor(this.clock.now() / 1000);
     this.unflushed.set(second, (this.unflushed.get(second) ?? 0) + 1);

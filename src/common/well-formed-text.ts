@@ -12,22 +12,29 @@ export const NOT_STORABLE_MESSAGE = 'must be well-formed Unicode text (no lone U
 
 /**
  * The path (`text`, `metadata.guide`, `pois.3.name`) of the first string, or object key, in `value`
- * that is not storable text; null when all are.
+ * that is not storable text; null when all are. The path is built on the way back from a find only:
+ * the common case, all storable, allocates nothing.
  */
-export function unstorableTextAt(value: unknown, path = ''): string | null {
-  if (typeof value === 'string') return NOT_STORABLE.test(value) ? path : null;
+export function unstorableTextAt(value: unknown): string | null {
+  if (typeof value === 'string') return NOT_STORABLE.test(value) ? '' : null;
   if (value === null || typeof value !== 'object') return null;
-  const entries = Array.isArray(value)
-    ? value.map((item, index) => [String(index), item] as const)
-    : Object.entries(value);
-  for (const [key, item] of entries) {
-    const at = path ? `${path}.${key}` : key;
-    if (NOT_STORABLE.test(key)) return path; // a key is named by the object that holds it
-    const found = unstorableTextAt(item, at);
-    if (found !== null) return found;
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      const found = unstorableTextAt(value[index]);
+      if (found !== null) return pathOf(String(index), found);
+    }
+    return null;
+  }
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (NOT_STORABLE.test(key)) return ''; // a key is named by the object that holds it
+    const found = unstorableTextAt((value as Record<string, unknown>)[key]);
+    if (found !== null) return pathOf(key, found);
   }
   return null;
 }
+
+const pathOf = (key: string, below: string) => (below ? `${key}.${below}` : key);
 
 /** Text from a dependency (a model's answer) made storable: each offending unit becomes U+FFFD. */
 export function toStorableText(text: string): string {

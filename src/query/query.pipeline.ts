@@ -3,7 +3,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { ApiError, sessionNotFound } from '../common/api-error';
 import { CLOCK, Clock } from '../common/clock';
 import { toStorableText } from '../common/well-formed-text';
-import { ContextTurn, GUIDE_MODEL, GuideModel } from '../ai';
+import { ContextTurn, GUIDE_MODEL, GuideModel, GuideRequest } from '../ai';
 import {
   ClientInfo,
   ModelUnavailableError,
@@ -40,8 +40,6 @@ export interface QueryInput {
   idempotencyKey?: string;
   /** The rate limit, when it is charged in the first store step (QueryThrottlerGuard). */
   rateLimit?: RateLimitCharge;
-  /** `stream`: the model's deltas as it writes them; `whole`: its answer as one delta. */
-  mode: 'stream' | 'whole';
   /** The client went away: stop asking the model and store nothing. */
   signal?: AbortSignal;
 }
@@ -61,7 +59,10 @@ interface QueryContext extends QueryInput {
  * The one query path both query routes run, as named steps over a query context: resolve or adopt
  * the session, claim the Idempotency-Key, record the visitor's location, read the context turns and
  * the POIs nearby, call the model, append the question and answer together, answer. (The rate limit
- * is the route's guard.) Once the session is resolved, `query.asked` is emitted. A claimed key not stored under is released, whatever ended the query.
+ * is the route's guard.) Once the session is resolved, `query.asked` is emitted. A claimed key not
+ * stored under is released, whatever ended the query. Two drivers run the steps: `answer` straight
+ * through for POST /v1/query (no event between steps to hand anyone), `stream` as the events of
+ * POST /v1/query/stream.
  */
 @Injectable()
 export class QueryPipeline {
@@ -74,7 +75,55 @@ export class QueryPipeline {
     private readonly events: EventEmitter2,
   ) {}
 
-  async *run(input: QueryInput): AsyncGenerator<QueryEvent> {
+  /** POST /v1/query: the steps straight through, the answer returned whole. */
+  async answer(input: QueryInput): Promise<QueryAnswer> {
+    const opened = await this.open(input);
+    const { record, created, keyed } = opened;
+    if (keyed?.status === 'answered') return answerOf(record, created, keyed.answer); // a repeat
+    const context = await this.prepare(input, opened, keyed?.claim);
+    try {
+      const text = await this.askModel(context);
+      return answerOf(record, created, await this.appendExchange(context, text));
+    } catch (error) {
+      this.releaseClaim(context);
+      throw error;
+    }
+  }
+
+  /**
+   * POST /v1/query/stream: `session`, the model's deltas as it writes them, then `done`. Errors before
+   * `session` (resolving the session, claiming the key) are thrown by the first `next()`.
+   */
+  async *stream(input: QueryInput): AsyncGenerator<QueryEvent> {
+    const opened = await this.open(input);
+    const { record, created, keyed } = opened;
+    yield { kind: 'session', sessionId: record.id, sessionCreated: created };
+    if (keyed?.status === 'answered') {
+      // A repeat: the stored answer as one delta, then done (API.md).
+      yield { kind: 'delta', text: keyed.answer.text };
+      yield { kind: 'done', answer: answerOf(record, created, keyed.answer) };
+      return;
+    }
+    const context = await this.prepare(input, opened, keyed?.claim);
+    let stored = false;
+    try {
+      let text = '';
+      for await (const delta of this.streamModel(context)) {
+        if (input.signal?.aborted) return; // the client left: nothing is stored
+        text += delta;
+        yield { kind: 'delta', text: delta };
+      }
+      if (input.signal?.aborted) return;
+      const answer = await this.appendExchange(context, text);
+      stored = true;
+      yield { kind: 'done', answer: answerOf(record, created, answer) };
+    } finally {
+      if (!stored) this.releaseClaim(context);
+    }
+  }
+
+  /** The first store step (session, key, location, context turns, rate limit); then `query.asked`. */
+  private async open(input: QueryInput): Promise<OpenedQuery> {
     const { query } = input;
     const opened = await this.queries.open({
       sessionId: query.sessionId,
@@ -85,42 +134,38 @@ export class QueryPipeline {
       contextTurns: CONTEXT_TURNS,
       rateLimit: input.rateLimit,
     });
-    const { record, created, keyed } = opened;
-    this.events.emit(QueryEvents.asked, { sessionId: record.id } satisfies QueryAskedEvent);
-    yield { kind: 'session', sessionId: record.id, sessionCreated: created };
-    if (keyed?.status === 'answered') {
-      // A repeat: the stored answer as one delta, then done (API.md).
-      yield { kind: 'delta', text: keyed.answer.text };
-      yield { kind: 'done', answer: answerOf(record, created, keyed.answer) };
-      return;
-    }
-    const claim = keyed?.claim;
-    let stored = false;
+    this.events.emit(QueryEvents.asked, { sessionId: opened.record.id } satisfies QueryAskedEvent);
+    return opened;
+  }
+
+  /** What the model is asked with: the context turns, the location and the POIs near it. */
+  private async prepare(
+    input: QueryInput,
+    opened: OpenedQuery,
+    claim: IdempotencyClaim | undefined,
+  ): Promise<QueryContext> {
+    const context: QueryContext = {
+      ...input,
+      record: opened.record,
+      created: opened.created,
+      claim,
+      askedAt: this.clock.now(),
+      location: locationOf(opened),
+      history: opened.turns.map((turn) => ({ role: turn.role, text: turn.text })),
+      nearbyPois: [],
+    };
     try {
-      const context: QueryContext = {
-        ...input,
-        record,
-        created,
-        claim,
-        askedAt: this.clock.now(),
-        location: locationOf(opened),
-        history: opened.turns.map((turn) => ({ role: turn.role, text: turn.text })),
-        nearbyPois: [],
-      };
       await this.searchPois(context);
-      let text = '';
-      for await (const delta of this.callModel(context)) {
-        if (input.signal?.aborted) return; // the client left: nothing is stored
-        text += delta;
-        yield { kind: 'delta', text: delta };
-      }
-      if (input.signal?.aborted) return;
-      const answer = await this.appendExchange(context, text);
-      stored = true;
-      yield { kind: 'done', answer: answerOf(record, created, answer) };
-    } finally {
-      if (!stored && claim) this.keys.release(record.id, claim);
+    } catch (error) {
+      this.releaseClaim(context);
+      throw error;
     }
+    return context;
+  }
+
+  /** A claimed key not stored under is released, whatever ended the query. */
+  private releaseClaim({ record, claim }: QueryContext): void {
+    if (claim) this.keys.release(record.id, claim);
   }
 
   /** From the in-memory POI set (PoiService): no store round trip. */
@@ -129,8 +174,8 @@ export class QueryPipeline {
       context.nearbyPois = await this.pois.near(context.location, NEARBY_RADIUS_M, NEARBY_LIMIT);
   }
 
-  private async *callModel(context: QueryContext): AsyncGenerator<string> {
-    const request = {
+  private modelRequest(context: QueryContext): GuideRequest {
+    return {
       locale: context.record.locale,
       history: context.history,
       text: context.query.text,
@@ -139,9 +184,21 @@ export class QueryPipeline {
       nearbyPois: context.nearbyPois,
       signal: context.signal,
     };
+  }
+
+  /** The model's whole answer, a failure as the API names it. */
+  private async askModel(context: QueryContext): Promise<string> {
     try {
-      if (context.mode === 'whole') yield await this.model.answer(request);
-      else yield* this.model.answerStream(request);
+      return await this.model.answer(this.modelRequest(context));
+    } catch (error) {
+      throw modelFailure(error, context.record.id);
+    }
+  }
+
+  /** The model's answer as it writes it, a failure as the API names it. */
+  private async *streamModel(context: QueryContext): AsyncGenerator<string> {
+    try {
+      yield* this.model.answerStream(this.modelRequest(context));
     } catch (error) {
       throw modelFailure(error, context.record.id);
     }

@@ -11,23 +11,14 @@ export type { QueryAnswer, QueryEvent } from './query.pipeline';
 export class QueryService {
   constructor(private readonly pipeline: QueryPipeline) {}
 
-  /** POST /v1/query: the pipeline run to its end, its answer collected. */
-  async ask(
+  /** POST /v1/query: the pipeline run to its end, its answer returned. */
+  ask(
     query: QueryDto,
     client: ClientInfo,
     idempotencyKey?: string,
     rateLimit?: RateLimitCharge,
   ): Promise<QueryAnswer> {
-    for await (const event of this.pipeline.run({
-      query,
-      client,
-      idempotencyKey,
-      rateLimit,
-      mode: 'whole',
-    })) {
-      if (event.kind === 'done') return event.answer;
-    }
-    throw new Error('the query pipeline ended without an answer');
+    return this.pipeline.answer({ query, client, idempotencyKey, rateLimit });
   }
 
   /**
@@ -41,6 +32,6 @@ export class QueryService {
     idempotencyKey?: string,
     rateLimit?: RateLimitCharge,
   ): AsyncIterable<QueryEvent> {
-    return this.pipeline.run({ query, client, idempotencyKey, rateLimit, mode: 'stream', signal });
+    return this.pipeline.stream({ query, client, idempotencyKey, rateLimit, signal });
   }
 }

@@ -7,6 +7,7 @@ export const SessionEvents = {
   ended: 'session.ended',
   /** Many ends at once (the sweep's batches): each end is in exactly one `ended` or `endedBatch`. */
   endedBatch: 'sessions.ended',
+  /** A location stored as the session's last one, by a location report or a query carrying one. */
   locationUpdated: 'location.updated',
 } as const;
 

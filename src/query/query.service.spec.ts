@@ -1,7 +1,13 @@
 import { ManualClock } from '../../test/support/manual-clock';
 import { loadConfig } from '../config/load-config';
 import { GuideModel, GuideRequest } from '../ai/guide-model.port';
-import { ModelUnavailableError, QueryAskedEvent, QueryEvents } from '../domain';
+import {
+  LocationUpdatedEvent,
+  ModelUnavailableError,
+  QueryAskedEvent,
+  QueryEvents,
+  SessionEvents,
+} from '../domain';
 import { OfflineGuideModel } from '../ai/offline-guide.model';
 import { MemoryPoiRepository } from '../poi/memory-poi.repository';
 import { PoiService } from '../poi/poi.service';
@@ -47,6 +53,8 @@ describe(QueryService.name, () => {
   let removeArchive: () => void;
   /** The `query.asked` events emitted, in order. */
   let asked: QueryAskedEvent[];
+  /** The `location.updated` events emitted, in order. */
+  let located: LocationUpdatedEvent[];
 
   const build = (guide: GuideModel) => {
     const embedded = embeddedSessions(config, clock);
@@ -54,6 +62,8 @@ describe(QueryService.name, () => {
     removeArchive = embedded.remove;
     asked = [];
     embedded.events.on(QueryEvents.asked, (event: QueryAskedEvent) => asked.push(event));
+    located = [];
+    embedded.events.on(SessionEvents.locationUpdated, (event: LocationUpdatedEvent) => located.push(event));
     return new QueryService(
       new QueryPipeline(embedded.queries, embedded.idempotencyKeys, pois, guide, clock, embedded.events),
     );
@@ -99,10 +109,12 @@ describe(QueryService.name, () => {
     });
 
     it('stores the query location as an explicit step, and uses the last one known when none is given', async () => {
-      const first = await sut.ask(query({ location: MERIDIAN_GATE }), client);
+      const first = await sut.ask(query({ location: { ...MERIDIAN_GATE, accuracy: 12 } }), client);
       expect((await sessions.find(first.sessionId))?.lastLat).toBe(MERIDIAN_GATE.lat);
+      expect(located).toEqual([{ sessionId: first.sessionId, ...MERIDIAN_GATE, accuracy: 12 }]);
       expect(model.requests[0].nearbyPois.map((poi) => poi.id)).toContain('meridian-gate');
       await sut.ask(query({ sessionId: first.sessionId }), client);
+      expect(located).toHaveLength(1); // no new location, no event
       expect(model.requests[1].location).toEqual(MERIDIAN_GATE);
       expect(model.requests[1].nearbyPois.map((poi) => poi.id)).toContain('meridian-gate');
     });

@@ -42,6 +42,7 @@ export class SessionLocations {
     });
     if (result.status === 'gone') throw sessionNotFound();
     this.sessions.touched(id, now, client, result);
+    this.sessions.located(id, point);
     return { recorded: result.recorded, at: now };
   }
 }

@@ -16,7 +16,7 @@ import {
 export interface QueryOpening {
   sessionId?: string;
   client: ClientInfo;
-  location?: { lat: number; lon: number };
+  location?: { lat: number; lon: number; accuracy?: number };
   text: string;
   idempotencyKey?: string;
   /** How many of the newest turns the model gets as context. */
@@ -92,6 +92,7 @@ export class SessionQueries {
       if (result.status === 'rate_limited')
         throw new ApiError('RATE_LIMITED', 'Too many requests; slow down');
       this.sessions.touched(id, now, opening.client, result);
+      if (opening.location) this.sessions.located(id, opening.location);
       if (!claim || !result.claim)
         return { record: result.record, created, turns: result.turns, keyed: null };
       const keyed = await this.keys.settle(id, claim, now, result.claim);

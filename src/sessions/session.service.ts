@@ -10,6 +10,7 @@ import { isWellFormedSessionId, newSessionId, redactSessionId } from './session-
 import {
   ClientInfo,
   SessionActiveEvent,
+  LocationUpdatedEvent,
   SessionCreatedEvent,
   SessionEvents,
   EndReason,
@@ -122,6 +123,17 @@ export class SessionService {
       this.logger.warn({ msg: 'session IP changed', sessionId: redactSessionId(id), ip: client?.ip });
     }
     this.events.emit(SessionEvents.active, { sessionId: id, at: now } satisfies SessionActiveEvent);
+  }
+
+  /** A location the store kept as the session's last one (a location report's or a query's). */
+  located(id: string, location: { lat: number; lon: number; accuracy?: number }): void {
+    const { lat, lon, accuracy } = location;
+    this.events.emit(SessionEvents.locationUpdated, {
+      sessionId: id,
+      lat,
+      lon,
+      ...(accuracy === undefined ? {} : { accuracy }),
+    } satisfies LocationUpdatedEvent);
   }
 
   /** A read that is not client activity (admin calls, workers). */

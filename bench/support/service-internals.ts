@@ -10,11 +10,10 @@ import { loadConfig } from '../../src/config/load-config';
 import { bullPrefix } from '../../src/proactive/bullmq-job-queue';
 import { JOB_CONCURRENCY, JobName, QueueName } from '../../src/proactive/proactive.jobs';
 import { RedisSessionIndex } from '../../src/sessions/redis-session-index';
-import { RedisSessionRepository, sessionKeys } from '../../src/sessions/redis-session.repository';
-import { CREATE, INDEX_ADD_WITH_CAP } from '../../src/sessions/redis-session.scripts';
+import { createCall, RedisSessionRepository } from '../../src/sessions/redis-session.repository';
 import { CREATED_TRIGGER, NewSession } from '../../src/sessions/session.repository';
 import { newSessionId } from '../../src/sessions/session-id';
-import { RedisStore } from '../../src/store/redis-store';
+import { RedisStore, ScriptCall } from '../../src/store/redis-store';
 
 /** Jobs the service's worker runs at once: the raw BullMQ baseline runs with the same. */
 export const SERVICE_JOB_CONCURRENCY = JOB_CONCURRENCY;
@@ -104,38 +103,31 @@ export class SessionSeeder {
 
   /**
    * Sessions without history (the ticks scenario's million) by the two writes of the service's create,
-   * its CREATE and INDEX_ADD_WITH_CAP scripts, a thousand sessions' worth per pipeline: the create's
+   * its CREATE and INDEX_ADD_WITH_CAP calls, a thousand sessions' worth per pipeline: the create's
    * third step, a read of the record it returns, is left out. Four times as fast as one create at a
    * time, whose per-command cost in this process, not Redis, was the limit.
    */
   private async seedWithoutHistory(count: number, options: SeedOptions): Promise<string[]> {
     const client = this.store.client;
-    const [create, admit] = (await Promise.all([
-      client.script('LOAD', CREATE),
-      client.script('LOAD', INDEX_ADD_WITH_CAP),
-    ])) as [string, string];
     const index = new RedisSessionIndex(this.store);
-    const indexKeys = [index.activityKey, index.endingKey, index.triggersKey];
+    // Each call as the service's own code writes it (createCall, admitCall); each script loaded once.
+    const createOf = ({ session, at }: ReturnType<typeof seededSession>) =>
+      createCall(this.store, session, at, this.keyTtlMs);
+    const admitOf = ({ session, at }: ReturnType<typeof seededSession>) =>
+      index.admitCall(session.id, at, NO_CAP, CREATED_TRIGGER);
+    const load = ({ lua }: ScriptCall) => client.script('LOAD', lua) as Promise<string>;
+    const first = seededSession(0, options);
+    const [create, admit] = await Promise.all([load(createOf(first)), load(admitOf(first))]);
     const ids: string[] = [];
     const writeBatch = async (from: number) => {
       const pipeline = client.pipeline();
+      const send = (sha: string, { keys, args }: ScriptCall) =>
+        pipeline.evalsha(sha, keys.length, ...keys, ...args);
       for (let i = from; i < Math.min(count, from + BULK_BATCH); i++) {
-        const { session, at } = seededSession(i, options);
-        ids[i] = session.id;
-        // CREATE's arguments in RedisSessionRepository.create's order.
-        const [hash] = sessionKeys(this.store, session.id);
-        pipeline.evalsha(
-          create,
-          1,
-          hash,
-          at,
-          this.keyTtlMs,
-          session.locale,
-          JSON.stringify(session.metadata),
-          session.clientIp ?? '',
-          session.userAgent ?? '',
-        );
-        pipeline.evalsha(admit, indexKeys.length, ...indexKeys, session.id, at, NO_CAP, CREATED_TRIGGER);
+        const seeded = seededSession(i, options);
+        ids[i] = seeded.session.id;
+        send(create, createOf(seeded));
+        send(admit, admitOf(seeded));
       }
       const replies = (await pipeline.exec()) ?? [];
       replies.forEach(([error, reply], i) => {

@@ -1,4 +1,4 @@
-import { RedisStore } from '../store';
+import { RedisStore, ScriptCall } from '../store';
 import * as Lua from './redis-session.scripts';
 import { PendingTrigger } from './session.repository';
 import { splitTriggerMember, triggerMember } from './session-record.codec';
@@ -28,11 +28,19 @@ export class RedisSessionIndex {
    * the least recently active move to ending. A create's admission (with its trigger) is acknowledged.
    */
   admit(id: string, now: number, maxSessions: number, trigger = '', acknowledged = false): Promise<string[]> {
-    const keys = [this.activityKey, this.endingKey, this.triggersKey];
-    const args = [id, now, maxSessions, trigger];
+    const { lua, keys, args } = this.admitCall(id, now, maxSessions, trigger);
     return acknowledged
-      ? this.store.scriptConfirmed<string[]>(Lua.INDEX_ADD_WITH_CAP, keys, args)
-      : this.store.script<string[]>(Lua.INDEX_ADD_WITH_CAP, keys, args);
+      ? this.store.scriptConfirmed<string[]>(lua, keys, args)
+      : this.store.script<string[]>(lua, keys, args);
+  }
+
+  /** INDEX_ADD_WITH_CAP as `admit` sends it (the bench's seeder pipelines it): the ids it evicted. */
+  admitCall(id: string, now: number, maxSessions: number, trigger = ''): ScriptCall {
+    return {
+      lua: Lua.INDEX_ADD_WITH_CAP,
+      keys: [this.activityKey, this.endingKey, this.triggersKey],
+      args: [id, now, maxSessions, trigger],
+    };
   }
 
   async recordTrigger(id: string, trigger: string, now: number): Promise<void> {

@@ -1,4 +1,4 @@
-import { RedisStore } from '../store';
+import { RedisStore, ScriptCall } from '../store';
 import * as Lua from './redis-session.scripts';
 import { RedisSessionIndex } from './redis-session-index';
 import { RedisIdempotencyKeys } from './redis-idempotency-keys';
@@ -51,6 +51,28 @@ export function sessionKeys(store: RedisStore, id: string): string[] {
   return [base, `${base}:h`, `${base}:m`, `${base}:once`, `${base}:k`];
 }
 
+/** CREATE as RedisSessionRepository.create sends it (the bench's seeder pipelines it): 1, or 0 if taken. */
+export function createCall(
+  store: RedisStore,
+  session: NewSession,
+  now: number,
+  keyTtlMs: number,
+): ScriptCall {
+  const [hash] = sessionKeys(store, session.id);
+  return {
+    lua: Lua.CREATE,
+    keys: [hash],
+    args: [
+      now,
+      keyTtlMs,
+      session.locale,
+      JSON.stringify(session.metadata),
+      session.clientIp ?? '',
+      session.userAgent ?? '',
+    ],
+  };
+}
+
 /**
  * Sessions in Redis: `{prefix}s:{ID}` (hash), `:h` (history list), `:m` (outbox stream), `:once` (one-time
  * markers and delivery keys), `:k` (idempotency keys), all under the session's hash tag; the indexes
@@ -79,19 +101,8 @@ export class RedisSessionRepository implements SessionRepository {
   }
 
   async create(session: NewSession, now: number, maxSessions: number) {
-    const [hash] = this.keys(session.id);
-    const created = await this.store.scriptConfirmed<number>(
-      Lua.CREATE,
-      [hash],
-      [
-        now,
-        this.settings.keyTtlMs,
-        session.locale,
-        JSON.stringify(session.metadata),
-        session.clientIp ?? '',
-        session.userAgent ?? '',
-      ],
-    );
+    const { lua, keys, args } = createCall(this.store, session, now, this.settings.keyTtlMs);
+    const created = await this.store.scriptConfirmed<number>(lua, keys, args);
     if (created !== 1) throw new Error('Session id collision');
     // Read before indexing: once indexed, a concurrent create may already evict it (cap ties).
     const record = await this.find(session.id, now);

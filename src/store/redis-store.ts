@@ -37,6 +37,13 @@ if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) end
 return ttl
 `;
 
+/** A script and what it is called with: written once, by the code that owns the script. */
+export interface ScriptCall {
+  lua: string;
+  keys: string[];
+  args: Array<string | number>;
+}
+
 /**
  * The one Redis connection of an instance, its key prefix and its Lua scripts. Adapters use it; services
  * never do. Commands fail fast while Redis is unreachable (no offline queue, a command timeout), so a

@@ -7,6 +7,12 @@ interface BodyParserError extends Error {
   status?: number;
 }
 
+/** Requests answered here: their route was never reached, as for an unknown URL, but for their body. */
+const rejected = new WeakSet<object>();
+
+/** Whether the body parser refused the request's body (400, 413) before any route saw it. */
+export const bodyWasRejected = (request: object): boolean => rejected.has(request);
+
 /** Body parsing happens before Nest's routing: its errors get the envelope here. Bad input is never 5xx. */
 export function bodyParserErrorHandler(
   error: BodyParserError,
@@ -14,16 +20,16 @@ export function bodyParserErrorHandler(
   response: Response,
   next: NextFunction,
 ): void {
+  if (error.type === 'entity.too.large' || error.type === 'entity.parse.failed' || isClientError(error)) {
+    rejected.add(request);
+  }
   if (error.type === 'entity.too.large') {
     response
       .status(413)
       .json(errorEnvelope('PAYLOAD_TOO_LARGE', 'JSON bodies are limited to 8 MiB', requestIdOf(request)));
     return;
   }
-  if (
-    error.type === 'entity.parse.failed' ||
-    (error.status !== undefined && error.status >= 400 && error.status < 500)
-  ) {
+  if (error.type === 'entity.parse.failed' || isClientError(error)) {
     const message = error.type === 'entity.parse.failed' ? 'The body is not valid JSON' : error.message;
     response
       .status(400)
@@ -32,3 +38,6 @@ export function bodyParserErrorHandler(
   }
   next(error);
 }
+
+const isClientError = (error: BodyParserError) =>
+  error.status !== undefined && error.status >= 400 && error.status < 500;

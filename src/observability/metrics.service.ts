@@ -28,7 +28,7 @@ export class MetricsService {
 
   readonly httpRequests = new Histogram({
     name: 'http_request_duration_seconds',
-    help: 'HTTP request duration by method, route template and status',
+    help: 'HTTP request duration by method, route template (unmatched: no route; body_rejected: the body refused before routing) and status',
     labelNames: ['method', 'route', 'status'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],

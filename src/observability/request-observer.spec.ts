@@ -2,6 +2,7 @@ import express from 'express';
 import { once } from 'node:events';
 import { AddressInfo } from 'node:net';
 import { request as httpRequest, Server } from 'node:http';
+import { bodyParserErrorHandler } from '../common/body-parser-errors';
 import { requestEdge } from '../common/http/request-edge';
 import { MetricsService } from './metrics.service';
 import { HttpRequestObserver } from './request-observer';
@@ -29,6 +30,7 @@ describe(HttpRequestObserver.name, () => {
     app.use(requestEdge);
     app.use(observer.express);
     app.use(express.json());
+    app.use(bodyParserErrorHandler);
     app.post('/echo', (req, res) => res.json(req.body));
     app.get('/ok', (_req, res) => res.json({ ok: true }));
     app.get('/items/:id', (_req, res) => res.status(404).json({ found: false }));
@@ -87,7 +89,7 @@ describe(HttpRequestObserver.name, () => {
     expect(await counted()).toEqual({ 'GET /ok 200': 2, 'GET /items/:id 404': 1, 'GET unmatched 404': 1 });
   });
 
-  it('sees a request its route never reached: a body the parser rejected', async () => {
+  it('sees a request its route never reached: a body the parser rejected, labelled as such', async () => {
     const response = await fetch(`http://127.0.0.1:${port}/echo`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -97,7 +99,7 @@ describe(HttpRequestObserver.name, () => {
     expect(response.headers.get('x-request-id')).toBeTruthy();
     await untilLines(1);
     expect(lines[0]).toMatchObject({ msg: 'request completed', req: { method: 'POST', url: '/echo' } });
-    expect(await counted()).toEqual({ 'POST unmatched 400': 1 });
+    expect(await counted()).toEqual({ 'POST body_rejected 400': 1 });
   });
 
   it('logs a 5xx at error as request errored', async () => {

@@ -2,10 +2,20 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type pino from 'pino';
 import type { ObservedRequest, RequestObserver } from '../common/http/front-route';
+import { bodyWasRejected } from '../common/body-parser-errors';
 import { requestIdOf } from '../common/request-id';
 import { writeAccessLine } from './access-log';
 import { ROOT_LOGGER } from './logging.module';
 import { MetricsService } from './metrics.service';
+
+/**
+ * The route label: the route's pattern; `body_rejected` when the body parser refused the body before
+ * routing (400, 413); `unmatched` when no route took the URL (404).
+ */
+function routeLabel(request: Request, route: string | undefined): string {
+  if (route) return `${request.baseUrl}${route}`;
+  return bodyWasRejected(request) ? 'body_rejected' : 'unmatched';
+}
 
 /** Polled by load balancers every few seconds: not worth a line each. */
 const UNLOGGED_PATHS = new Set(['/health/live']);
@@ -37,12 +47,7 @@ export class HttpRequestObserver implements RequestObserver {
       const { statusCode } = response;
       if (completed) {
         const route = (request.route as { path?: string } | undefined)?.path;
-        this.observe(
-          request.method,
-          route ? `${request.baseUrl}${route}` : 'unmatched',
-          statusCode,
-          elapsedMs,
-        );
+        this.observe(request.method, routeLabel(request, route), statusCode, elapsedMs);
       }
       // originalUrl: the URL as sent, whatever router the request went through.
       const url = request.originalUrl;

@@ -64,6 +64,15 @@ describe('Input validation and the error envelope (e2e)', () => {
       expectValidationError(request(sut.server).post('/v1/query').send(body), field),
     );
 
+    it('drops a __proto__ key: the DTO inherits nothing the client sent (its bad image is never seen)', async () => {
+      const response = await request(sut.server)
+        .post('/v1/query')
+        .set('content-type', 'application/json')
+        .send('{"text":"hello","__proto__":{"image":"data:image/bmp;base64,AAAA","extra":true}}');
+      expect(response.status).toBe(200);
+      expect(response.body.sessionCreated).toBe(true);
+    });
+
     it('accepts an image of exactly 5 MiB', async () => {
       const response = await request(sut.server)
         .post('/v1/query')

@@ -1,4 +1,5 @@
-import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, Type, ValidationError, ValidationPipe } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidatorOptions } from 'class-validator';
 import { ErrorDetail } from './api-error';
 import { NOT_STORABLE_MESSAGE, unstorableTextAt } from './well-formed-text';
@@ -35,8 +36,33 @@ class ApiValidationPipe extends ValidationPipe {
     // A custom decorator's value (the client info, the Idempotency-Key) has no DTO to check or
     // convert: ValidationPipe would hand it back as it is, after its own async round.
     if (metadata.type === 'custom') return value;
+    if (metadata.type === 'body' && isJsonObject(value) && metadata.metatype && this.toValidate(metadata)) {
+      return this.toValidBody(value, metadata.metatype);
+    }
     return super.transform(value, metadata) as Promise<unknown>;
   }
+
+  /**
+   * A JSON object body, every body route's case: ValidationPipe's steps for it (the prototype keys
+   * stripped, the DTO built, checked, returned), without those for values a parsed JSON object never is
+   * (a primitive, binary data, an array with gaps) and without its async rounds.
+   */
+  private toValidBody(value: object, metatype: Type<unknown>): object {
+    this.stripProtoKeys(value);
+    const entity = plainToInstance(metatype, value, this.transformOptions) as object;
+    const errors = validateSync(entity, this.bodyValidatorOptions);
+    if (errors.length > 0) {
+      this.stripParentErrorValues(errors);
+      throw this.exceptionFactory(errors);
+    }
+    return entity;
+  }
+
+  /** As ValidationPipe passes them (no error names its whole object as its target), built once. */
+  private readonly bodyValidatorOptions: ValidatorOptions = {
+    ...this.validatorOptions,
+    validationError: { target: false, ...this.validatorOptions.validationError },
+  };
 
   /**
    * Every rule of the DTOs is synchronous (none returns a promise): checked without an async round.
@@ -45,6 +71,11 @@ class ApiValidationPipe extends ValidationPipe {
   protected override validate(object: object, options?: ValidatorOptions): ValidationError[] {
     return validateSync(object, options);
   }
+}
+
+/** An object as JSON.parse makes it (what express.json hands over), not an array, not a class instance. */
+function isJsonObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
 }
 
 export function createValidationPipe(): ValidationPipe {

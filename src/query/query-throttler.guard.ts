@@ -45,6 +45,8 @@ export class QueryThrottlerGuard extends ThrottlerGuard {
   private readonly unsetRoutes = new WeakMap<object, boolean>();
   /** The library's tracker (the address, IPv6 cut to its subnet) per address seen lately. */
   private readonly trackers = new Map<string, string>();
+  /** Per route handler, the charge handed on per address seen lately: the same each time (fixed numbers). */
+  private readonly charges = new WeakMap<object, Map<string, RateLimitCharge>>();
 
   /**
    * ThrottlerGuard's tracker, remembered per address: a visitor's app asks from the same address again
@@ -66,8 +68,14 @@ export class QueryThrottlerGuard extends ThrottlerGuard {
     const req = context.switchToHttp().getRequest<DeferringRequest>();
     const throttler = this.defers(req) ? this.fixedThrottler(context) : null;
     if (!throttler) return super.canActivate(context);
+    const byAddress = this.tracksByAddress(throttler);
+    const known = byAddress ? this.charges.get(context.getHandler())?.get(req.ip ?? '') : undefined;
+    if (known) {
+      req[DEFERRED] = known;
+      return true;
+    }
     const ttl = throttler.ttl as number;
-    await this.deferCharge(req, {
+    const props = {
       context,
       limit: throttler.limit as number,
       ttl,
@@ -75,8 +83,19 @@ export class QueryThrottlerGuard extends ThrottlerGuard {
       blockDuration: (throttler.blockDuration as number | undefined) ?? ttl,
       getTracker: throttler.getTracker ?? this.commonOptions.getTracker!,
       generateKey: throttler.generateKey ?? this.commonOptions.generateKey!,
-    });
+    };
+    await this.deferCharge(req, props, byAddress);
     return true;
+  }
+
+  /**
+   * Whether the tracker is the library's, the client's address: with fixed numbers, a route's charge
+   * is then the same for every request from one address (the key generator is given the route, the
+   * tracker and the name, as ThrottlerGuard's own and queryBudgetKey use them).
+   */
+  private tracksByAddress(throttler: ThrottlerOptions): boolean {
+    const moduleTracker = Array.isArray(this.options) ? undefined : this.options.getTracker;
+    return !throttler.getTracker && !moduleTracker;
   }
 
   protected override async handleRequest(props: ThrottlerRequest): Promise<boolean> {
@@ -86,17 +105,29 @@ export class QueryThrottlerGuard extends ThrottlerGuard {
     return true;
   }
 
-  /** Leaves the charge for the query path (DeferredRateLimit), keyed as ThrottlerGuard keys it. */
-  private async deferCharge(req: DeferringRequest, props: ThrottlerRequest): Promise<void> {
+  /**
+   * Leaves the charge for the query path (DeferredRateLimit), keyed as ThrottlerGuard keys it;
+   * `remember`: for the route and the address (`canActivate` hands it on next time).
+   */
+  private async deferCharge(req: DeferringRequest, props: ThrottlerRequest, remember = false): Promise<void> {
     const tracker = await props.getTracker(req, props.context);
     const name = props.throttler.name ?? 'default';
-    req[DEFERRED] = {
+    const charge: RateLimitCharge = {
       key: props.generateKey(props.context, tracker, name),
       name,
       ttlMs: props.ttl,
       limit: props.limit,
       blockMs: props.blockDuration,
     };
+    req[DEFERRED] = charge;
+    if (remember && typeof req.ip === 'string') this.remember(props.context.getHandler(), req.ip, charge);
+  }
+
+  private remember(handler: object, ip: string, charge: RateLimitCharge): void {
+    let charges = this.charges.get(handler);
+    if (!charges) this.charges.set(handler, (charges = new Map<string, RateLimitCharge>()));
+    if (charges.size >= MAX_REMEMBERED_TRACKERS) charges.clear();
+    charges.set(ip, charge);
   }
 
   /** A query naming a session, with the limit counted in Redis: charged in the first store step. */

@@ -10,6 +10,7 @@ import {
 } from '@nestjs/throttler/dist/throttler.constants';
 import type { ThrottlerRequest } from '@nestjs/throttler/dist/throttler.guard.interface';
 import type { Request } from 'express';
+import { clientAddress } from '../common/client-address';
 import { isWellFormedSessionId, RateLimitCharge } from '../sessions';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 
@@ -53,7 +54,7 @@ export class QueryThrottlerGuard extends ThrottlerGuard {
    * and again, and normalizing one (IPv4-mapped and IPv6 forms) costs more than the rest of the charge.
    */
   protected override async getTracker(req: Record<string, unknown>): Promise<string> {
-    const ip = req.ip;
+    const ip = clientAddress(req as unknown as Request);
     if (typeof ip !== 'string') return super.getTracker(req);
     let tracker = this.trackers.get(ip);
     if (tracker === undefined) {
@@ -69,7 +70,9 @@ export class QueryThrottlerGuard extends ThrottlerGuard {
     const throttler = this.defers(req) ? this.fixedThrottler(context) : null;
     if (!throttler) return super.canActivate(context);
     const byAddress = this.tracksByAddress(throttler);
-    const known = byAddress ? this.charges.get(context.getHandler())?.get(req.ip ?? '') : undefined;
+    const known = byAddress
+      ? this.charges.get(context.getHandler())?.get(clientAddress(req) ?? '')
+      : undefined;
     if (known) {
       req[DEFERRED] = known;
       return true;
@@ -120,7 +123,8 @@ export class QueryThrottlerGuard extends ThrottlerGuard {
       blockMs: props.blockDuration,
     };
     req[DEFERRED] = charge;
-    if (remember && typeof req.ip === 'string') this.remember(props.context.getHandler(), req.ip, charge);
+    const ip = clientAddress(req);
+    if (remember && ip !== undefined) this.remember(props.context.getHandler(), ip, charge);
   }
 
   private remember(handler: object, ip: string, charge: RateLimitCharge): void {

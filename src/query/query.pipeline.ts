@@ -145,7 +145,11 @@ export class QueryPipeline {
     claim: IdempotencyClaim | undefined,
   ): Promise<QueryContext> {
     const context: QueryContext = {
-      ...input,
+      query: input.query,
+      client: input.client,
+      idempotencyKey: input.idempotencyKey,
+      rateLimit: input.rateLimit,
+      signal: input.signal,
       record: opened.record,
       created: opened.created,
       claim,

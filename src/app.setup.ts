@@ -5,7 +5,7 @@ import express from 'express';
 import type { IncomingMessage, Server } from 'node:http';
 import { AppConfig } from './config/app-config';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
-import { bodyParserErrorHandler } from './common/body-parser-errors';
+import { withBodyErrors } from './common/body-parser-errors';
 import { buildOpenApiDocument } from './common/openapi-document';
 import { createValidationPipe } from './common/validation.pipe';
 import { AfterApiRoutes } from './common/http/after-api-routes';
@@ -45,10 +45,8 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
   expressApp.set('etag', false);
   // Ahead of every other middleware: each response, a body parser's rejection too, gets the hardening
   // headers, a request id, its duration metric and its access line.
-  expressApp.use(requestEdge);
-  expressApp.use(app.get(HttpRequestObserver).express);
-  expressApp.use(express.json({ limit: JSON_BODY_LIMIT, type: hasJsonBody }));
-  expressApp.use(bodyParserErrorHandler);
+  expressApp.use(requestEdge(app.get(HttpRequestObserver).watch));
+  expressApp.use(withBodyErrors(express.json({ limit: JSON_BODY_LIMIT, type: hasJsonBody })));
   if (config.corsOrigins.length > 0) expressApp.enableCors({ origin: [...config.corsOrigins] });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());

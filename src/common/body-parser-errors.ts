@@ -1,4 +1,4 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { errorEnvelope } from './error-envelope';
 import { requestIdOf } from './request-id';
 
@@ -41,3 +41,14 @@ export function bodyParserErrorHandler(
 
 const isClientError = (error: BodyParserError) =>
   error.status !== undefined && error.status >= 400 && error.status < 500;
+
+/**
+ * A body parser and its errors' envelopes in one middleware (one step of express's router, not two):
+ * what `parser` refuses is answered by bodyParserErrorHandler, anything else passes on.
+ */
+export function withBodyErrors(parser: RequestHandler): RequestHandler {
+  return (request, response, next) =>
+    parser(request, response, (error?: unknown) =>
+      error ? bodyParserErrorHandler(error as BodyParserError, request, response, next) : next(),
+    );
+}

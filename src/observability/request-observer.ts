@@ -24,8 +24,9 @@ type DurationSeries = { observe(seconds: number): void };
 
 /**
  * Every request's duration metric (`http_request_duration_seconds`, the route label the route pattern,
- * never the raw URL) and access line (access-log.ts), from one listener per request: `express` for the
- * express pipeline, `finished` for a request a front route answered outside it.
+ * never the raw URL) and access line (access-log.ts), from one listener per request: `watch` for the
+ * express pipeline (called by its first middleware, requestEdge), `finished` for a request a front
+ * route answered outside it.
  */
 @Injectable()
 export class HttpRequestObserver implements RequestObserver {
@@ -37,8 +38,8 @@ export class HttpRequestObserver implements RequestObserver {
     @Inject(ROOT_LOGGER) private readonly root: pino.Logger,
   ) {}
 
-  /** Express middleware, mounted first: it sees every request, those the body parser rejects too. */
-  readonly express = (request: Request, response: Response, next: () => void): void => {
+  /** Called by express's first middleware: it sees every request, those the body parser rejects too. */
+  readonly watch = (request: Request, response: Response): void => {
     const startedAt = performance.now();
     // 'close' follows 'finish' for a response sent whole, and comes alone when the client left first.
     response.once('close', () => {
@@ -66,7 +67,6 @@ export class HttpRequestObserver implements RequestObserver {
         completed ? 'completed' : 'aborted',
       );
     });
-    next();
   };
 
   finished(request: ObservedRequest, statusCode: number): void {

@@ -4,6 +4,46 @@
  */
 
 export interface paths {
+    "/v1/query": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask the guide a question
+         * @description An absent, malformed, unknown or expired `sessionId` creates a new session, returned with `sessionCreated: true` (adopt it). The question and the answer are stored together once the model answers.
+         */
+        post: operations["Query_ask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/query/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask the guide, the answer streamed as server-sent events
+         * @description The session is resolved as for `POST /v1/query`. Errors found before the stream opens (validation, rate limit) are JSON error responses; after it opens they are an `error` event. The turn is stored only at `done`.
+         */
+        post: operations["Query_stream"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -138,46 +178,6 @@ export interface paths {
         get: operations["Session_history"];
         put?: never;
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/query": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Ask the guide a question
-         * @description An absent, malformed, unknown or expired `sessionId` creates a new session, returned with `sessionCreated: true` (adopt it). The question and the answer are stored together once the model answers.
-         */
-        post: operations["Query_ask"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/query/stream": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Ask the guide, the answer streamed as server-sent events
-         * @description The session is resolved as for `POST /v1/query`. Errors found before the stream opens (validation, rate limit) are JSON error responses; after it opens they are an `error` event. The turn is stored only at `done`.
-         */
-        post: operations["Query_stream"];
         delete?: never;
         options?: never;
         head?: never;
@@ -507,6 +507,55 @@ export interface components {
              */
             requestId: string;
         };
+        Location: {
+            /** @example 39.9163 */
+            lat: number;
+            /** @example 116.3972 */
+            lon: number;
+            /** @description metres */
+            accuracy?: number;
+        };
+        Query: {
+            /** @description Absent, malformed (whatever its length), unknown or expired: a new session is created and returned */
+            sessionId?: string;
+            text: string;
+            /** @description data URL (png/jpeg/webp/gif, ≤5 MiB decoded) or https URL */
+            image?: string;
+            location?: components["schemas"]["Location"];
+        };
+        Answer: {
+            seq: number;
+            text: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        QueryAnswer: {
+            /**
+             * Format: uuid
+             * @description Adopt it when sessionCreated is true
+             */
+            sessionId: string;
+            /** @description True when the query named no live session and a new one was made */
+            sessionCreated: boolean;
+            answer: components["schemas"]["Answer"];
+            pendingMessages: number;
+        };
+        StreamSessionData: {
+            /** Format: uuid */
+            sessionId: string;
+            sessionCreated: boolean;
+        };
+        StreamDeltaData: {
+            text: string;
+        };
+        StreamErrorData: {
+            /**
+             * @example AI_UNAVAILABLE
+             * @enum {string}
+             */
+            code: "VALIDATION_FAILED" | "UNAUTHORIZED" | "SESSION_IP_MISMATCH" | "SESSION_NOT_FOUND" | "NOT_FOUND" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "INTERNAL" | "AI_UNAVAILABLE" | "STORE_UNAVAILABLE";
+            message: string;
+        };
         HealthLive: {
             /** @enum {string} */
             status: "ok";
@@ -607,55 +656,6 @@ export interface components {
             turns: components["schemas"]["TurnView"][];
             /** @description The lowest seq of this page, to pass as `before`; null when nothing older exists */
             nextBefore: number | null;
-        };
-        Location: {
-            /** @example 39.9163 */
-            lat: number;
-            /** @example 116.3972 */
-            lon: number;
-            /** @description metres */
-            accuracy?: number;
-        };
-        Query: {
-            /** @description Absent, malformed (whatever its length), unknown or expired: a new session is created and returned */
-            sessionId?: string;
-            text: string;
-            /** @description data URL (png/jpeg/webp/gif, ≤5 MiB decoded) or https URL */
-            image?: string;
-            location?: components["schemas"]["Location"];
-        };
-        Answer: {
-            seq: number;
-            text: string;
-            /** Format: date-time */
-            createdAt: string;
-        };
-        QueryAnswer: {
-            /**
-             * Format: uuid
-             * @description Adopt it when sessionCreated is true
-             */
-            sessionId: string;
-            /** @description True when the query named no live session and a new one was made */
-            sessionCreated: boolean;
-            answer: components["schemas"]["Answer"];
-            pendingMessages: number;
-        };
-        StreamSessionData: {
-            /** Format: uuid */
-            sessionId: string;
-            sessionCreated: boolean;
-        };
-        StreamDeltaData: {
-            text: string;
-        };
-        StreamErrorData: {
-            /**
-             * @example AI_UNAVAILABLE
-             * @enum {string}
-             */
-            code: "VALIDATION_FAILED" | "UNAUTHORIZED" | "SESSION_IP_MISMATCH" | "SESSION_NOT_FOUND" | "NOT_FOUND" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "INTERNAL" | "AI_UNAVAILABLE" | "STORE_UNAVAILABLE";
-            message: string;
         };
         LocationReport: {
             /** @example 39.9149 */
@@ -887,6 +887,234 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    Query_ask: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key on the same session returns the stored answer and stores nothing new; the same key with a different `text` is 409 `CONFLICT` */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Query"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueryAnswer"];
+                };
+            };
+            /** @description `VALIDATION_FAILED`: the body, a parameter or a header is not valid (`details`: `{field, message}`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `SESSION_IP_MISMATCH`: `SESSION_IP_POLICY=reject` and the named session belongs to another address */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `SESSION_NOT_FOUND`: the session ended while the model was answering; nothing was stored (a session unknown when the query arrives is replaced by a new one instead) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `CONFLICT`: this `Idempotency-Key` was used on this session with a different `text` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: the JSON body is over 8 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `RATE_LIMITED`: over `RATE_LIMIT_PER_MINUTE` queries per client address (one budget for both query routes) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `INTERNAL`: an unexpected failure (logged with the request id); never caused by bad input */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `AI_UNAVAILABLE` (the model failed; `details`: `[{sessionId}]`, history unchanged) or `STORE_UNAVAILABLE` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    Query_stream: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key on the same session returns the stored answer and stores nothing new; the same key with a different `text` is 409 `CONFLICT` */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Query"];
+            };
+        };
+        responses: {
+            /**
+             * @description Events in order: `session`, then `delta`…, then `done` or `error`.
+             *
+             *     | event | id | data (JSON) | meaning |
+             *     | --- | --- | --- | --- |
+             *     | `session` | – | `StreamSessionData` | first: the session answering (adopt it) |
+             *     | `delta` | – | `StreamDeltaData` | the next piece of the answer |
+             *     | `done` | – | `Answer` | last: the stored answer, whole |
+             *     | `error` | – | `StreamErrorData` | last: a failure; nothing was stored |
+             *
+             *     The stream carries `Cache-Control: no-cache` and `X-Accel-Buffering: no`.
+             */
+            200: {
+                headers: {
+                    /** @description `no-cache`: streamed, never stored */
+                    "Cache-Control"?: string;
+                    /** @description `no`: proxies pass each event on at once */
+                    "X-Accel-Buffering"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": ({
+                        /** @enum {string} */
+                        event: "session";
+                        data: components["schemas"]["StreamSessionData"];
+                    } | {
+                        /** @enum {string} */
+                        event: "delta";
+                        data: components["schemas"]["StreamDeltaData"];
+                    } | {
+                        /** @enum {string} */
+                        event: "done";
+                        data: components["schemas"]["Answer"];
+                    } | {
+                        /** @enum {string} */
+                        event: "error";
+                        data: components["schemas"]["StreamErrorData"];
+                    })[];
+                };
+            };
+            /** @description `VALIDATION_FAILED`: the body, a parameter or a header is not valid (`details`: `{field, message}`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `SESSION_IP_MISMATCH`: `SESSION_IP_POLICY=reject` and the named session belongs to another address */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `SESSION_NOT_FOUND`: the session ended while the model was answering; nothing was stored (a session unknown when the query arrives is replaced by a new one instead) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `CONFLICT`: this `Idempotency-Key` was used on this session with a different `text` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: the JSON body is over 8 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `RATE_LIMITED`: over `RATE_LIMIT_PER_MINUTE` queries per client address (one budget for both query routes) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `INTERNAL`: an unexpected failure (logged with the request id); never caused by bad input */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `AI_UNAVAILABLE` (the model failed; `details`: `[{sessionId}]`, history unchanged) or `STORE_UNAVAILABLE` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     Health_live: {
         parameters: {
             query?: never;
@@ -1350,234 +1578,6 @@ export interface operations {
                 };
             };
             /** @description `STORE_UNAVAILABLE`: the session store does not answer; try again shortly */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-        };
-    };
-    Query_ask: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description A retry with the same key on the same session returns the stored answer and stores nothing new; the same key with a different `text` is 409 `CONFLICT` */
-                "Idempotency-Key"?: string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["Query"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["QueryAnswer"];
-                };
-            };
-            /** @description `VALIDATION_FAILED`: the body, a parameter or a header is not valid (`details`: `{field, message}`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description `SESSION_IP_MISMATCH`: `SESSION_IP_POLICY=reject` and the named session belongs to another address */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description `SESSION_NOT_FOUND`: the session ended while the model was answering; nothing was stored (a session unknown when the query arrives is replaced by a new one instead) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description `CONFLICT`: this `Idempotency-Key` was used on this session with a different `text` */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description `PAYLOAD_TOO_LARGE`: the JSON body is over 8 MiB */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description `RATE_LIMITED`: over `RATE_LIMIT_PER_MINUTE` queries per client address (one budget for both query routes) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description `INTERNAL`: an unexpected failure (logged with the request id); never caused by bad input */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description `AI_UNAVAILABLE` (the model failed; `details`: `[{sessionId}]`, history unchanged) or `STORE_UNAVAILABLE` */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-        };
-    };
-    Query_stream: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description A retry with the same key on the same session returns the stored answer and stores nothing new; the same key with a different `text` is 409 `CONFLICT` */
-                "Idempotency-Key"?: string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["Query"];
-            };
-        };
-        responses: {
-            /**
-             * @description Events in order: `session`, then `delta`…, then `done` or `error`.
-             *
-             *     | event | id | data (JSON) | meaning |
-             *     | --- | --- | --- | --- |
-             *     | `session` | – | `StreamSessionData` | first: the session answering (adopt it) |
-             *     | `delta` | – | `StreamDeltaData` | the next piece of the answer |
-             *     | `done` | – | `Answer` | last: the stored answer, whole |
-             *     | `error` | – | `StreamErrorData` | last: a failure; nothing was stored |
-             *
-             *     The stream carries `Cache-Control: no-cache` and `X-Accel-Buffering: no`.
-             */
-            200: {
-                headers: {
-                    /** @description `no-cache`: streamed, never stored */
-                    "Cache-Control"?: string;
-                    /** @description `no`: proxies pass each event on at once */
-                    "X-Accel-Buffering"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/event-stream": ({
-                        /** @enum {string} */
-                        event: "session";
-                        data: components["schemas"]["StreamSessionData"];
-                    } | {
-                        /** @enum {string} */
-                        event: "delta";
-                        data: components["schemas"]["StreamDeltaData"];
-                    } | {
-                        /** @enum {string} */
-                        event: "done";
-                        data: components["schemas"]["Answer"];
-                    } | {
-                        /** @enum {string} */
-                        event: "error";
-                        data: components["schemas"]["StreamErrorData"];
-                    })[];
-                };
-            };
-            /** @description `VALIDATION_FAILED`: the body, a parameter or a header is not valid (`details`: `{field, message}`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description `SESSION_IP_MISMATCH`: `SESSION_IP_POLICY=reject` and the named session belongs to another address */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description `SESSION_NOT_FOUND`: the session ended while the model was answering; nothing was stored (a session unknown when the query arrives is replaced by a new one instead) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description `CONFLICT`: this `Idempotency-Key` was used on this session with a different `text` */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description `PAYLOAD_TOO_LARGE`: the JSON body is over 8 MiB */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description `RATE_LIMITED`: over `RATE_LIMIT_PER_MINUTE` queries per client address (one budget for both query routes) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description `INTERNAL`: an unexpected failure (logged with the request id); never caused by bad input */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description `AI_UNAVAILABLE` (the model failed; `details`: `[{sessionId}]`, history unchanged) or `STORE_UNAVAILABLE` */
             503: {
                 headers: {
                     [name: string]: unknown;

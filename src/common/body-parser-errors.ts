@@ -20,10 +20,8 @@ export function bodyParserErrorHandler(
   response: Response,
   next: NextFunction,
 ): void {
-  if (error.type === 'entity.too.large' || error.type === 'entity.parse.failed' || isClientError(error)) {
-    rejected.add(request);
-  }
   if (error.type === 'entity.too.large') {
+    rejected.add(request);
     response
       .status(413)
       .json(errorEnvelope('PAYLOAD_TOO_LARGE', 'JSON bodies are limited to 8 MiB', requestIdOf(request)));
@@ -31,6 +29,7 @@ export function bodyParserErrorHandler(
   }
   if (error.type === 'entity.parse.failed' || isClientError(error)) {
     const message = error.type === 'entity.parse.failed' ? 'The body is not valid JSON' : error.message;
+    rejected.add(request);
     response
       .status(400)
       .json(errorEnvelope('VALIDATION_FAILED', message, requestIdOf(request), [{ field: 'body', message }]));

@@ -161,4 +161,18 @@ describe(RedisSessionRepository.name, () => {
       expect((await sut.snapshot(id))?.turns).toEqual(expected);
     });
   });
+
+  describe('a session whose hash was written before it kept the stream\'s last id', () => {
+    it('tells a pushed message the id it follows from the stream itself', async () => {
+      const now = Date.now();
+      const id = 'legacy-2';
+      await sut.create({ id, locale: 'en', metadata: {}, clientIp: null, userAgent: null }, now, 100);
+      const note = { kind: 'tip', text: 'earlier', createdAt: now } as const;
+      const [first] = await sut.pushMessages([id], note, now);
+      await store.client.hdel(`${prefix}s:{${id}}`, 'lastMessageId');
+      const [next] = await sut.pushMessages([id], { ...note, text: 'later' }, now);
+      expect(next?.after).toBe(first?.id);
+      expect(await store.client.hget(`${prefix}s:{${id}}`, 'lastMessageId')).toBe(next?.id);
+    });
+  });
 });

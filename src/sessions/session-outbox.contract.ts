@@ -100,6 +100,18 @@ export function describeOutboxContract(name: string, make: () => Promise<Contrac
         expect(await sut.pushMessages([], note, T0 + 1)).toEqual([]);
       });
 
+      it('tells each pushed message the id it follows: none in an empty outbox, none after a clear', async () => {
+        const { id } = (await sut.create(newSession(), T0, 100)).record;
+        const note = (text: string, at: number) => ({ kind: 'broadcast', text, createdAt: at }) as const;
+        const [first] = await sut.pushMessages([id], note('first', T0 + 1), T0 + 1);
+        const [second] = await sut.pushMessages([id], note('second', T0 + 2), T0 + 2);
+        expect([first?.after, second?.after]).toEqual(['0', first?.id]);
+        const { lastSeq } = (await sut.find(id, T0 + 3))!;
+        await sut.clearConversation(id, lastSeq, T0 + 3, true);
+        const [afterClear] = await sut.pushMessages([id], note('third', T0 + 4), T0 + 4);
+        expect(afterClear?.after).toBe('0');
+      });
+
       it('makes a message pushed to many sessions a proactive turn of each, trimmed to the history cap', async () => {
         const created = async () => (await sut.create(newSession(), T0, 100)).record.id;
         const [full, fresh, messaged] = [await created(), await created(), await created()];

@@ -162,7 +162,7 @@ describe(RedisSessionRepository.name, () => {
     });
   });
 
-  describe('a session whose hash was written before it kept the stream\'s last id', () => {
+  describe("a session whose hash was written before it kept the stream's last id", () => {
     it('tells a pushed message the id it follows from the stream itself', async () => {
       const now = Date.now();
       const id = 'legacy-2';

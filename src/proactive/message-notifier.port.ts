@@ -4,6 +4,8 @@ import { OutboxMessage } from '../domain';
 export interface CarriedMessage {
   message: OutboxMessage;
   after: string;
+  /** A batch's message: what every session of the batch got, one object for all of them. */
+  common?: Omit<OutboxMessage, 'id'>;
 }
 
 /** What the notifier carries: a session has a new message, or the session has ended (its id is gone). */
@@ -25,7 +27,7 @@ export function noticesOf(batch: MessageBatch): SessionNotice[] {
   return batch.sessions.map(({ sessionId, id, after }) => ({
     sessionId,
     kind: 'message',
-    carried: { message: { ...batch.message, id }, after },
+    carried: { message: { ...batch.message, id }, after, common: batch.message },
   }));
 }
 

@@ -3,7 +3,7 @@ import { EventStreamWriter } from '../common/http/event-stream';
 import { SessionService } from '../sessions';
 import type { Waiter } from './message-hub.service';
 import type { CarriedMessage } from './message-notifier.port';
-import { MESSAGE_PAGE, toMessageView } from './message-views';
+import { MESSAGE_PAGE, messageEvent } from './message-views';
 import { OutboxMessage } from '../domain';
 
 /**
@@ -60,15 +60,15 @@ export class SessionMessageStream implements Waiter {
     void this.read();
   }
 
-  private write(message: OutboxMessage): void {
-    this.writer?.send({ event: 'message', id: message.id, data: toMessageView(message) });
+  private write(message: OutboxMessage, common?: CarriedMessage['common']): void {
+    this.writer?.send(messageEvent(message, common));
     this.cursor = message.id;
   }
 
   wake(carried?: CarriedMessage): void {
     if (this.closed || this.holdBack()) return;
     if (carried && !this.reading && this.cursor !== null && carried.after === this.cursor) {
-      this.write(carried.message);
+      this.write(carried.message, carried.common);
       return;
     }
     void this.read();

@@ -2,8 +2,12 @@ import { Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { HandedOverSocket } from './socket-handover';
 
-/** One server-sent event (`data` is written as JSON), or a comment line such as `: heartbeat`. */
-export type ServerSentItem = { event: string; id?: string; data: unknown } | { comment: string };
+/**
+ * One server-sent event (`data` is written as JSON), a comment line such as `: heartbeat`, or an event
+ * framed already (`framed`: its text as frameServerSentItem would write it).
+ */
+export type ServerSentItem =
+  { event: string; id?: string; data: unknown } | { comment: string } | { framed: string };
 
 const logger = new Logger('EventStream');
 
@@ -15,6 +19,7 @@ const EVENT_STREAM_HEAD = {
 };
 
 export function frameServerSentItem(item: ServerSentItem): string {
+  if ('framed' in item) return item.framed;
   if ('comment' in item) return `: ${item.comment}\n\n`;
   const id = item.id === undefined ? '' : `id: ${item.id}\n`;
   return `${id}event: ${item.event}\ndata: ${JSON.stringify(item.data)}\n\n`;

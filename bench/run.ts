@@ -48,7 +48,14 @@ async function main(): Promise<void> {
   const machine = await machineFacts();
   const redis = await startRedis();
   const load = new LoadGenerator();
-  const ctx: BenchContext = { quick, sizes: sizesFor(quick), redisUrl: redis.url, load, log };
+  const ctx: BenchContext = {
+    quick,
+    sizes: sizesFor(quick),
+    redisUrl: redis.url,
+    redisPid: redis.pid,
+    load,
+    log,
+  };
   const results: ScenarioResult[] = [];
   try {
     for (const name of only) {

@@ -6,6 +6,7 @@ import { sleep } from '../support/processes';
 import { serviceEnv, startService } from '../support/service';
 import { SERVICE_JOB_CONCURRENCY, SessionSeeder } from '../support/service-internals';
 import { sourceAddress } from '../support/addresses';
+import { cpuMicros } from '../support/process-cpu';
 import { fmt, fmtSpread, KiB, MiB, percentile, spread } from '../support/stats';
 
 const clock = () => performance.timeOrigin + performance.now();
@@ -47,14 +48,23 @@ export async function streams(ctx: BenchContext): Promise<ScenarioResult> {
     const rates: number[] = [];
     const jobRates: number[] = [];
     const ratios: number[] = [];
+    /** CPU time per message delivered, µs, per round: the service, Redis, the stream process. */
+    const cpu = { service: [] as number[], redis: [] as number[], streams: [] as number[] };
+    const cpuNow = () => ({
+      service: cpuMicros(service.pid),
+      redis: ctx.redisPid === null ? NaN : cpuMicros(ctx.redisPid),
+      streams: cpuMicros(swarm.child.pid!),
+    });
     let lost = 0;
     let warmUp = '';
     // Round 0 warms up (the fan-out's first run compiles its code, BullMQ's too), as every other
     // scenario does; it is reported, not counted.
     for (let round = 0; round <= ctx.sizes.broadcastRounds; round++) {
+      const cpu0 = cpuNow();
       const t0 = clock();
       const { queued } = await broadcast(service.url, `bench-broadcast ${round}: the gate closes at six.`);
       const receipts = await swarm.call<number[]>({ op: 'broadcast', round, timeoutMs: 120_000 });
+      const cpu1 = cpuNow();
       const latencies = receipts.map((t) => t - t0);
       lost += opened - receipts.length;
       const p99 = percentile(latencies, 99);
@@ -73,6 +83,9 @@ export async function streams(ctx: BenchContext): Promise<ScenarioResult> {
       }
       p99s.push(p99);
       rates.push(rate);
+      for (const part of ['service', 'redis', 'streams'] as const) {
+        cpu[part].push((cpu1[part] - cpu0[part]) / receipts.length);
+      }
       jobRates.push(jobRate);
       ratios.push(rate / jobRate);
     }
@@ -88,7 +101,7 @@ export async function streams(ctx: BenchContext): Promise<ScenarioResult> {
     const heapPerStream = (after.heapUsed - before.heapUsed) / opened;
     return {
       title: 'Open streams, broadcast and POI delivery',
-      method: `One instance. ${fmt(n, 0)} sessions seeded with the service's adapter (2 history entries, the client address of their stream), then the stream process opens one \`GET /v1/sessions/:id/events\` per session (8 loopback source addresses, fd limit raised). Memory: service heap and RSS after a forced GC before and after the streams opened and idled 3 s, divided by the streams. Broadcast: \`POST /v1/admin/broadcast\` timestamped before sending, each stream timestamps its copy on arrival (one machine, one clock); messages/s = sessions queued ÷ time to the last copy. Raw BullMQ: a Queue and a Worker (concurrency ${SERVICE_JOB_CONCURRENCY}, the service's) running as many trivial jobs, added in bulk, first add → last completion; one BullMQ round after each broadcast round; a first round of each warms up and is not counted. POI: ${ctx.sizes.poiProbes} fresh sessions, 10 at a time: a long-poll (\`wait=30\`) waiting (by the \`longpoll_waiting\` gauge when the build exports it, else 500 ms after sending), then a location inside a POI; report sent → long-poll answered with the POI message, while every stream stays open.`,
+      method: `One instance. ${fmt(n, 0)} sessions seeded with the service's adapter (2 history entries, the client address of their stream), then the stream process opens one \`GET /v1/sessions/:id/events\` per session (8 loopback source addresses, fd limit raised). Memory: service heap and RSS after a forced GC before and after the streams opened and idled 3 s, divided by the streams. Broadcast: \`POST /v1/admin/broadcast\` timestamped before sending, each stream timestamps its copy on arrival (one machine, one clock); messages/s = sessions queued ÷ time to the last copy; CPU per message: each process's user + system time (\`/proc/<pid>/stat\`) from the send to the last copy, ÷ the copies received (the service's includes its heartbeats meanwhile; Redis's, BullMQ's work for the batches). Raw BullMQ: a Queue and a Worker (concurrency ${SERVICE_JOB_CONCURRENCY}, the service's) running as many trivial jobs, added in bulk, first add → last completion; one BullMQ round after each broadcast round; a first round of each warms up and is not counted. POI: ${ctx.sizes.poiProbes} fresh sessions, 10 at a time: a long-poll (\`wait=30\`) waiting (by the \`longpoll_waiting\` gauge when the build exports it, else 500 ms after sending), then a location inside a POI; report sent → long-poll answered with the POI message, while every stream stays open.`,
       table: [
         ['figure', 'value'],
         [
@@ -102,6 +115,10 @@ export async function streams(ctx: BenchContext): Promise<ScenarioResult> {
         ['broadcast warm-up round (not counted)', warmUp],
         ['broadcast send → received p99, ms', fmtSpread(spread(p99s))],
         ['broadcast messages/s', fmtSpread(spread(rates))],
+        [
+          'CPU per message delivered, µs: the service / Redis / the stream process',
+          `${fmtSpread(spread(cpu.service))} / ${ctx.redisPid === null ? 'not measured (BENCH_REDIS_URL)' : fmtSpread(spread(cpu.redis))} / ${fmtSpread(spread(cpu.streams))}`,
+        ],
         ['raw BullMQ trivial jobs/s', fmtSpread(spread(jobRates))],
         ['broadcast ÷ BullMQ, per round', fmtSpread(spread(ratios))],
         ['copies not received within 120 s (all rounds)', fmt(lost, 0)],

@@ -36,6 +36,8 @@ export interface BenchContext {
   quick: boolean;
   sizes: Sizes;
   redisUrl: string;
+  /** The suite's Redis server process, when the suite started it (its CPU time); else null. */
+  redisPid: number | null;
   load: LoadGenerator;
   log(message: string): void;
 }

@@ -9,6 +9,8 @@ import { freePort, start, until } from './processes';
 export interface BenchRedis {
   url: string;
   version: string;
+  /** The private server's process (for its CPU time); null with BENCH_REDIS_URL. */
+  pid: number | null;
   /** Every key of the run gone (a private server: FLUSHDB; BENCH_REDIS_URL: the run's prefix). */
   clear(): Promise<void>;
   stop(): Promise<void>;
@@ -18,6 +20,7 @@ export async function startRedis(): Promise<BenchRedis> {
   const external = process.env.BENCH_REDIS_URL;
   let stop = (): Promise<void> => Promise.resolve();
   let url = external ?? '';
+  let pid: number | null = null;
   if (!external) {
     const port = await freePort();
     const server = start(
@@ -39,6 +42,7 @@ export async function startRedis(): Promise<BenchRedis> {
     );
     url = `redis://127.0.0.1:${port}/0`;
     stop = server.stop;
+    pid = server.child.pid ?? null;
     await until('redis-server', async () => (await withRedis(url, (r) => r.ping())) === 'PONG', 10_000, 100);
   }
   const info = await withRedis(url, (r) => r.info('server'));
@@ -46,7 +50,7 @@ export async function startRedis(): Promise<BenchRedis> {
     if (external) await deletePrefix(url, runPrefix('').slice(0, -1));
     else await withRedis(url, (r) => r.flushdb());
   };
-  return { url, version: /redis_version:(\S+)/.exec(info)?.[1] ?? '?', clear, stop };
+  return { url, version: /redis_version:(\S+)/.exec(info)?.[1] ?? '?', pid, clear, stop };
 }
 
 /** Every key of this run starts with `bench:<pid>:`: one prefix to delete, and nobody else's. */

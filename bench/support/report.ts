@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ScenarioResult, sizesFor } from './context';
 import { goals, valueOf } from './goals';
@@ -22,6 +22,16 @@ interface BeforeRun {
   report: string;
   goals: Record<string, string>;
   roundTrips: { query: string; queryWithLocation: string };
+}
+
+/**
+ * bench/results/FINDINGS.md, written by hand: what the profiles and counts found and what was changed,
+ * with the figures of the runs it names; the tables after it are this run's.
+ */
+function findings(): string[] {
+  const path = join(__dirname, '..', 'results', 'FINDINGS.md');
+  if (!existsSync(path)) return [];
+  return ['', ...readFileSync(path, 'utf8').trimEnd().split('\n')];
 }
 
 export function beforeRun(): BeforeRun {
@@ -96,6 +106,7 @@ export function renderReport(input: ReportInput): string {
     `machine then too): its report is kept in \`${before.report}\`. Populations of a quick run are smaller than the before run's.`,
     '',
     ...table([['figure', 'goal', 'before', 'measured', 'verdict'], ...goalRows]),
+    ...findings(),
   ];
   for (const result of input.results) {
     lines.push('', `## ${result.title}`, '', result.method, '', ...table(result.table));

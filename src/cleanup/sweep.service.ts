@@ -27,9 +27,9 @@ export interface SweepResult {
 
 /**
  * Between batches the sweep rests as long as the batch took, capped. Measured on the bench's sweep
- * (100,000 sessions under a steady query load; 2 shared cores where a batch of 100 takes 13–16 ms), a
- * cap of 20 ms (half the time left to requests) took 22–27 s, against a budget of 20 s, for a query p99
- * 1.15–1.51× its quiet level; 5 ms took 21 s (p99 1.27×); no rest at all 16–17 s (p99 1.31–1.60×).
+ * (100,000 sessions under a steady query load, 2 shared cores whose speed varied from run to run), a cap
+ * of 20 ms (half the time left to requests) took 22–27 s, against a budget of 20 s, for a query p99
+ * 1.15–1.51× its quiet level; 5 ms took 16–21 s (1.24–1.27×); no rest at all 16–17 s (1.31–1.60×).
  */
 const MAX_REST_MS = 5;
 

@@ -166,13 +166,12 @@ return {1, seqs}
  * {message id, id of the entry before it ('0': none)}, or nil when gone or when the delivery key is
  * already in the once-set. The message is also a `proactive` turn in history (append_turn's entry and
  * counters). A broadcast runs this once per session, so it is written lean, without HELPERS: one HMGET
- * for the liveness check, the counters and the stream's last id (`lastMessageId`, kept in the hash: a
+ * for the liveness check, the counters and the stream's last id (`lastMessageId`, kept in the hash; a
  * hash written before it had none, and then the stream is read instead), one HSET for all three, LTRIM
- * only past maxTurns. Each call from Lua costs about as much as the command itself (measured: dropping
- * the XREVRANGE took a quarter off the script's time per session). Every
- * change of the hash's TTL sets the TTL of all of a session's keys, so a key that existed already has
- * it: only the keys this call may have created get a PEXPIRE (the history list, the stream, the
- * once-set).
+ * only past maxTurns. Each call from Lua costs about as much as the command itself: dropping the
+ * XREVRANGE took a quarter off the script's time per session. Every change of the hash's TTL sets the
+ * TTL of all of a session's keys, so a key that existed already has it: only the keys this call may
+ * have created get a PEXPIRE (the history list, the stream, the once-set).
  */
 export const PUSH_MESSAGE = `
 local v = redis.call('HMGET', KEYS[1], 'lastActivityAt', 'endReason', 'lastSeq', 'turnCount', 'lastMessageId')

@@ -5,7 +5,7 @@ import { Spread } from './stats';
 export function sizesFor(quick: boolean) {
   return {
     throughputRounds: quick ? 2 : 7,
-    throughputSeconds: quick ? 1.5 : 2,
+    throughputSeconds: quick ? 1 : 2,
     connections: 50,
     historyShort: 10,
     historyLong: 500,
@@ -26,7 +26,7 @@ export function sizesFor(quick: boolean) {
     tickLargeLive: quick ? 50_000 : 1_000_000,
     tickSmallLive: 10_000,
     tickDue: 1_000,
-    tickRounds: quick ? 2 : 3,
+    tickRounds: quick ? 1 : 3,
   };
 }
 

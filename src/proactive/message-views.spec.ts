@@ -19,15 +19,17 @@ describe('messageEvent', () => {
 
   it.each(common)('frames a message as a stream wrote it one by one ($kind)', (shared) => {
     const message: OutboxMessage = { ...shared, id: '1764000000000-7' };
-    expect(messageEvent(message).framed).toBe(framedOneByOne(message));
-    expect(messageEvent(message, shared).framed).toBe(framedOneByOne(message));
+    expect(frameServerSentItem(messageEvent(message))).toBe(framedOneByOne(message));
+    expect(frameServerSentItem(messageEvent(message, shared))).toBe(framedOneByOne(message));
   });
 
   it("gives each session of a batch its own id around the batch's one view", () => {
     const shared = common[0];
     const ids = ['1764000000000-0', '1764000000001-0', '1764000000001-1'];
     for (const id of ids) {
-      expect(messageEvent({ ...shared, id }, shared).framed).toBe(framedOneByOne({ ...shared, id }));
+      expect(frameServerSentItem(messageEvent({ ...shared, id }, shared))).toBe(
+        framedOneByOne({ ...shared, id }),
+      );
     }
   });
 });

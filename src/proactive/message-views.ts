@@ -22,13 +22,16 @@ const VIEW_HEAD = '{"id":';
 const sharedViewTails = new WeakMap<object, string>();
 
 /**
- * A message as an SSE `message` event, framed as frameServerSentItem frames
- * `{ event: 'message', id, data: toMessageView(message) }`, byte for byte. A broadcast writes one such
- * event to every stream of the instance, each with its own id: given the batch's `common` message, the
- * rest of the view is serialized once per batch and instance, not once per stream.
+ * A message as an SSE `message` event whose data is its view's JSON, the same bytes as
+ * `{ event: 'message', id, data: toMessageView(message) }` gives. A broadcast writes one such event to
+ * every stream of the instance, each with its own id: given the batch's `common` message, the rest of
+ * the view is serialized once per batch and instance, not once per stream.
  */
-export function messageEvent(message: OutboxMessage, common?: Omit<OutboxMessage, 'id'>): { framed: string } {
-  return { framed: `id: ${message.id}\nevent: message\ndata: ${viewJson(message, common)}\n\n` };
+export function messageEvent(
+  message: OutboxMessage,
+  common?: Omit<OutboxMessage, 'id'>,
+): { event: 'message'; id: string; json: string } {
+  return { event: 'message', id: message.id, json: viewJson(message, common) };
 }
 
 function viewJson(message: OutboxMessage, common?: Omit<OutboxMessage, 'id'>): string {

@@ -3,11 +3,13 @@ import type { Response } from 'express';
 import { HandedOverSocket } from './socket-handover';
 
 /**
- * One server-sent event (`data` is written as JSON), a comment line such as `: heartbeat`, or an event
- * framed already (`framed`: its text as frameServerSentItem would write it).
+ * One server-sent event (`data` is written as JSON; `json`: its data serialized already), or a comment
+ * line such as `: heartbeat`.
  */
 export type ServerSentItem =
-  { event: string; id?: string; data: unknown } | { comment: string } | { framed: string };
+  | { event: string; id?: string; data: unknown }
+  | { event: string; id?: string; json: string }
+  | { comment: string };
 
 const logger = new Logger('EventStream');
 
@@ -19,10 +21,10 @@ const EVENT_STREAM_HEAD = {
 };
 
 export function frameServerSentItem(item: ServerSentItem): string {
-  if ('framed' in item) return item.framed;
   if ('comment' in item) return `: ${item.comment}\n\n`;
   const id = item.id === undefined ? '' : `id: ${item.id}\n`;
-  return `${id}event: ${item.event}\ndata: ${JSON.stringify(item.data)}\n\n`;
+  const data = 'json' in item ? item.json : JSON.stringify(item.data);
+  return `${id}event: ${item.event}\ndata: ${data}\n\n`;
 }
 
 /**

@@ -80,9 +80,11 @@ export async function queryThroughput(ctx: BenchContext): Promise<ScenarioResult
         stop: baseline.stop,
       };
     };
+    // In the order they run: each goal's two targets next to each other (hello and query 10, query 10
+    // and 500), so the machine has the least time to change speed between them.
     const booting = [
-      hello(),
       twoTrips(),
+      hello(),
       query(sizes.historyShort),
       query(sizes.historyLong),
       connectRedis(sizes.historyShort),
@@ -96,7 +98,11 @@ export async function queryThroughput(ctx: BenchContext): Promise<ScenarioResult
     /** The target's CPU time (user + system) per 2xx response over each run, µs. */
     const cpuPerRequest = new Map<string, number[]>(targets.map((t) => [t.name, []]));
     for (let round = 0; round < sizes.throughputRounds; round++) {
-      for (const target of targets) {
+      // Every other round in reverse, so that no target always runs right after the same other one;
+      // each run after a short one of its own, as every target has been idle through the others' runs.
+      const order = round % 2 === 0 ? targets : [...targets].reverse();
+      for (const target of order) {
+        await ctx.load.run({ ...target.request, durationS: sizes.throughputRunWarmUpSeconds });
         const cpuBefore = cpuMicros(target.pid);
         const result = await ctx.load.run(target.request);
         const answered = result.okPerSecond * target.request.durationS;
@@ -187,7 +193,7 @@ export async function queryThroughput(ctx: BenchContext): Promise<ScenarioResult
     ];
     return {
       title: 'Query throughput',
-      method: `autocannon (own process), ${sizes.connections} connections, ${sizes.throughputSeconds} s per run, ${sizes.throughputRounds} rounds, the six targets one after another in each round (after a ${ctx.quick ? 0.5 : 1} s warm-up each). Each connection keeps one session (seeded with the service's own adapter, ${sizes.historyShort} or ${sizes.historyLong} entries of 60 characters; HISTORY_MAX_TURNS equal to it, so the length stays put). The service: one instance, \`AI_PROVIDER=offline\`, rate limiter on (limit out of reach), request logging at info to a file. CPU per request: the target process's user + system time over the run (\`/proc/<pid>/stat\`, every thread) ÷ its 2xx responses; it moves less than req/s with what else the machine's two cores are running. Ratios are taken within a round, then the median over rounds.`,
+      method: `autocannon (own process), ${sizes.connections} connections, ${sizes.throughputSeconds} s per run, ${sizes.throughputRounds} rounds, the six targets one after another in each round, in reverse order every other round (after a ${ctx.quick ? 0.5 : 1} s warm-up each at the start, and ${sizes.throughputRunWarmUpSeconds} s of load not counted right before each measured run). Each connection keeps one session (seeded with the service's own adapter, ${sizes.historyShort} or ${sizes.historyLong} entries of 60 characters; HISTORY_MAX_TURNS equal to it, so the length stays put). The service: one instance, \`AI_PROVIDER=offline\`, rate limiter on (limit out of reach), request logging at info to a file. CPU per request: the target process's user + system time over the run (\`/proc/<pid>/stat\`, every thread) ÷ its 2xx responses; it moves less than req/s with what else the machine's two cores are running. Ratios are taken within a round, then the median over rounds.`,
       table,
       figures: {
         queryVsHello,

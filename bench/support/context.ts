@@ -5,7 +5,9 @@ import { Spread } from './stats';
 export function sizesFor(quick: boolean) {
   return {
     throughputRounds: quick ? 2 : 7,
-    throughputSeconds: quick ? 1 : 2,
+    throughputSeconds: quick ? 1 : 3,
+    /** Load not counted right before each measured run: every target idles through the others' runs. */
+    throughputRunWarmUpSeconds: quick ? 0.2 : 0.5,
     connections: 50,
     historyShort: 10,
     historyLong: 500,

@@ -1,7 +1,7 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { SessionEndedEvent, SessionEvents, SessionsEndedEvent } from '../domain';
 import { CLIENT, EmbeddedCleanup, embeddedCleanup, IDLE_TTL_MS } from './embedded-cleanup.kit';
-import { SWEEP_BATCH, SweepService } from './sweep.service';
+import { restAfter, SWEEP_BATCH, SWEEP_CYCLE_MS, SweepService } from './sweep.service';
 
 describe(SweepService.name, () => {
   let kit: EmbeddedCleanup;
@@ -112,5 +112,19 @@ describe(SweepService.name, () => {
       const rest = await sut.sweep(always);
       expect(rest).toEqual({ ended: severalBatches - first.ended, leftovers: 0, failed: 0 });
     });
+  });
+});
+
+describe("the sweep's rest between batches", () => {
+  it('is 1.5 times as long as the batch took while the two fit in a cycle', () => {
+    expect(restAfter(2)).toBe(3);
+    expect(restAfter(6)).toBe(9);
+  });
+
+  it('never stretches a batch and its rest past the cycle, and is only a yield after a batch that filled it', () => {
+    expect(restAfter(SWEEP_CYCLE_MS - 3)).toBe(3);
+    expect(restAfter(SWEEP_CYCLE_MS)).toBe(0);
+    expect(restAfter(SWEEP_CYCLE_MS * 4)).toBe(0);
+    expect(restAfter(0)).toBe(0);
   });
 });

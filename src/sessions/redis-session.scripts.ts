@@ -56,14 +56,25 @@ local function pending()
   return #redis.call('XRANGE', KEYS[3], start, '+', 'COUNT', 1000)
 end
 local role_codes = {user = 0, assistant = 1, proactive = 2}
-local function append_turn(turn, max_turns)
-  turn.seq = redis.call('HINCRBY', KEYS[1], 'lastSeq', 1)
-  local entry = {turn.seq, role_codes[turn.role], turn.createdAt, turn.text}
-  if turn.hasImage then entry[5] = 1 end
-  redis.call('RPUSH', KEYS[2], cjson.encode(entry))
-  redis.call('LTRIM', KEYS[2], -max_turns, -1)
-  redis.call('HINCRBY', KEYS[1], 'turnCount', 1)
-  return turn.seq
+-- A TTL this close to full was set by the step just before (BEGIN_QUERY's refresh).
+local TTL_FRESH_MS = 1000
+-- The turns (at least one) in one RPUSH, numbered after lastSeq; trimmed to max_turns only when
+-- past it. Returns their seqs and the counters to write: {'lastSeq', n, 'turnCount', n}.
+local function append_turns(turns, max_turns)
+  local c = redis.call('HMGET', KEYS[1], 'lastSeq', 'turnCount')
+  local seq, count = tonumber(c[1]) or 0, tonumber(c[2]) or 0
+  local entries, seqs = {}, {}
+  for i, turn in ipairs(turns) do
+    seq = seq + 1
+    turn.seq, seqs[i] = seq, seq
+    local entry = {seq, role_codes[turn.role], turn.createdAt, turn.text}
+    if turn.hasImage then entry[5] = 1 end
+    entries[i] = cjson.encode(entry)
+  end
+  if redis.call('RPUSH', KEYS[2], unpack(entries)) > max_turns then
+    redis.call('LTRIM', KEYS[2], -max_turns, -1)
+  end
+  return seqs, {'lastSeq', seq, 'turnCount', count + #turns}
 end
 `;
 
@@ -140,23 +151,31 @@ if key ~= '' then
   if held and cjson.decode(held).seq then return {2, held} end
 end
 local turns = cjson.decode(ARGV[6])
-local seqs = {}
-for i, turn in ipairs(turns) do seqs[i] = append_turn(turn, tonumber(ARGV[4])) end
+local seqs, counters = append_turns(turns, tonumber(ARGV[4]))
 if key ~= '' then
   local answer = turns[#turns]
   redis.call('HSET', KEYS[5], key,
     cjson.encode({f = ARGV[8], seq = answer.seq, text = answer.text, createdAt = answer.createdAt}))
 end
+local ttl = redis.call('PTTL', KEYS[1])
 if ARGV[5] == '1' then
-  redis.call('HSET', KEYS[1], 'lastActivityAt', ARGV[1])
-  expire_all(tonumber(ARGV[3]))
+  table.insert(counters, 'lastActivityAt')
+  table.insert(counters, ARGV[1])
   refresh_index(ARGV[1], ARGV[9])
-else
-  local ttl = redis.call('PTTL', KEYS[1])
-  if ttl > 0 then
-    redis.call('PEXPIRE', KEYS[2], ttl)
-    if key ~= '' then redis.call('PEXPIRE', KEYS[5], ttl) end
+  local full = tonumber(ARGV[3])
+  -- After BEGIN_QUERY the hash's TTL is full but for the moments since: only the keys written here
+  -- are refreshed then (below); otherwise every key is.
+  if ttl < full - TTL_FRESH_MS then
+    expire_all(full)
+    ttl = 0
+  else
+    ttl = full
   end
+end
+redis.call('HSET', KEYS[1], unpack(counters))
+if ttl > 0 then
+  redis.call('PEXPIRE', KEYS[2], ttl)
+  if key ~= '' then redis.call('PEXPIRE', KEYS[5], ttl) end
 end
 return {1, seqs}
 `;
@@ -164,7 +183,7 @@ return {1, seqs}
 /**
  * ARGV: now, idleMs, maxTurns, outboxMaxLen, kind, text, poiId, createdAt, deliveryKey ('' = none) →
  * {message id, id of the entry before it ('0': none)}, or nil when gone or when the delivery key is
- * already in the once-set. The message is also a `proactive` turn in history (append_turn's entry and
+ * already in the once-set. The message is also a `proactive` turn in history (append_turns' entry and
  * counters). A broadcast runs this once per session, so it is written lean, without HELPERS: one HMGET
  * for the liveness check, the counters and the stream's last id (`lastMessageId`, kept in the hash; a
  * hash written before it had none, and then the stream is read instead), one HSET for all three, LTRIM

@@ -59,7 +59,7 @@ export function isLive(record: SessionRecord, now: number, idleTtlMs: number): b
 /**
  * A history entry as Redis keeps it: `[seq, roleCode, createdAtMs, text]`, with a 5th element `1` when
  * the question came with an image (the role codes are TURN_ROLE_CODES' order; the Lua side writes the
- * same form, see append_turn). About 40 bytes less per entry than the JSON object it replaced.
+ * same form, see append_turns). About 40 bytes less per entry than the JSON object it replaced.
  */
 export type CompactTurnEntry = [seq: number, role: number, createdAt: number, text: string, hasImage?: 1];
 

@@ -157,25 +157,24 @@ if key ~= '' then
   redis.call('HSET', KEYS[5], key,
     cjson.encode({f = ARGV[8], seq = answer.seq, text = answer.text, createdAt = answer.createdAt}))
 end
-local ttl = redis.call('PTTL', KEYS[1])
-if ARGV[5] == '1' then
+local touch, full = ARGV[5] == '1', tonumber(ARGV[3])
+if touch then
   table.insert(counters, 'lastActivityAt')
   table.insert(counters, ARGV[1])
   refresh_index(ARGV[1], ARGV[9])
-  local full = tonumber(ARGV[3])
-  -- After BEGIN_QUERY the hash's TTL is full but for the moments since: only the keys written here
-  -- are refreshed then (below); otherwise every key is.
-  if ttl < full - TTL_FRESH_MS then
-    expire_all(full)
-    ttl = 0
-  else
-    ttl = full
-  end
 end
 redis.call('HSET', KEYS[1], unpack(counters))
-if ttl > 0 then
-  redis.call('PEXPIRE', KEYS[2], ttl)
-  if key ~= '' then redis.call('PEXPIRE', KEYS[5], ttl) end
+local ttl = redis.call('PTTL', KEYS[1])
+if touch and ttl < full - TTL_FRESH_MS then
+  expire_all(full)
+else
+  -- The keys written here: without touch, to the hash's TTL; with touch, just after BEGIN_QUERY's
+  -- refresh, to the full TTL every other key has but for the moments since.
+  if touch then ttl = full end
+  if ttl > 0 then
+    redis.call('PEXPIRE', KEYS[2], ttl)
+    if key ~= '' then redis.call('PEXPIRE', KEYS[5], ttl) end
+  end
 end
 return {1, seqs}
 `;

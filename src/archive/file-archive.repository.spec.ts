@@ -140,6 +140,15 @@ describe(FileArchiveRepository.name, () => {
       expect(await sut.latest(entry.sessionId)).toBeNull();
     });
 
+    it('writes the next batch to a new day file when the current one was removed between batches', async () => {
+      const [first, second] = [archivedSession(), archivedSession()];
+      await sut.appendBatch([first]);
+      await fs.rm(join(dir, 'sessions-2026-05-01.jsonl'));
+      await sut.appendBatch([second]);
+      expect((await lines('sessions-2026-05-01.jsonl')).map((line) => JSON.parse(line))).toEqual([second]);
+      expect(await sut.latest(second.sessionId)).toEqual(second);
+    });
+
     it('ignores files that are not day files', async () => {
       await fs.writeFile(join(dir, 'notes.txt'), 'not json\n');
       await fs.writeFile(join(dir, 'sessions-2026-04-30.jsonl'), 'not json\n\n');

@@ -6,6 +6,7 @@ import { Clock, systemClock } from '../common/clock';
 import { mapInSlices } from '../common/in-slices';
 import { ArchiveRepository, ArchivedSession } from './archive.repository';
 import { parseArchiveLine, toArchiveLine } from './archive-line';
+import { AppendOnlyFile } from './append-only-file';
 import {
   ArchivePage,
   ArchivePosition,
@@ -51,6 +52,8 @@ export class FileArchiveRepository implements ArchiveRepository {
   private writes: Promise<unknown> = Promise.resolve();
   /** Files whose last line was torn (a crash mid-write); the next line must not be glued onto it. */
   private readonly unterminated = new Set<string>();
+  /** The day file being written, kept open between a sweep's batches. */
+  private readonly dayFile = new AppendOnlyFile();
 
   constructor(options: FileArchiveOptions) {
     this.dir = options.dir;
@@ -104,6 +107,7 @@ export class FileArchiveRepository implements ArchiveRepository {
 
   async close(): Promise<void> {
     await this.writes.catch(() => undefined);
+    await this.dayFile.close();
   }
 
   private serialized<T>(work: () => Promise<T>): Promise<T> {
@@ -132,8 +136,7 @@ export class FileArchiveRepository implements ArchiveRepository {
     const file = `sessions-${new Date(this.clock.now()).toISOString().slice(0, 10)}.jsonl`;
     const path = join(this.dir, file);
     const separator = this.unterminated.has(file) ? '\n' : '';
-    const size = await fs.stat(path).then((stat) => stat.size, ignoreMissing(0));
-    await fs.appendFile(path, `${separator}${lines.map(({ text }) => text).join('\n')}\n`);
+    const size = await this.dayFile.append(path, `${separator}${lines.map(({ text }) => text).join('\n')}\n`);
     this.unterminated.delete(file);
     let offset = size + separator.length;
     for (const { entry, text, digest } of lines) {

@@ -45,6 +45,9 @@ export async function streams(ctx: BenchContext): Promise<ScenarioResult> {
     const after = await service.memory();
     ctx.log(`${opened} streams open (${failed} failed); RSS +${fmt((after.rss - before.rss) / MiB, 1)} MiB`);
     const p99s: number[] = [];
+    /** The first copy's and the median copy's send → received: how the copies are spread over the p99. */
+    const firsts: number[] = [];
+    const p50s: number[] = [];
     const rates: number[] = [];
     const jobRates: number[] = [];
     const ratios: number[] = [];
@@ -75,13 +78,17 @@ export async function streams(ctx: BenchContext): Promise<ScenarioResult> {
         count: queued,
         concurrency: SERVICE_JOB_CONCURRENCY,
       });
-      const line = `p99 ${fmt(p99)} ms, ${fmt(rate)} msg/s; raw BullMQ ${fmt(jobRate)} jobs/s`;
+      const first = Math.min(...latencies);
+      const p50 = percentile(latencies, 50);
+      const line = `first ${fmt(first)}, p50 ${fmt(p50)}, p99 ${fmt(p99)} ms, ${fmt(rate)} msg/s; raw BullMQ ${fmt(jobRate)} jobs/s`;
       ctx.log(`broadcast ${round}${round === 0 ? ' (warm-up)' : ''}: ${line}`);
       if (round === 0) {
         warmUp = line;
         continue;
       }
       p99s.push(p99);
+      firsts.push(first);
+      p50s.push(p50);
       rates.push(rate);
       for (const part of ['service', 'redis', 'streams'] as const) {
         cpu[part].push((cpu1[part] - cpu0[part]) / receipts.length);
@@ -114,6 +121,10 @@ export async function streams(ctx: BenchContext): Promise<ScenarioResult> {
         ],
         ['broadcast warm-up round (not counted)', warmUp],
         ['broadcast send → received p99, ms', fmtSpread(spread(p99s))],
+        [
+          'broadcast send → received, first copy / p50, ms',
+          `${fmtSpread(spread(firsts))} / ${fmtSpread(spread(p50s))}`,
+        ],
         ['broadcast messages/s', fmtSpread(spread(rates))],
         [
           'CPU per message delivered, µs: the service / Redis / the stream process',

@@ -6,7 +6,7 @@ import { Clock, systemClock } from '../common/clock';
 import { mapInSlices } from '../common/in-slices';
 import { ArchiveRepository, ArchivedSession } from './archive.repository';
 import { parseArchiveLine, toArchiveLine } from './archive-line';
-import { AppendOnlyFile } from './append-only-file';
+import { AppendOnlyFile } from './file-appender';
 import {
   ArchivePage,
   ArchivePosition,

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppendOnlyFile } from './append-only-file';
+import { AppendOnlyFile } from './file-appender';
 
 describe(AppendOnlyFile.name, () => {
   let dir: string;
@@ -9,7 +9,7 @@ describe(AppendOnlyFile.name, () => {
   let sut: AppendOnlyFile;
 
   beforeEach(async () => {
-    dir = await fs.mkdtemp(join(tmpdir(), 'append-only-file-'));
+    dir = await fs.mkdtemp(join(tmpdir(), 'file-appender-'));
     path = join(dir, 'day.jsonl');
     sut = new AppendOnlyFile();
   });

@@ -7,6 +7,7 @@ import { mapInSlices } from '../common/in-slices';
 import { ArchiveRepository, ArchivedSession } from './archive.repository';
 import { parseArchiveLine, toArchiveLine } from './archive-line';
 import { AppendOnlyFile } from './file-appender';
+import { FileArchiveIndex, LineLocation } from './file-archive-index';
 import {
   ArchivePage,
   ArchivePosition,
@@ -21,21 +22,6 @@ export interface FileArchiveOptions {
   clock?: Clock;
 }
 
-/**
- * Where one archived generation's current line is, a digest of it to spot identical re-saves, and its
- * summary for the archive list (a few dozen bytes; the turns stay on disk).
- */
-interface LineLocation {
-  file: string;
-  offset: number;
-  length: number;
-  digest: string;
-  summary: ArchiveSummary;
-}
-
-/** sessionId → generation → its newest line. Locations only: entries are read from disk on demand. */
-type ArchiveIndex = Map<string, Map<number, LineLocation>>;
-
 const DAY_FILE = /^sessions-\d{4}-\d{2}-\d{2}\.jsonl$/;
 
 /**
@@ -47,7 +33,7 @@ export class FileArchiveRepository implements ArchiveRepository {
   private readonly logger = new Logger('FileArchive');
   private readonly dir: string;
   private readonly clock: Clock;
-  private index: Promise<ArchiveIndex> | null = null;
+  private index: Promise<FileArchiveIndex> | null = null;
   /** Writes (and index rebuilds) run one at a time, so lines never interleave and the index stays exact. */
   private writes: Promise<unknown> = Promise.resolve();
   /** Files whose last line was torn (a crash mid-write); the next line must not be glued onto it. */
@@ -89,10 +75,7 @@ export class FileArchiveRepository implements ArchiveRepository {
 
   /** Sorts the index's summaries: fine for the archive of one process; PostgreSQL serves large ones. */
   async recent(limit: number, after: ArchivePosition | null): Promise<ArchivePage> {
-    const all: ArchiveSummary[] = [];
-    for (const generations of (await this.loadIndex()).values()) {
-      for (const location of generations.values()) all.push(location.summary);
-    }
+    const all: ArchiveSummary[] = [...(await this.loadIndex()).summaries()];
     const sorted = all
       .sort(compareRecentFirst)
       .filter((entry) => after === null || compareRecentFirst(after, entry) < 0);
@@ -129,7 +112,7 @@ export class FileArchiveRepository implements ArchiveRepository {
       return { entry, text, digest: digestOf(text) };
     });
     const lines = encoded.filter(
-      ({ entry, digest }) => index.get(entry.sessionId)?.get(entry.generation)?.digest !== digest,
+      ({ entry, digest }) => index.get(entry.sessionId, entry.generation)?.digest !== digest,
     );
     if (lines.length === 0) return;
 
@@ -141,28 +124,17 @@ export class FileArchiveRepository implements ArchiveRepository {
     let offset = size + separator.length;
     for (const { entry, text, digest } of lines) {
       const length = Buffer.byteLength(text);
-      const generations = index.get(entry.sessionId) ?? new Map<number, LineLocation>();
-      generations.set(entry.generation, {
-        file,
-        offset,
-        length,
-        digest,
-        summary: toArchiveSummary(entry),
-      });
-      index.set(entry.sessionId, generations);
+      index.set({ file, offset, length, digest, summary: toArchiveSummary(entry) });
       offset += length + 1;
     }
   }
 
   /** Every generation, oldest first; null when a location no longer holds its line. */
   private async readAll(sessionId: string): Promise<ArchivedSession[] | null> {
-    const generations = (await this.loadIndex()).get(sessionId);
-    if (!generations) return [];
-    const ordered = [...generations.entries()].sort(([a], [b]) => a - b);
     const entries: ArchivedSession[] = [];
-    for (const [generation, location] of ordered) {
+    for (const location of (await this.loadIndex()).generations(sessionId)) {
       const entry = await this.readLine(location);
-      if (entry?.sessionId !== sessionId || entry.generation !== generation) return null;
+      if (entry?.sessionId !== sessionId || entry.generation !== location.summary.generation) return null;
       entries.push(entry);
     }
     return entries;
@@ -181,7 +153,7 @@ export class FileArchiveRepository implements ArchiveRepository {
     }
   }
 
-  private loadIndex(): Promise<ArchiveIndex> {
+  private loadIndex(): Promise<FileArchiveIndex> {
     if (!this.index) {
       this.index = this.scan();
       // A failed scan (unreadable dir) is retried by the next call rather than remembered.
@@ -190,14 +162,14 @@ export class FileArchiveRepository implements ArchiveRepository {
     return this.index;
   }
 
-  private rebuildIndex(): Promise<ArchiveIndex> {
+  private rebuildIndex(): Promise<FileArchiveIndex> {
     this.index = null;
     this.unterminated.clear();
     return this.loadIndex();
   }
 
-  private async scan(): Promise<ArchiveIndex> {
-    const index: ArchiveIndex = new Map();
+  private async scan(): Promise<FileArchiveIndex> {
+    const index = new FileArchiveIndex();
     const files = (await fs.readdir(this.dir).catch(ignoreMissing([] as string[]))).filter((f) =>
       DAY_FILE.test(f),
     );
@@ -211,15 +183,13 @@ export class FileArchiveRepository implements ArchiveRepository {
           if (bytes.length > 0) skipped++;
           continue;
         }
-        const generations = index.get(entry.sessionId) ?? new Map<number, LineLocation>();
-        generations.set(entry.generation, {
+        index.set({
           file,
           offset,
           length: bytes.length,
           digest: digestOf(bytes),
           summary: toArchiveSummary(entry),
         });
-        index.set(entry.sessionId, generations);
       }
     }
     if (skipped > 0) this.logger.warn(`skipped ${skipped} unreadable line(s) in ${this.dir}`);
